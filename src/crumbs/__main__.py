@@ -1,0 +1,3 @@
+from crumbs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""The ``crumbs`` command (also installed as ``kubectl-crumbs``, so ``kubectl crumbs`` works).
+
+One module per command; each is a thin wrapper over the Python API. Errors a
+user can cause (:class:`crumbs.errors.CrumbsError`) become one line on stderr
+and their exit code; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import typer
+
+from crumbs import __version__
+from crumbs.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, CrumbsError
+
+app = typer.Typer(
+    name="crumbs",
+    help="Kubernetes incident copilot: what changed, who changed it, what still runs because of it, and why it broke.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"crumbs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: str = typer.Option(None, "--db", envvar="CRUMBS_DB", help="The store (SQLite file). Default: crumbs.db in the user data dir.", show_default=False),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    ctx.obj = {"db": db}
+
+
+def _register() -> None:
+    from crumbs.cli import demo, diff, get, history, ingest, timeline
+
+    for module in (ingest, timeline, history, diff, get, demo):
+        module.register(app)
+
+
+_register()
+
+COMMANDS = ("ingest", "timeline", "history", "diff", "get", "demo")
+"""Every command, in the order the README documents them (a test checks both)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result: Any = command.main(args=argv, prog_name=_prog_name(), standalone_mode=False)
+    except CrumbsError as err:
+        _fail(str(err))
+        return err.exit_code
+    except click.exceptions.Abort:
+        return EXIT_INTERRUPTED
+    except click.ClickException as err:
+        err.show()
+        return EXIT_USAGE if isinstance(err, click.UsageError) else EXIT_ERROR
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        _fail(f"crumbs {__version__} crashed: this is a bug. Please report it with the traceback above.")
+        return EXIT_ERROR
+    return int(result or 0)
+
+
+def _prog_name() -> str:
+    return "kubectl crumbs" if sys.argv and sys.argv[0].endswith("kubectl-crumbs") else "crumbs"
+
+
+def _fail(message: str) -> None:
+    print(f"crumbs: error: {message}", file=sys.stderr)

@@ -1,0 +1,64 @@
+"""``crumbs demo``: the bundled incident, loaded into a fresh store and explained."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+
+import typer
+
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
+from crumbs.cli.ingest import paused_gc
+from crumbs.errors import EXIT_OK, InputError
+from crumbs.formats.reader import read_bytes
+from crumbs.model import Event, Problem, Revision
+from crumbs.report.shapes import change_entry, event_entry
+from crumbs.report.text import change_line, console, event_line
+from crumbs.store import Store
+from crumbs.trail.changes import changes, is_noise
+
+RECORDING = "incident.jsonl"
+
+
+def recording() -> bytes:
+    return resources.files("crumbs.demo").joinpath(RECORDING).read_bytes()
+
+
+def load(store: Store) -> None:
+    with paused_gc(), store.writer() as writer:
+        for rec in read_bytes(recording(), f"crumbs/demo/{RECORDING}", cluster="demo"):
+            if isinstance(rec, (Revision, Event)):
+                writer.add(rec)
+            elif isinstance(rec, Problem):
+                raise InputError(rec.where, rec.message)
+
+
+def demo(
+    ctx: typer.Context,
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Load the bundled incident (a Helm app patched by hand, a CronJob still firing the old image) and show its timeline."""
+    explicit = (ctx.find_root().obj or {}).get("db")
+    path = explicit or os.path.join(tempfile.mkdtemp(prefix="crumbs-demo-"), "demo.db")
+    with Store.open(path, create=True) as store:
+        load(store)
+        q = store.queries
+        found = [c for c in changes(q.between(None, None), q.previous) if not is_noise(c)]
+        events = q.events(None, None)
+    entries = sorted([*found, *events], key=lambda e: e.revision.at if hasattr(e, "revision") else e.at)
+    if output is Output.json:
+        emit_json({"store": path, "timeline": [change_entry(e) if hasattr(e, "revision") else event_entry(e) for e in entries]})
+        return EXIT_OK
+    out = console()
+    out.print("[bold]The incident[/]: checkout returns 503 and the invoice run fails since 14:30. What changed?\n")
+    for e in entries:
+        out.print(change_line(e) if hasattr(e, "revision") else event_line(e))
+    out.print(f"\n[dim]The store is at {path}. Explore it:[/]")
+    for cmd in ("history deploy/billing -n shop", "diff deploy/billing -n shop", "get cronjob -n shop --at 2026-11-27T14:00:00Z -o yaml", "timeline --since 1h"):
+        out.print(f"  crumbs --db {path} {cmd}", highlight=False)
+    return EXIT_OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

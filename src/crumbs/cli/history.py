@@ -1,0 +1,47 @@
+"""``crumbs history KIND/NAME``: every revision of one object, with what each changed."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from crumbs.cli.common import CLUSTER_OPTION, NAMESPACE_OPTION, OUTPUT_OPTION, Output, emit_json, object_selector, open_store
+from crumbs.errors import EXIT_OK
+from crumbs.report.shapes import object_ref, revision_ref
+from crumbs.report.text import console, short_time
+from crumbs.trail.changes import changes
+
+
+def history(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="KIND/NAME, e.g. deploy/billing."),
+    name: str = typer.Argument(None, hidden=True),
+    namespace: str = NAMESPACE_OPTION,
+    cluster: str = CLUSTER_OPTION,
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Every revision of an object (all its incarnations), oldest first."""
+    with open_store(ctx) as store:
+        sel = object_selector(store, target, namespace, cluster, name)
+        revs = store.queries.history(sel)
+    found = changes(revs, lambda _rev: None)
+    if output is Output.json:
+        last = revs[-1]
+        emit_json(
+            {
+                "object": object_ref(last.key, last.uid, last.doc.get("apiVersion")),
+                "revisions": [{**revision_ref(c.revision), "summary": c.summary, "paths": list(c.paths)} for c in found],
+            }
+        )
+        return EXIT_OK
+    out = console()
+    out.print(f"[bold]{escape(revs[-1].key.display())}[/]  {len(revs)} revisions")
+    out.print(f"[dim]{'REV':>4}  {'ID':>8}  {'AT (UTC)':<19}  {'TYPE':<8}  SUMMARY[/]")
+    for c in found:
+        r = c.revision
+        out.print(f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {escape(c.summary)}")
+    return EXIT_OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("history")(history)

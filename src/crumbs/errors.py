@@ -1,0 +1,58 @@
+"""The error tree of Crumbs, and the exit codes the CLI maps it to.
+
+Every error a user can cause (bad input, a store that cannot be opened, a time
+that does not parse) is a :class:`CrumbsError`; the CLI's single handler prints
+its one-line message and exits with its ``exit_code``. Anything else that
+escapes is a bug: the handler prints the traceback and where to report it.
+
+    CrumbsError                 exit 1
+    ├── UsageError              exit 2   a bad option value (time, kind, revision)
+    ├── InputError              exit 1   a file or document that cannot be read
+    ├── StoreError              exit 1   the store cannot be opened or written
+    │   └── StoreVersionError   exit 1   written by a newer Crumbs
+    └── NotFoundError           exit 1   no such object in the store
+
+Exit codes: 0 success; 1 an error, or something was rejected; 2 bad usage;
+3 findings at error severity (``scan``); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_FINDINGS = 3
+EXIT_INTERRUPTED = 130
+
+
+class CrumbsError(Exception):
+    """Base of every error a user can cause; ``str(err)`` is one line."""
+
+    exit_code = EXIT_ERROR
+
+
+class UsageError(CrumbsError):
+    """An option value that does not make sense (a time, a kind, a revision)."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputError(CrumbsError):
+    """A file or document that cannot be read. ``where`` names the place."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.message = message
+
+
+class StoreError(CrumbsError):
+    """The store cannot be opened, created or written."""
+
+
+class StoreVersionError(StoreError):
+    """The store holds migrations this version of Crumbs does not know."""
+
+
+class NotFoundError(CrumbsError):
+    """The object asked for is not in the store."""

@@ -1,0 +1,157 @@
+"""Parsed documents to revisions and events: Lists, watch envelopes, Events.
+
+Every document is checked for the shape of a Kubernetes object; what does not
+fit becomes a :class:`Problem` naming the document, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from crumbs import kinds
+from crumbs.formats.events import is_event, to_event
+from crumbs.formats.stamps import newest_timestamp
+from crumbs.model import Event, NotKubernetes, ObjectKey, Obj, Problem, Revision, RevisionType, Skipped, split_api_version
+from crumbs.timeutil import parse_time
+
+Record = Revision | Event | Problem | Skipped
+
+WATCH_TYPES = {
+    "ADDED": RevisionType.ADDED,
+    "MODIFIED": RevisionType.MODIFIED,
+    "DELETED": RevisionType.DELETED,
+}
+
+
+def interpret(value: Any, where: str, cluster: str, observed: int | None = None) -> Iterator[Record]:
+    """One parsed document → the records it holds."""
+    if not isinstance(value, dict):
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from interpret(item, f"{where}[{i}]", cluster, observed)
+            return
+        yield NotKubernetes(where, f"not a Kubernetes object (a {_type_name(value)})")
+        return
+    if _is_watch_event(value):
+        yield from _watch_event(value, where, cluster, observed)
+        return
+    kind = value.get("kind")
+    items = value.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        yield from _list(value, kind, items, where, cluster, observed)
+        return
+    yield _object(value, where, cluster, observed, None)
+
+
+def _type_name(value: Any) -> str:
+    return {str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _is_watch_event(value: dict[str, Any]) -> bool:
+    return "object" in value and isinstance(value.get("type"), str) and "kind" not in value and "apiVersion" not in value
+
+
+def _watch_event(value: dict[str, Any], where: str, cluster: str, observed: int | None) -> Iterator[Record]:
+    etype = value["type"]
+    line_time = observed
+    raw_time = value.get("time")
+    if raw_time is not None:
+        line_time = parse_time(raw_time) if isinstance(raw_time, str) else None
+        if line_time is None:
+            yield Problem(where, f'"time" is not an RFC 3339 time: {str(raw_time)[:40]!r}')
+            return
+    if etype == "BOOKMARK":
+        yield Skipped(where, "watch BOOKMARK")
+        return
+    if etype == "ERROR":
+        obj = value.get("object")
+        msg = obj.get("message", "") if isinstance(obj, dict) else ""
+        yield Skipped(where, f"watch ERROR: {msg}".rstrip(": "))
+        return
+    rtype = WATCH_TYPES.get(etype)
+    if rtype is None:
+        yield Problem(where, f"unknown watch event type {etype!r}")
+        return
+    obj = value["object"]
+    if not isinstance(obj, dict):
+        yield Problem(where, f"watch event object is a {_type_name(obj)}, not an object")
+        return
+    yield _object(obj, where, cluster, line_time, rtype)
+
+
+def _list(value: dict[str, Any], kind: str, items: list[Any], where: str, cluster: str, observed: int | None) -> Iterator[Record]:
+    # Typed lists from the API (PodList, as cluster-info dump writes them) omit
+    # the items' kind and apiVersion: they are the list's.
+    item_kind = kind[: -len("List")] if kind != kinds.LIST_KIND else None
+    item_api = value.get("apiVersion")
+    for i, item in enumerate(items):
+        at = f"{where}#items[{i}]"
+        if isinstance(item, dict) and item_kind and "kind" not in item:
+            item = {"apiVersion": item_api, "kind": item_kind, **item}
+        if isinstance(item, dict) and _is_watch_event(item):
+            yield from _watch_event(item, at, cluster, observed)
+        elif isinstance(item, dict):
+            yield _object(item, at, cluster, observed, None)
+        else:
+            yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
+
+
+def _object(obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None) -> Record:
+    problem = check_object(obj)
+    if problem:
+        looks_like_k8s = isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)
+        return Problem(where, problem) if looks_like_k8s else NotKubernetes(where, problem)
+    group, _ = split_api_version(obj["apiVersion"])
+    kind = obj["kind"]
+    if is_event(group, kind):
+        return to_event(obj, where, cluster, observed)
+    md = obj["metadata"]
+    key = ObjectKey(cluster, group, kind, md.get("namespace") or "", md["name"])
+    at = observed if observed is not None else newest_timestamp(obj)
+    return Revision(key, md.get("uid") or "", at, rtype, obj, where)
+
+
+def check_object(obj: Obj) -> str | None:
+    """What is wrong with the shape of a Kubernetes object, or None."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not api_version:
+        return "no apiVersion: not a Kubernetes object"
+    if not isinstance(kind, str) or not kind:
+        return "no kind: not a Kubernetes object"
+    group, version = split_api_version(api_version)
+    if not version:
+        return f"apiVersion {api_version!r} has no version"
+    if not kinds.is_known(group, kind):
+        return f"unknown kind {kind} in API group {group or 'core'!s}"
+    md = obj.get("metadata")
+    if md is None:
+        return f"{kind} without metadata"
+    if not isinstance(md, dict):
+        return f"{kind}: metadata is a {_type_name(md)}, not a mapping"
+    name = md.get("name")
+    if not isinstance(name, str) or not name:
+        return f"{kind} without metadata.name"
+    for field in ("namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
+        v = md.get(field)
+        if v is not None and not isinstance(v, str):
+            return f"{kind}/{name}: metadata.{field} is a {_type_name(v)}, not a string"
+    for field in ("creationTimestamp", "deletionTimestamp"):
+        v = md.get(field)
+        if v and parse_time(v) is None:
+            return f"{kind}/{name}: metadata.{field} is not an RFC 3339 time: {v[:40]!r}"
+    for field in ("labels", "annotations"):
+        v = md.get(field)
+        if v is None:
+            continue
+        if not isinstance(v, dict):
+            return f"{kind}/{name}: metadata.{field} is a {_type_name(v)}, not a mapping"
+        for k, val in v.items():
+            if not isinstance(val, str):
+                return f"{kind}/{name}: metadata.{field}.{k} is a {_type_name(val)}, not a string"
+    mf = md.get("managedFields")
+    if mf is not None and not isinstance(mf, list):
+        return f"{kind}/{name}: metadata.managedFields is a {_type_name(mf)}, not a list"
+    return None

@@ -1,0 +1,57 @@
+"""The newest timestamp an object carries about itself: its ``at`` when no recorder said.
+
+Looked at: creation and deletion timestamps, managedFields entry times,
+condition transitions and updates, and the status times of Pods, Jobs and
+CronJobs. Heartbeats (``lastHeartbeatTime``, ``lastProbeTime``) are not: they
+move without the object changing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crumbs.model import Obj
+from crumbs.timeutil import parse_time
+
+_STATUS_TIMES = ("startTime", "completionTime", "lastScheduleTime", "lastSuccessfulTime")
+_CONDITION_TIMES = ("lastTransitionTime", "lastUpdateTime")
+_STATE_TIMES = ("startedAt", "finishedAt")
+
+
+def newest_timestamp(obj: Obj) -> int | None:
+    md = obj.get("metadata") or {}
+    best: int | None = None
+
+    def see(value: Any) -> None:
+        nonlocal best
+        if isinstance(value, str):
+            t = parse_time(value)
+            if t is not None and (best is None or t > best):
+                best = t
+
+    see(md.get("creationTimestamp"))
+    see(md.get("deletionTimestamp"))
+    for entry in md.get("managedFields") or ():
+        if isinstance(entry, dict):
+            see(entry.get("time"))
+    status = obj.get("status")
+    if isinstance(status, dict):
+        for name in _STATUS_TIMES:
+            see(status.get(name))
+        for cond in _as_list(status.get("conditions")):
+            if isinstance(cond, dict):
+                for name in _CONDITION_TIMES:
+                    see(cond.get(name))
+        for field in ("containerStatuses", "initContainerStatuses"):
+            for cs in _as_list(status.get(field)):
+                state = cs.get("state") if isinstance(cs, dict) else None
+                if isinstance(state, dict):
+                    for detail in state.values():
+                        if isinstance(detail, dict):
+                            for name in _STATE_TIMES:
+                                see(detail.get(name))
+    return best
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,162 @@
+"""Identity and record types shared by every layer.
+
+Raw Kubernetes objects stay plain dicts (``Obj``): they are parsed once with
+orjson and never turned into models on the hot path. Records around them are
+small frozen dataclasses with slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+Obj = dict[str, Any]
+"""A Kubernetes object as the API prints it (apiVersion, kind, metadata, ...)."""
+
+
+class RevisionType(IntEnum):
+    """How a revision came to be, as a watch stream says it."""
+
+    ADDED = 1
+    MODIFIED = 2
+    DELETED = 3
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectKey:
+    """Which object a revision belongs to, without its incarnation (``uid``)."""
+
+    cluster: str
+    """The store's name for the cluster (``--cluster``, or the kube context)."""
+    group: str
+    """The API group: ``""`` for the core group, ``apps``, ``batch``, ..."""
+    kind: str
+    """The kind, as in the object: ``Deployment``."""
+    namespace: str
+    """The namespace, ``""`` for cluster-scoped objects."""
+    name: str
+    """``metadata.name``."""
+
+    @property
+    def ref(self) -> str:
+        """``Deployment/billing``, as kubectl prints it."""
+        return f"{self.kind}/{self.name}"
+
+    def display(self) -> str:
+        """``billing/Deployment/billing`` (namespace first when there is one)."""
+        return f"{self.namespace}/{self.ref}" if self.namespace else self.ref
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` → (``apps``, ``v1``); ``v1`` → (``""``, ``v1``)."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+@dataclass(slots=True)
+class Revision:
+    """One observed state of an object, on its way into the store."""
+
+    key: ObjectKey
+    uid: str
+    """``metadata.uid``; ``""`` for manifests that never reached a cluster."""
+    at: int | None
+    """When it became true (ns since epoch); None: the store uses ingest time."""
+    type: RevisionType | None
+    """ADDED, MODIFIED, DELETED as a watch said it; None for a snapshot."""
+    doc: Obj
+    where: str = ""
+    """Where it was read: ``file.jsonl:12``, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRevision:
+    """A revision read back from the store."""
+
+    id: int
+    """Global, stable revision id: evidence refers to revisions by it."""
+    object_id: int
+    key: ObjectKey
+    uid: str
+    at: int
+    type: RevisionType
+    doc: Obj
+    ordinal: int = 0
+    """1-based position in its object's history (all incarnations), 0 if unknown."""
+
+
+@dataclass(slots=True)
+class Event:
+    """A Kubernetes Event (core/v1 or events.k8s.io/v1), kept on its object's timeline."""
+
+    key: ObjectKey
+    """The involved (``regarding``) object."""
+    uid: str
+    at: int | None
+    type: str
+    """``Normal`` or ``Warning``."""
+    reason: str
+    message: str
+    count: int = 1
+    source: str = ""
+    """The component that reported it (``kubelet``, ``deployment-controller``)."""
+    first_at: int | None = None
+    event_uid: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    key: ObjectKey
+    uid: str
+    at: int
+    type: str
+    reason: str
+    message: str
+    count: int
+    source: str
+    first_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A document or file that was rejected, and why (one line)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class NotKubernetes(Problem):
+    """A document that is not Kubernetes data at all (no apiVersion and kind, a scalar).
+
+    A file named on the command line that holds it is rejected; in a directory
+    walk, a file holding nothing else is skipped (logs, READMEs, Helm values).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something read on purpose without storing it (a BOOKMARK, a log file)."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one revision changed against the one before it, noise removed."""
+
+    revision: StoredRevision
+    previous: StoredRevision | None
+    patch: list[dict[str, Any]] = field(default_factory=list)
+    """RFC 6902 operations turning the previous state into this one."""
+    summary: str = ""
+    """One line: ``image ghcr.io/acme/billing:1.4.2 → 2.0.0``."""
+    paths: tuple[str, ...] = ()
+    """Changed paths as dotted names: ``spec.template.spec.containers[billing].image``."""

@@ -1,0 +1,1 @@
+"""Rendering: terminal text (Rich), JSON (the documented contract) and Markdown."""

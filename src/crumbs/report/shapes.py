@@ -1,0 +1,60 @@
+"""The JSON shapes every command shares. Changing one is a breaking change of the CLI's API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crumbs.model import Change, ObjectKey, StoredEvent, StoredRevision
+from crumbs.timeutil import format_time
+
+
+def object_ref(key: ObjectKey, uid: str = "", api_version: str | None = None) -> dict[str, Any]:
+    ref: dict[str, Any] = {
+        "cluster": key.cluster,
+        "group": key.group,
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+        "uid": uid,
+    }
+    if api_version:
+        ref["apiVersion"] = api_version
+    return ref
+
+
+def revision_ref(rev: StoredRevision) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": rev.id, "at": format_time(rev.at), "type": rev.type.name, "uid": rev.uid}
+    if rev.ordinal:
+        out["ordinal"] = rev.ordinal
+    rv = (rev.doc.get("metadata") or {}).get("resourceVersion")
+    if rv:
+        out["resourceVersion"] = rv
+    return out
+
+
+def change_entry(ch: Change) -> dict[str, Any]:
+    rev = ch.revision
+    return {
+        "type": "change",
+        "at": format_time(rev.at),
+        "object": object_ref(rev.key, rev.uid, rev.doc.get("apiVersion")),
+        "revision": revision_ref(rev),
+        "summary": ch.summary,
+        "paths": list(ch.paths),
+    }
+
+
+def event_entry(ev: StoredEvent) -> dict[str, Any]:
+    return {
+        "type": "event",
+        "at": format_time(ev.at),
+        "object": object_ref(ev.key, ev.uid),
+        "event": {
+            "type": ev.type,
+            "reason": ev.reason,
+            "message": ev.message,
+            "count": ev.count,
+            "source": ev.source,
+            "firstAt": format_time(ev.first_at) if ev.first_at else None,
+        },
+    }

@@ -1,0 +1,120 @@
+"""Documents to stored bytes and back: canonical JSON, a content digest, zstd.
+
+Canonical form is orjson with sorted keys, so the same object read from YAML
+or JSON has one digest. Blobs are compressed with zstd and, once the store has
+seen enough documents, a dictionary trained on them (Kubernetes objects repeat
+their field names and managedFields almost word for word: dictionaries bring a
+2.7 KB Pod to about 180 bytes). Dictionaries are trained again as the store
+grows (after 1k, 10k and 100k documents), each kept for the blobs it wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+
+import orjson
+import zstandard
+
+from crumbs.model import Obj
+
+LEVEL = 3
+DICT_SIZE = 64 * 1024
+SAMPLES = 2000
+TRAIN_AT = (1_000, 10_000, 100_000)
+"""Documents written by this writer at which a (new) dictionary is trained."""
+
+_DUMPS_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def canonical(doc: Obj) -> bytes:
+    return orjson.dumps(doc, option=_DUMPS_OPTIONS)
+
+
+def digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()[:16]
+
+
+class Decoder:
+    """Blob bytes back to documents, one decompressor per dictionary."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._plain = zstandard.ZstdDecompressor()
+        self._by_dict: dict[int, zstandard.ZstdDecompressor] = {}
+
+    def decode(self, dict_id: int | None, data: bytes) -> Obj:
+        return orjson.loads(self.raw(dict_id, data))  # type: ignore[no-any-return]
+
+    def raw(self, dict_id: int | None, data: bytes) -> bytes:
+        if dict_id is None:
+            return self._plain.decompress(data)
+        dec = self._by_dict.get(dict_id)
+        if dec is None:
+            row = self._db.execute("SELECT data FROM dictionaries WHERE id = ?", (dict_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"dictionary {dict_id} is missing from the store")
+            dec = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(row[0]))
+            self._by_dict[dict_id] = dec
+        return dec.decompress(data)
+
+
+class Encoder:
+    """Canonical bytes to compressed blobs, training dictionaries as documents flow."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._seen = 0
+        self._samples: list[bytes] = []
+        self._rng = random.Random(0)
+        row = db.execute("SELECT id, data FROM dictionaries ORDER BY id DESC LIMIT 1").fetchone()
+        self._dict_id: int | None = None
+        self._compressor = zstandard.ZstdCompressor(level=LEVEL)
+        self._trained_at: set[int] = set()
+        if row is not None:
+            self._use(row[0], row[1])
+            # A store that already has a dictionary trains again only at the later marks.
+            self._trained_at.add(TRAIN_AT[0])
+
+    def _use(self, dict_id: int, data: bytes) -> None:
+        d = zstandard.ZstdCompressionDict(data)
+        d.precompute_compress(level=LEVEL)
+        self._dict_id = dict_id
+        self._compressor = zstandard.ZstdCompressor(dict_data=d)
+
+    @property
+    def dict_id(self) -> int | None:
+        return self._dict_id
+
+    def observe(self, data: bytes) -> None:
+        """Keep a reservoir sample of documents for the next dictionary."""
+        self._seen += 1
+        if len(self._samples) < SAMPLES:
+            self._samples.append(data)
+        else:
+            j = self._rng.randrange(self._seen)
+            if j < SAMPLES:
+                self._samples[j] = data
+
+    def due(self) -> bool:
+        return any(self._seen >= mark and mark not in self._trained_at for mark in TRAIN_AT)
+
+    def train(self) -> None:
+        """Train a dictionary on the sample (inside the writer's transaction)."""
+        for mark in TRAIN_AT:
+            if self._seen >= mark:
+                self._trained_at.add(mark)
+        if len(self._samples) < 64:
+            return
+        try:
+            d = zstandard.train_dictionary(DICT_SIZE, self._samples, level=LEVEL)
+        except zstandard.ZstdError:
+            return  # too little variety to learn from: keep what we have
+        data = d.as_bytes()
+        cur = self._db.execute("INSERT INTO dictionaries (data) VALUES (?)", (data,))
+        assert cur.lastrowid is not None
+        self._use(cur.lastrowid, data)
+
+    def compress(self, data: bytes) -> bytes:
+        return self._compressor.compress(data)

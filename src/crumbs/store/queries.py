@@ -1,0 +1,200 @@
+"""Read queries over the store. Every SQL ``SELECT`` of Crumbs lives here.
+
+Times are nanoseconds; windows are inclusive of both ends. Results come in
+time order (``at``, then revision id, which is insertion order).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRevision
+from crumbs.store.codec import Decoder
+
+_REVISION_COLUMNS = (
+    "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
+)
+_REVISION_JOINS = (
+    "JOIN blobs b ON b.digest = r.blob JOIN objects o ON o.id = r.object JOIN clusters c ON c.id = o.cluster"
+)
+_EVENT_COLUMNS = (
+    "e.id, e.at, e.type, e.reason, e.message, e.count, e.source, e.first_at, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which objects a query is about; ``None`` means any."""
+
+    cluster: str | None = None
+    namespace: str | None = None
+    kinds: Sequence[tuple[str | None, str]] | None = None
+    """(group, kind) pairs; a ``None`` group matches the kind in any group."""
+    name: str | None = None
+
+    def where(self, params: list[object]) -> str:
+        """SQL conditions on ``o`` (objects) and ``c`` (clusters), params appended."""
+        parts: list[str] = []
+        if self.cluster is not None:
+            parts.append("c.name = ?")
+            params.append(self.cluster)
+        if self.namespace is not None:
+            parts.append("o.namespace = ?")
+            params.append(self.namespace)
+        if self.name is not None:
+            parts.append("o.name = ?")
+            params.append(self.name)
+        if self.kinds is not None:
+            alternatives = []
+            for group, kind in self.kinds:
+                if group is None:
+                    alternatives.append("o.kind = ?")
+                    params.append(kind)
+                else:
+                    alternatives.append("(o.grp = ? AND o.kind = ?)")
+                    params.extend((group, kind))
+            parts.append("(" + (" OR ".join(alternatives) or "0") + ")")
+        return " AND ".join(parts) or "1"
+
+
+class Queries:
+    def __init__(self, db: sqlite3.Connection, decoder: Decoder) -> None:
+        self.db = db
+        self.decoder = decoder
+
+    # -- revisions ---------------------------------------------------------
+
+    def _revisions(self, rows: Iterable[tuple[object, ...]]) -> Iterator[StoredRevision]:
+        decode = self.decoder.decode
+        for rid, oid, at, rtype, dict_id, data, cluster, grp, kind, ns, name, uid in rows:
+            yield StoredRevision(
+                id=rid,  # type: ignore[arg-type]
+                object_id=oid,  # type: ignore[arg-type]
+                key=ObjectKey(cluster, grp, kind, ns, name),  # type: ignore[arg-type]
+                uid=uid,  # type: ignore[arg-type]
+                at=at,  # type: ignore[arg-type]
+                type=RevisionType(rtype),
+                doc=decode(dict_id, data),  # type: ignore[arg-type]
+            )
+
+    def history(self, sel: Selector) -> list[StoredRevision]:
+        """Every revision of the selected objects, all incarnations, oldest first, numbered."""
+        params: list[object] = []
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster "
+            f"JOIN revisions r ON r.object = o.id JOIN blobs b ON b.digest = r.blob "
+            f"WHERE {cond} ORDER BY r.at, r.id",
+            params,
+        )
+        out = []
+        counters: dict[ObjectKey, int] = {}
+        for rev in self._revisions(rows):
+            n = counters.get(rev.key, 0) + 1
+            counters[rev.key] = n
+            out.append(_with_ordinal(rev, n))
+        return out
+
+    def between(self, start: int | None, end: int | None, sel: Selector = Selector()) -> list[StoredRevision]:
+        """Revisions whose ``at`` falls in [start, end], oldest first."""
+        params: list[object] = []
+        time_cond = _window("r.at", start, end, params)
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE {time_cond} AND {cond} ORDER BY r.at, r.id",
+            params,
+        )
+        return list(self._revisions(rows))
+
+    def previous(self, rev: StoredRevision) -> StoredRevision | None:
+        """The revision of the same object (same uid) just before ``rev``."""
+        row = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} "
+            "WHERE r.object = ? AND (r.at < ? OR (r.at = ? AND r.id < ?)) ORDER BY r.at DESC, r.id DESC LIMIT 1",
+            (rev.object_id, rev.at, rev.at, rev.id),
+        ).fetchall()
+        return next(self._revisions(row), None)
+
+    def state_at(self, at: int, sel: Selector = Selector()) -> list[StoredRevision]:
+        """Time travel: each selected object as it was at ``at`` (deleted ones left out)."""
+        params: list[object] = [at]
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster "
+            "JOIN revisions r ON r.id = (SELECT id FROM revisions WHERE object = o.id AND at <= ? "
+            "ORDER BY at DESC, id DESC LIMIT 1) "
+            f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {int(RevisionType.DELETED)} AND {cond} "
+            "ORDER BY o.namespace, o.kind, o.name",
+            params,
+        )
+        return list(self._revisions(rows))
+
+    def revision(self, revision_id: int) -> StoredRevision | None:
+        rows = self.db.execute(f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id = ?", (revision_id,))
+        return next(self._revisions(rows), None)
+
+    # -- events --------------------------------------------------------------
+
+    def events(self, start: int | None, end: int | None, sel: Selector = Selector()) -> list[StoredEvent]:
+        """Events of the selected objects in [start, end], oldest first."""
+        params: list[object] = []
+        time_cond = _window("e.at", start, end, params)
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events e JOIN objects o ON o.id = e.object JOIN clusters c ON c.id = o.cluster "
+            f"WHERE {time_cond} AND {cond} ORDER BY e.at, e.id",
+            params,
+        )
+        return [
+            StoredEvent(eid, ObjectKey(cl, grp, kind, ns, name), uid, at, etype, reason, msg, count, source, first)
+            for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows
+        ]
+
+    # -- the store as a whole ------------------------------------------------
+
+    def latest_time(self) -> int | None:
+        """The store's clock: the newest time it has seen, revisions and events alike."""
+        r = self.db.execute("SELECT max(at) FROM revisions").fetchone()[0]
+        e = self.db.execute("SELECT max(at) FROM events").fetchone()[0]
+        times = [t for t in (r, e) if t is not None]
+        return max(times) if times else None
+
+    def namespaces_of(self, sel: Selector) -> list[str]:
+        """The namespaces holding objects that match ``sel``."""
+        params: list[object] = []
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT DISTINCT o.namespace FROM objects o JOIN clusters c ON c.id = o.cluster WHERE {cond} "
+            "AND EXISTS (SELECT 1 FROM revisions r WHERE r.object = o.id) ORDER BY o.namespace",
+            params,
+        )
+        return [r[0] for r in rows]
+
+    def kinds_present(self) -> list[tuple[str, str]]:
+        return [(g, k) for g, k in self.db.execute("SELECT DISTINCT grp, kind FROM objects ORDER BY kind, grp")]
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "objects": one("SELECT count(*) FROM objects").fetchone()[0],
+            "revisions": one("SELECT count(*) FROM revisions").fetchone()[0],
+            "documents": one("SELECT count(*) FROM blobs").fetchone()[0],
+            "events": one("SELECT count(*) FROM events").fetchone()[0],
+        }
+
+
+def _window(column: str, start: int | None, end: int | None, params: list[object]) -> str:
+    parts = []
+    if start is not None:
+        parts.append(f"{column} >= ?")
+        params.append(start)
+    if end is not None:
+        parts.append(f"{column} <= ?")
+        params.append(end)
+    return " AND ".join(parts) or "1"
+
+
+def _with_ordinal(rev: StoredRevision, n: int) -> StoredRevision:
+    return StoredRevision(rev.id, rev.object_id, rev.key, rev.uid, rev.at, rev.type, rev.doc, n)

@@ -1,0 +1,80 @@
+"""The store's schema, as named forward migrations applied in order.
+
+A migration is never edited once released: a change to the schema is a new
+migration appended to :data:`MIGRATIONS`. A store that records a migration this
+list does not hold was written by a newer Crumbs and is not opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Statements one at a time: ``executescript`` would commit the migration's transaction."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _initial(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+        CREATE TABLE clusters (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+        -- One row per incarnation of an object: a re-created object is a new uid.
+        CREATE TABLE objects (
+            id INTEGER PRIMARY KEY,
+            cluster INTEGER NOT NULL REFERENCES clusters(id),
+            grp TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            UNIQUE (cluster, grp, kind, namespace, name, uid)
+        );
+        CREATE INDEX objects_by_namespace ON objects (namespace, kind);
+        -- zstd dictionaries trained on the store's own documents.
+        CREATE TABLE dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+        -- Documents, stored once per content (digest = sha256 of canonical JSON, 16 bytes).
+        CREATE TABLE blobs (
+            digest BLOB PRIMARY KEY,
+            dict INTEGER REFERENCES dictionaries(id),
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        -- Append-only: rows are only ever inserted.
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            object INTEGER NOT NULL REFERENCES objects(id),
+            at INTEGER NOT NULL,
+            type INTEGER NOT NULL,
+            blob BLOB NOT NULL REFERENCES blobs(digest)
+        );
+        CREATE INDEX revisions_by_object ON revisions (object, at);
+        CREATE INDEX revisions_by_time ON revisions (at);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            object INTEGER NOT NULL REFERENCES objects(id),
+            at INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            first_at INTEGER,
+            digest BLOB NOT NULL UNIQUE
+        );
+        CREATE INDEX events_by_object ON events (object, at);
+        CREATE INDEX events_by_time ON events (at);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _initial),
+]

@@ -1,0 +1,110 @@
+"""Time as Crumbs keeps it: integer nanoseconds since the Unix epoch, UTC.
+
+Kubernetes writes RFC 3339 times (``2021-05-19T09:42:58Z``, MicroTime with
+microseconds, watch recorders with nanoseconds). Parsing is cached: the same
+timestamp strings repeat across managedFields and conditions of many objects.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+NS = 1_000_000_000
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$"
+)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT_NS = {"ms": NS // 1000, "s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS, "w": 7 * 86400 * NS}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=65536)
+def parse_time(text: str) -> int | None:
+    """RFC 3339 (or a bare date) to nanoseconds; None when it is not a time."""
+    m = _RFC3339.match(text)
+    if m is None:
+        d = _DATE.match(text)
+        if d is None:
+            return None
+        m_date = tuple(int(x) for x in d.groups())
+        try:
+            dt = datetime(*m_date, tzinfo=UTC)
+        except ValueError:
+            return None
+        return _to_ns(dt, 0)
+    y, mo, day, h, mi, s, frac, z, sign, oh, om = m.groups()
+    try:
+        dt = datetime(int(y), int(mo), int(day), int(h), int(mi), int(s), tzinfo=UTC)
+    except ValueError:
+        return None
+    if not z:
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        dt = dt - offset if sign == "+" else dt + offset
+    return _to_ns(dt, int(frac.ljust(9, "0")) if frac else 0)
+
+
+def _to_ns(dt: datetime, frac_ns: int) -> int:
+    delta = dt - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * NS + frac_ns
+
+
+def format_time(ns: int, precise: bool = True) -> str:
+    """Nanoseconds to RFC 3339 UTC; sub-second digits only when there are any."""
+    secs, frac = divmod(ns, NS)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs))
+    if precise and frac:
+        return f"{base}.{frac:09d}".rstrip("0") + "Z"
+    return base + "Z"
+
+
+def now_ns() -> int:
+    return time.time_ns()
+
+
+def parse_duration(text: str) -> int | None:
+    """``90s``, ``15m``, ``2h``, ``1h30m``, ``7d``, ``2w`` to nanoseconds; None if not one."""
+    text = text.strip()
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(text):
+        if m.start() != pos:
+            return None
+        total += float(m.group(1)) * _UNIT_NS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or pos == 0:
+        return None
+    return int(total)
+
+
+def parse_when(text: str, reference: int) -> int | None:
+    """A time given on the command line: RFC 3339, a date, ``now``, or a duration ago.
+
+    Durations count back from ``reference`` (the store's clock, never the wall
+    clock for recorded data): ``--at 2h`` is two hours before it.
+    """
+    text = text.strip()
+    if text in ("now", "latest"):
+        return reference
+    t = parse_time(text)
+    if t is not None:
+        return t
+    d = parse_duration(text.removesuffix(" ago").removeprefix("-"))
+    if d is not None:
+        return reference - d
+    return None
+
+
+def humanize_age(ns: int) -> str:
+    """A kubectl-style age: ``45s``, ``12m``, ``5h``, ``3d``."""
+    s = max(ns // NS, 0)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    if s < 172800:
+        return f"{s // 3600}h"
+    return f"{s // 86400}d"

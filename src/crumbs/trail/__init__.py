@@ -1,0 +1,1 @@
+"""Provenance: pure functions over revisions (what changed, who, through which channel)."""

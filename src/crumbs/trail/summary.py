@@ -1,0 +1,76 @@
+"""One line that says what a revision changed: ``image ghcr.io/acme/billing:1.4.2 → 2.0.0``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crumbs.model import Obj, RevisionType, StoredRevision
+from crumbs.trail.facts import RECOGNISERS, pod_spec_path
+from crumbs.trail.noise import strip_noise
+from crumbs.trail.paths import display_path, get_pointer
+from crumbs.trail.values import fmt
+
+MAX_FACTS = 4
+
+
+def summarize(rev: StoredRevision, old: Obj | None, patch: list[dict[str, Any]]) -> str:
+    if rev.type == RevisionType.DELETED:
+        return "deleted"
+    if old is None:
+        return created(rev.doc)
+    if not patch:
+        return "no change (only resourceVersion, managedFields or heartbeats moved)"
+    a, b = strip_noise(old), strip_noise(rev.doc)
+    return join(describe(a, b, patch))
+
+
+def describe(a: Obj, b: Obj, patch: list[dict[str, Any]]) -> list[str]:
+    """Facts for a patch from ``a`` to ``b`` (both noise-free)."""
+    claimed: list[str] = []
+    facts: list[str] = []
+    for recognise in RECOGNISERS:
+        facts.extend(recognise(a, b, claimed.append))
+    for op in patch:
+        path = op["path"]
+        if any(path == c or path.startswith(c + "/") for c in claimed):
+            continue
+        facts.append(_generic(op, a, b))
+        claimed.append(path)
+    return facts
+
+
+def join(facts: list[str]) -> str:
+    facts = list(dict.fromkeys(f for f in facts if f))
+    if not facts:
+        return "changed"
+    shown = facts[:MAX_FACTS]
+    more = len(facts) - len(shown)
+    return "; ".join(shown) + (f"; +{more} more" if more else "")
+
+
+def created(doc: Obj) -> str:
+    path = pod_spec_path(doc)
+    if path is None:
+        return "created"
+    spec = doc
+    for p in path:
+        spec = spec.get(p, {})
+    images = [c.get("image") for c in spec.get("containers") or () if isinstance(c, dict) and c.get("image")]
+    return "created" + (f" ({', '.join(images[:3])})" if images else "")
+
+
+def _generic(op: dict[str, Any], a: Obj, b: Obj) -> str:
+    kind = op["op"]
+    if kind == "remove":
+        return f"-{display_path(op['path'], a)}"
+    where = display_path(op["path"], b)
+    if kind == "add":
+        value = op.get("value")
+        return f"+{where}" if isinstance(value, (dict, list)) else f"{where} = {fmt(value)}"
+    if kind == "replace":
+        old = get_pointer(a, op["path"])
+        new = op.get("value")
+        if isinstance(old, (dict, list)) or isinstance(new, (dict, list)):
+            return f"{where} changed"
+        return f"{where} {fmt(old)} → {fmt(new)}"
+    return f"{where} {kind}d"

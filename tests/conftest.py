@@ -1,0 +1,95 @@
+"""Shared fixtures: the corpus, fresh stores, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+
+from crumbs.cli import main
+from crumbs.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("CRUMBS_CORPUS", ROOT.parent / "shared" / "corpus"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need_corpus() -> Path:
+    """The shared corpus: skipped locally when absent, a failure in CI."""
+    if CORPUS.is_dir():
+        return CORPUS
+    if IN_CI:
+        pytest.fail(f"the corpus is missing at {CORPUS}: CI must run the corpus tests")
+    pytest.skip(f"needs the shared corpus at {CORPUS}")
+
+
+@pytest.fixture
+def corpus() -> Path:
+    return need_corpus()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> str:
+    return str(tmp_path / "crumbs.db")
+
+
+@pytest.fixture
+def store(store_path: str) -> Iterator[Store]:
+    s = Store.open(store_path)
+    yield s
+    s.close()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return orjson.loads(self.out)
+
+
+@pytest.fixture
+def cli(store_path: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run ``crumbs --db STORE ARGS...`` in-process; returns code, stdout, stderr."""
+    monkeypatch.delenv("CRUMBS_DB", raising=False)
+
+    def run(*args: str, stdin: bytes | None = None, db: str | None = store_path) -> Result:
+        capsys.readouterr()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        argv = (["--db", db] if db else []) + list(args)
+        code = main(argv)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def watch_line(etype: str, obj: dict, time: str | None = None) -> bytes:
+    line = {"type": etype, "object": obj}
+    if time:
+        line["time"] = time
+    return orjson.dumps(line)
+
+
+def deployment(name: str = "billing", ns: str = "shop", image: str = "ghcr.io/acme/billing:1.4.2", replicas: int = 2, uid: str = "u-1", **extra: object) -> dict:
+    obj = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "uid": uid, "creationTimestamp": "2026-11-20T09:00:00Z", "resourceVersion": "1"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": image}]}},
+        },
+    }
+    obj.update(extra)
+    return obj
