@@ -85,6 +85,9 @@ def _watch_event(value: dict[str, Any], where: str, cluster: str, observed: int 
 def _list(value: dict[str, Any], kind: str, items: list[Any], where: str, cluster: str, observed: int | None) -> Iterator[Record]:
     # Typed lists from the API (PodList, as cluster-info dump writes them) omit
     # the items' kind and apiVersion: they are the list's.
+    if not items:
+        yield Skipped(where, f"empty {kind}")
+        return
     item_kind = kind[: -len("List")] if kind != kinds.LIST_KIND else None
     item_api = value.get("apiVersion")
     for i, item in enumerate(items):

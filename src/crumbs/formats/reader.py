@@ -8,10 +8,13 @@ the command line must hold Kubernetes data.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO
+
+import orjson
 
 from crumbs.formats.documents import (
     DEFAULT_MAX_DOCUMENT,
@@ -69,16 +72,12 @@ def read_file(path: str, cluster: str = "default", max_document: int = DEFAULT_M
         return
     with f:
         try:
-            head = f.read(SNIFF)
-        except OSError as err:
-            yield Problem(path, f"cannot read: {err.strerror or err}")
-            return
-        if _is_watch_lines(head):
+            if _starts_json_lines(f, max_document):
+                f.seek(0)
+                yield from _guard(path, in_directory, _records(json_lines(path, f, max_document), cluster))
+                return
             f.seek(0)
-            yield from _guard(path, in_directory, _records(json_lines(path, f, max_document), cluster))
-            return
-        try:
-            data = head + f.read()
+            data = f.read()
         except OSError as err:
             yield Problem(path, f"cannot read: {err.strerror or err}")
             return
@@ -99,31 +98,34 @@ def read_bytes(data: bytes, name: str, cluster: str = "default", max_document: i
     yield from _guard(name, in_directory, _records(_documents(data, name, max_document), cluster))
 
 
-def _is_watch_lines(head: bytes) -> bool:
-    """A first line that is a whole JSON object on its own: JSON lines."""
-    stripped = head.lstrip()
-    if not stripped.startswith(b"{"):
-        return False
-    first, nl, _ = stripped.partition(b"\n")
-    if not nl:
-        return False
-    import orjson
+def _starts_json_lines(f: BinaryIO, max_document: int) -> bool:
+    """Whether the first non-blank line is a whole JSON object on its own (JSON lines).
 
-    try:
-        return isinstance(orjson.loads(first), dict)
-    except orjson.JSONDecodeError:
-        return False
+    A first line longer than any document may be is taken as a (too large) JSON
+    line: an indented document would have broken lines long before.
+    """
+    for line in iter(lambda: f.readline(max_document + 1), b""):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith(b"{"):
+            return False
+        if len(line) > max_document:
+            return True
+        try:
+            return isinstance(orjson.loads(stripped), dict)
+        except orjson.JSONDecodeError:
+            return False
+    return False
 
 
 def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document | Problem]:
     stripped = data.lstrip()
     if stripped[:1] in (b"{", b"["):
-        import orjson
-
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:
-            if _is_watch_lines(stripped[:SNIFF]):
+            if _starts_json_lines(io.BytesIO(stripped), max_document):
                 yield from json_lines(name, data.split(b"\n"), max_document)
             else:
                 yield from json_stream(name, data, max_document)
@@ -156,7 +158,7 @@ def _guard(name: str, in_directory: bool, records: Iterator[Record]) -> Iterator
     for rec in records:
         if found:
             yield rec
-        elif isinstance(rec, (NotKubernetes, Skipped)):
+        elif isinstance(rec, NotKubernetes) or (isinstance(rec, Skipped) and rec.reason == "empty"):
             held.append(rec)
             if len(held) > 1000:  # plenty of evidence it is not ours
                 break

@@ -14,6 +14,10 @@ from crumbs.model import Obj
 from crumbs.trail.values import fmt, image_change, labels
 
 Claim = Callable[[str], None]
+Fact = tuple[int, str]
+"""(importance, text): 0 is what people look for first (images), 9 last."""
+
+IMAGE, SCALE, ROLLOUT, DATA, ENV, CONTAINER, LABEL, STATUS = 0, 1, 1, 2, 3, 4, 5, 6
 
 POD_SPEC_PATHS: tuple[tuple[str, ...], ...] = (
     ("spec", "jobTemplate", "spec", "template", "spec"),
@@ -53,80 +57,80 @@ def _pointer(path: tuple[str, ...]) -> str:
     return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def containers(old: Obj, new: Obj, claim: Claim) -> list[str]:
+def containers(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     path = pod_spec_path(new) or pod_spec_path(old)
     if path is None:
         return []
-    facts: list[str] = []
+    facts: list[Fact] = []
     for field in ("initContainers", "containers"):
         claim(_pointer((*path, field)))
         before, after = _by_name(_get(old, (*path, field))), _by_name(_get(new, (*path, field)))
         for name in before.keys() - after.keys():
-            facts.append(f"container {name} removed")
+            facts.append((CONTAINER, f"container {name} removed"))
         for name, c in after.items():
             if name not in before:
-                facts.append(f"container {name} added ({fmt(c.get('image'))})")
+                facts.append((CONTAINER, f"container {name} added ({fmt(c.get('image'))})"))
                 continue
             facts.extend(_container(name, before[name], c))
     return facts
 
 
-def _container(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    facts = []
+def _container(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Fact]:
+    facts: list[Fact] = []
     if old.get("image") != new.get("image"):
-        facts.append("image " + image_change(str(old.get("image")), str(new.get("image"))))
+        facts.append((IMAGE, "image " + image_change(str(old.get("image")), str(new.get("image")))))
     facts.extend(_env(_by_name(old.get("env")), _by_name(new.get("env"))))
     other = sorted(k for k in old.keys() | new.keys() if k not in ("image", "env", "name") and old.get(k) != new.get(k))
     if other:
-        facts.append(f"container {name}: {', '.join(other)} changed")
+        facts.append((CONTAINER, f"container {name}: {', '.join(other)} changed"))
     return facts
 
 
-def _env(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
-    facts = []
-    for name in sorted(before.keys() - after.keys()):
-        facts.append(f"env -{name}")
-    for name in sorted(after.keys() - before.keys()):
-        v = after[name]
-        facts.append(f"env +{name}={fmt(v['value'], 24)}" if "value" in v else f"env +{name} (from a reference)")
+def _env(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[Fact]:
+    facts: list[Fact] = []
     for name in sorted(before.keys() & after.keys()):
         a, b = before[name], after[name]
         if a == b:
             continue
         if "value" in a and "value" in b:
-            facts.append(f"env {name} {fmt(a['value'], 24)} → {fmt(b['value'], 24)}")
+            facts.append((ENV, f"env {name} {fmt(a['value'], 24)} → {fmt(b['value'], 24)}"))
         else:
-            facts.append(f"env {name} source changed")
+            facts.append((ENV, f"env {name} source changed"))
+    for name in sorted(before.keys() - after.keys()):
+        facts.append((ENV + 1, f"env -{name}"))
+    for name in sorted(after.keys() - before.keys()):
+        v = after[name]
+        facts.append((ENV + 1, f"env +{name}={fmt(v['value'], 24)}" if "value" in v else f"env +{name} (from a reference)"))
     return facts
 
 
-def scalars(old: Obj, new: Obj, claim: Claim) -> list[str]:
-    facts = []
+def scalars(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
+    facts: list[Fact] = []
     for path, label in ((("spec", "replicas"), "replicas"), (("spec", "schedule"), "schedule"), (("spec", "timeZone"), "timeZone")):
         a, b = _get(old, path), _get(new, path)
         if a != b:
             claim(_pointer(path))
-            facts.append(f"{label} {fmt(a)} → {fmt(b)}")
+            facts.append((SCALE, f"{label} {fmt(a)} → {fmt(b)}"))
     a, b = _get(old, ("spec", "suspend")), _get(new, ("spec", "suspend"))
     if bool(a) != bool(b):
         claim("/spec/suspend")
-        facts.append("suspended" if b else "resumed")
+        facts.append((SCALE, "suspended" if b else "resumed"))
     return facts
 
 
-def selector(old: Obj, new: Obj, claim: Claim) -> list[str]:
+def selector(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     for path in (("spec", "selector", "matchLabels"), ("spec", "selector")):
         a, b = _get(old, path), _get(new, path)
         if (isinstance(a, dict) or isinstance(b, dict)) and a != b:
             if path[-1] == "selector" and ("matchLabels" in (a or {}) or "matchLabels" in (b or {})):
                 continue
             claim(_pointer(path))
-            return [f"selector {labels(a)} → {labels(b)}"]
+            return [(SCALE, f"selector {labels(a)} → {labels(b)}")]
     return []
 
 
-def data_keys(old: Obj, new: Obj, claim: Claim) -> list[str]:
-    facts = []
+def data_keys(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
+    facts: list[Fact] = []
     for field in ("data", "binaryData", "stringData"):
         a, b = old.get(field), new.get(field)
         if a == b:
@@ -135,17 +139,17 @@ def data_keys(old: Obj, new: Obj, claim: Claim) -> list[str]:
         a = a if isinstance(a, dict) else {}
         b = b if isinstance(b, dict) else {}
         for k in sorted(a.keys() - b.keys()):
-            facts.append(f"{field}.{k} removed")
+            facts.append((DATA, f"{field}.{k} removed"))
         for k in sorted(b.keys() - a.keys()):
-            facts.append(f"{field}.{k} added")
+            facts.append((DATA, f"{field}.{k} added"))
         for k in sorted(a.keys() & b.keys()):
             if a[k] != b[k]:
-                facts.append(f"{field}.{k} changed")
+                facts.append((DATA, f"{field}.{k} changed"))
     return facts
 
 
-def metadata(old: Obj, new: Obj, claim: Claim) -> list[str]:
-    facts = []
+def metadata(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
+    facts: list[Fact] = []
     places = [(("metadata",), "")]
     tpl = pod_spec_path(new)
     if tpl and len(tpl) > 1:
@@ -164,20 +168,20 @@ def metadata(old: Obj, new: Obj, claim: Claim) -> list[str]:
     return facts
 
 
-def _annotation(prefix: str, word: str, key: str, a: str | None, b: str | None) -> list[str]:
+def _annotation(prefix: str, word: str, key: str, a: str | None, b: str | None) -> list[Fact]:
     if key == RESTARTED_AT and b is not None:
-        return ["rollout restart (restartedAt)"]
+        return [(ROLLOUT, "rollout restart (restartedAt)")]
     if key == LAST_APPLIED:
         return []  # an echo of the apply that made the other changes
     if key == CHANGE_CAUSE and b is not None:
-        return [f"change-cause: {fmt(b, 60)}"]
+        return [(ROLLOUT, f"change-cause: {fmt(b, 60)}")]
     if key == REVISION:
-        return [f"revision {fmt(a)} → {fmt(b)}" if a is not None else f"revision {fmt(b)}"]
+        return [(ROLLOUT, f"revision {fmt(a)} → {fmt(b)}" if a is not None else f"revision {fmt(b)}")]
     if a is None:
-        return [f"{prefix}{word} +{key}={fmt(b, 32)}"]
+        return [(LABEL, f"{prefix}{word} +{key}={fmt(b, 32)}")]
     if b is None:
-        return [f"{prefix}{word} -{key}"]
-    return [f"{prefix}{word} {key} {fmt(a, 32)} → {fmt(b, 32)}"]
+        return [(LABEL, f"{prefix}{word} -{key}")]
+    return [(LABEL, f"{prefix}{word} {key} {fmt(a, 32)} → {fmt(b, 32)}")]
 
 
 _COUNTS = ("replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "unavailableReplicas",
@@ -185,11 +189,11 @@ _COUNTS = ("replicas", "readyReplicas", "availableReplicas", "updatedReplicas", 
            "active", "succeeded", "failed")
 
 
-def status(old: Obj, new: Obj, claim: Claim) -> list[str]:
+def status(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     a, b = old.get("status"), new.get("status")
     if not isinstance(a, dict) or not isinstance(b, dict) or a == b:
         return []
-    facts = []
+    facts: list[str] = []
     if a.get("phase") != b.get("phase"):
         claim("/status/phase")
         facts.append(f"phase {fmt(a.get('phase'))} → {fmt(b.get('phase'))}")
@@ -211,7 +215,7 @@ def status(old: Obj, new: Obj, claim: Claim) -> list[str]:
         if a.get(field) != b.get(field):
             claim(f"/status/{field}")
             facts.extend(_container_statuses(_by_name(a.get(field)), _by_name(b.get(field))))
-    return facts
+    return [(STATUS, f) for f in facts]
 
 
 def _container_statuses(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
@@ -236,7 +240,7 @@ def _container_statuses(before: dict[str, dict[str, Any]], after: dict[str, dict
     return facts
 
 
-def endpoints(old: Obj, new: Obj, claim: Claim) -> list[str]:
+def endpoints(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     """EndpointSlices (``endpoints``) and Endpoints (``subsets``): ready addresses before and after."""
     if new.get("kind") == "EndpointSlice":
         claim("/endpoints")
@@ -250,7 +254,7 @@ def endpoints(old: Obj, new: Obj, claim: Claim) -> list[str]:
         return []
     gone, added = sorted(before - after), sorted(after - before)
     detail = ", ".join([*(f"-{a}" for a in gone[:3]), *(f"+{a}" for a in added[:3])])
-    return [f"ready endpoints {len(before)} → {len(after)} ({detail})"]
+    return [(SCALE, f"ready endpoints {len(before)} → {len(after)} ({detail})")]
 
 
 def _ready_slice(doc: Obj) -> set[str]:
@@ -269,7 +273,7 @@ def _ready_subsets(doc: Obj) -> set[str]:
     return out
 
 
-RECOGNISERS: tuple[Callable[[Obj, Obj, Claim], list[str]], ...] = (
+RECOGNISERS: tuple[Callable[[Obj, Obj, Claim], list[Fact]], ...] = (
     containers,
     endpoints,
     scalars,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs.model import Obj, RevisionType, StoredRevision
-from crumbs.trail.facts import RECOGNISERS, pod_spec_path
+from crumbs.trail.facts import CONTAINER, RECOGNISERS, STATUS, Fact, pod_spec_path
 from crumbs.trail.noise import strip_noise
 from crumbs.trail.paths import display_path, get_pointer
 from crumbs.trail.values import fmt
@@ -25,18 +25,18 @@ def summarize(rev: StoredRevision, old: Obj | None, patch: list[dict[str, Any]])
 
 
 def describe(a: Obj, b: Obj, patch: list[dict[str, Any]]) -> list[str]:
-    """Facts for a patch from ``a`` to ``b`` (both noise-free)."""
+    """Facts for a patch from ``a`` to ``b`` (both noise-free), most important first."""
     claimed: list[str] = []
-    facts: list[str] = []
+    facts: list[Fact] = []
     for recognise in RECOGNISERS:
         facts.extend(recognise(a, b, claimed.append))
     for op in patch:
         path = op["path"]
         if any(path == c or path.startswith(c + "/") for c in claimed):
             continue
-        facts.append(_generic(op, a, b))
+        facts.append((STATUS + 1 if path.startswith("/status") else CONTAINER, _generic(op, a, b)))
         claimed.append(path)
-    return facts
+    return [text for _, text in sorted(facts, key=lambda f: f[0])]
 
 
 def join(facts: list[str]) -> str:

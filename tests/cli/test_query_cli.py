@@ -1,0 +1,130 @@
+"""timeline, history, diff, get: against the bundled demo incident, text and JSON."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crumbs.cli.demo import recording
+from crumbs.timeutil import parse_time
+
+
+@pytest.fixture
+def demo_store(cli, tmp_path: Path):
+    (tmp_path / "incident.jsonl").write_bytes(recording())
+    r = cli("ingest", str(tmp_path / "incident.jsonl"))
+    assert r.code == 0, r.err
+    return cli
+
+
+def test_timeline_interleaves_changes_and_events(demo_store) -> None:
+    out = demo_store("timeline", "--from", "2026-11-27T14:05:00Z", "--to", "2026-11-27T14:21:00Z", "-o", "json").json()
+    assert set(out) == {"from", "to", "entries"}
+    assert out["from"] == "2026-11-27T14:05:00Z"
+    entries = out["entries"]
+    times = [parse_time(e["at"]) for e in entries]
+    assert times == sorted(times)
+    patch = next(e for e in entries if e["type"] == "change" and e["object"]["kind"] == "Deployment")
+    assert set(patch) == {"type", "at", "object", "revision", "summary", "paths"}
+    assert set(patch["object"]) == {"cluster", "group", "kind", "namespace", "name", "uid", "apiVersion"}
+    assert set(patch["revision"]) >= {"id", "at", "type", "uid"}
+    assert patch["summary"] == "image ghcr.io/acme/billing:1.4.2 → 2.0.0"
+    assert patch["paths"] == ["spec.template.spec.containers[billing].image"]
+    event = next(e for e in entries if e["type"] == "event")
+    assert set(event["event"]) == {"type", "reason", "message", "count", "source", "firstAt"}
+    selector = next(e for e in entries if e["object"]["kind"] == "Service")
+    assert selector["summary"] == "selector app=checkout → app=checkout-api"
+
+
+def test_timeline_since_counts_back_from_the_store_clock(demo_store) -> None:
+    entries = demo_store("timeline", "--since", "1h", "-o", "json").json()["entries"]
+    assert entries and all(parse_time(e["at"]) >= parse_time("2026-11-27T14:01:38.6Z") for e in entries)
+    assert any(parse_time(e["at"]) < parse_time("2026-11-27T14:06:00Z") for e in entries)
+    only_jobs = demo_store("timeline", "--kind", "job", "--no-events", "-o", "json").json()["entries"]
+    assert {e["object"]["kind"] for e in only_jobs} == {"Job"}
+    text = demo_store("timeline", "-n", "shop", "--kind", "svc").out
+    assert "selector app=checkout → app=checkout-api" in text
+
+
+def test_history_and_diff(demo_store) -> None:
+    h = demo_store("history", "deploy/billing", "-o", "json").json()
+    assert h["object"]["name"] == "billing" and h["object"]["namespace"] == "shop"
+    assert [r["summary"] for r in h["revisions"]][:1] == ["created (ghcr.io/acme/billing:1.4.2)"]
+    assert [r["ordinal"] for r in h["revisions"]] == list(range(1, len(h["revisions"]) + 1))
+    assert "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in [r["summary"] for r in h["revisions"]]
+    text = demo_store("history", "deployment", "billing", "-n", "shop").out
+    assert "REV" in text and "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in text
+    d = demo_store("diff", "deploy/billing", "--from", "2", "--to", "3", "-o", "json").json()
+    assert d["patch"] == [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ghcr.io/acme/billing:2.0.0"}]
+    assert (d["from"]["ordinal"], d["to"]["ordinal"]) == (2, 3)
+    text = demo_store("diff", "svc/checkout", "-n", "shop").out
+    assert "-  selector:" not in text and "+    app: checkout-api" in text and "-    app: checkout" in text
+
+
+def test_get_travels_in_time(demo_store) -> None:
+    before = demo_store("get", "deploy", "billing", "--at", "2026-11-27T14:00:00Z", "-o", "json").json()
+    after = demo_store("get", "deploy/billing", "-o", "json").json()
+    assert before["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:1.4.2"
+    assert after["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:2.0.0"
+    pods = yaml.safe_load(demo_store("get", "pods", "-n", "shop", "--at", "2026-11-27T14:05:00Z", "-o", "yaml").out)
+    names = sorted(p["metadata"]["name"] for p in pods["items"])
+    assert "billing-6d4c8b7f9-4xk7p" in names and not any(n.startswith("billing-7f5d9c6b8") for n in names)
+    gone = demo_store("get", "pod", "billing-6d4c8b7f9-4xk7p")
+    assert gone.code == 1 and "did not exist" in gone.err
+    table = demo_store("get", "cronjobs").out
+    assert "billing-invoices" in table and "as of 2026-11-27T15:01:38.6Z" in table
+
+
+def test_secret_values_are_not_shown(demo_store) -> None:
+    out = demo_store("get", "secret", "billing-db", "-n", "shop", "-o", "json").json()
+    assert out["data"]["password"].startswith("crumbs-redacted:")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("history", "gizmo/x"), 2, "unknown kind 'gizmo'"),
+        (("history", "deploy/nope"), 1, "deploy/nope: not in the store"),
+        (("history", "deploy"), 2, "expected KIND/NAME"),
+        (("diff", "deploy/billing", "--to", "99"), 2, "the object has revisions 1 to"),
+        (("diff", "deploy/billing", "--to", "x"), 2, "expected a revision number"),
+        (("timeline", "--since", "yesterday"), 2, "not a time"),
+        (("timeline", "--since", "1h", "--from", "2h"), 2, "cannot be used with"),
+        (("get", "deploy", "--at", "lunch"), 2, "not a time"),
+    ],
+)
+def test_usage_errors_are_one_line(demo_store, args: tuple, code: int, message: str) -> None:
+    r = demo_store(*args)
+    assert r.code == code
+    assert message in r.err and "Traceback" not in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_ambiguous_name_asks_for_a_namespace(cli, tmp_path: Path) -> None:
+    from tests.conftest import deployment, watch_line
+
+    (tmp_path / "w.jsonl").write_bytes(watch_line("ADDED", deployment(ns="a", uid="1")) + b"\n" + watch_line("ADDED", deployment(ns="b", uid="2")) + b"\n")
+    cli("ingest", str(tmp_path / "w.jsonl"))
+    r = cli("history", "deploy/billing")
+    assert r.code == 2 and "several namespaces (a, b): give -n" in r.err
+    assert cli("history", "deploy/billing", "-n", "b").code == 0
+
+
+def test_an_empty_store_says_so(cli) -> None:
+    cli("ingest", "-", stdin=b"")
+    r = cli("timeline", "--since", "1h")
+    assert r.code == 1 and "the store is empty" in r.err
+
+
+def test_the_kubectl_plugin_name_runs_the_same_cli(tmp_path: Path) -> None:
+    plugin = shutil.which("kubectl-crumbs", path=str(Path(sys.executable).parent))
+    assert plugin, "kubectl-crumbs is not installed next to this Python"
+    r = subprocess.run([plugin, "--help"], capture_output=True, text=True, check=True)
+    assert "kubectl crumbs" in r.stdout and "timeline" in r.stdout
+    r = subprocess.run([plugin, "--db", str(tmp_path / "x.db"), "timeline"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.startswith("crumbs: error:")
