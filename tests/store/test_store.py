@@ -209,18 +209,70 @@ def test_dictionaries_are_trained_and_every_blob_still_decodes(store: Store) -> 
     assert docs[700] == records[700].doc
 
 
-def test_a_failed_batch_is_rolled_back_whole_and_the_writer_goes_on(store: Store) -> None:
-    good = [rev(deployment(replicas=n), T0 + n * NS) for n in range(3)]
-    poisoned = rev({**deployment(replicas=9), "bad": {1, 2}}, T0 + 9 * NS)  # a set cannot be serialised
-    with store.writer(batch_size=2) as w:
-        w.add(good[0])
-        w.add(good[1])  # flushed: batch 1
-        w.add(good[2])
-        with pytest.raises(TypeError):
-            w.add(poisoned)  # batch 2 fails mid-way
-        w.add(rev(deployment(replicas=7), T0 + 20 * NS))
-    assert [r.doc["spec"]["replicas"] for r in store.queries.history(DEPLOYS)] == [0, 1, 7]
+def cm(n: int, payload: str = "") -> Revision:
+    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm{n}", "namespace": "shop"}, "data": {"p": payload}}
+    return Revision(ObjectKey("c", "", "ConfigMap", "shop", f"cm{n}"), f"u{n}", T0 + n, None, doc)
+
+
+def test_a_batch_that_fails_midway_is_rolled_back_whole_and_the_writer_goes_on(store: Store) -> None:
+    with store.writer(batch_size=50, parallel=False) as w:
+        for n in range(50):
+            w.add(cm(n))
+        w.flush()
+        db = w._local._db
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + 8}")  # the disk fills up during the next batch
+        with pytest.raises(StoreError, match="full"):
+            for n in range(50, 100):
+                w.add(cm(n, os.urandom(3000).hex()))
+            w.flush()
+        db.execute("PRAGMA max_page_count = 1073741823")
+        w.add(cm(999))
+    names = [r.key.name for r in store.queries.between(None, None)]
+    assert names == [f"cm{n}" for n in range(50)] + ["cm999"]
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_writer_process_reports_failures_and_drops_what_was_queued_behind(store: Store) -> None:
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    with store.writer(batch_size=10, parallel=True, busy_timeout_ms=200) as w:
+        for n in range(20):
+            w.add(cm(n))
+        w.flush()
+        blocker.execute("BEGIN IMMEDIATE")  # someone else holds the write lock
+        with pytest.raises(StoreError, match="locked"):
+            for n in range(20, 50):
+                w.add(cm(n))
+            w.flush()
+        blocker.execute("ROLLBACK")
+        for n in range(100, 110):
+            w.add(cm(n))
+        w.flush()
+        assert (w.stats.revisions, w.stats.unchanged) == (30, 0)
+    names = [r.key.name for r in store.queries.between(None, None)]
+    assert names == [f"cm{n}" for n in range(20)] + [f"cm{n}" for n in range(100, 110)]
+
+
+def test_the_writer_process_stores_what_the_local_writer_would(store_path: str, tmp_path) -> None:
+    records = [Revision(ObjectKey("c", "apps", "Deployment", "shop", f"d{i % 700}"), f"u{i % 700}", T0 + i, None,
+                        deployment(name=f"d{i % 700}", uid=f"u{i % 700}", replicas=i)) for i in range(3000)]
+    results = []
+    for mode, path in ((False, str(tmp_path / "local.db")), (True, str(tmp_path / "remote.db"))):
+        with Store.open(path) as s:
+            with s.writer(batch_size=400, parallel=mode) as w:
+                for r in records:
+                    w.add(r)
+            results.append(([(r.key.name, r.at, r.doc) for r in s.queries.between(None, None)], w.stats.revisions))
+    assert results[0] == results[1]
+    assert results[0][1] == 3000
+
+
+def test_what_json_cannot_hold_is_a_problem_and_the_rest_goes_in(store: Store) -> None:
+    odd = rev({**deployment(replicas=9), "tags": {1, 2}}, T0 + 9 * NS)  # YAML's !!set
+    odd.where = "odd.yaml:3"
+    s = write(store, rev(deployment(), T0), odd, rev(deployment(replicas=3), T0 + 10 * NS))
+    assert s.revisions == 2
+    assert [str(p) for p in s.problems] == ["odd.yaml:3: not representable as JSON: Type is not JSON serializable: set"]
 
 
 def test_oversized_objects_are_refused_by_the_writer(store: Store) -> None:

@@ -17,7 +17,7 @@ def secret(**fields: object) -> dict:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "type": "Opaque", **fields}
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=10), st.text(min_size=1, max_size=40), min_size=1, max_size=5))
+@given(st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=40).map(lambda s: "s3cr3t-" + s), min_size=1, max_size=5))
 def test_no_value_survives(values: dict[str, str]) -> None:
     data = {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}
     out = redact_secret(secret(data=data, stringData=values), SALT)
@@ -25,8 +25,7 @@ def test_no_value_survives(values: dict[str, str]) -> None:
     assert set(out["data"]) == set(values) and set(out["stringData"]) == set(values)
     assert all(is_redacted(v) for v in [*out["data"].values(), *out["stringData"].values()])
     for v in values.values():
-        if len(v) >= 8:
-            assert v not in text and base64.b64encode(v.encode()).decode() not in text
+        assert v not in text and base64.b64encode(v.encode()).decode()[:8] not in text
 
 
 def test_same_value_same_digest_across_data_and_stringdata_and_salt_matters() -> None:

@@ -17,6 +17,7 @@ from crumbs.formats.reader import iter_files
 from crumbs.model import Event, Problem, Revision, Skipped
 from crumbs.report.text import console
 from crumbs.store import Store
+from crumbs.store.writer import BATCH_SIZE
 
 
 @contextmanager
@@ -37,7 +38,7 @@ def ingest(
     cluster: str = typer.Option("default", "--cluster", help="Name of the cluster the data comes from."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first rejected document; its file is not stored."),
     max_object_size: int = typer.Option(DEFAULT_MAX_DOCUMENT, "--max-object-size", help="Largest object accepted, in bytes."),
-    batch_size: int = typer.Option(5000, "--batch-size", help="Records per transaction."),
+    batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", help="Records per transaction."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list what was skipped and why."),
     output: Output = OUTPUT_OPTION,
 ) -> int:

@@ -36,9 +36,8 @@ class Store:
         return cls(path, open_database(path, create=create, readonly=readonly), readonly)
 
     def writer(self, **options: object) -> Writer:
-        """The store's writer, on a connection of its own."""
-        db = open_database(self.path, create=False)
-        return Writer(db, self.salt, **options)  # type: ignore[arg-type]
+        """The store's writer (it opens connections of its own)."""
+        return Writer(self.path, self.salt, **options)  # type: ignore[arg-type]
 
     def close(self) -> None:
         self.db.close()

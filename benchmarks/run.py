@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Crumbs benchmarks: one command, figures printed as the Markdown rows of benchmarks/README.md.
+
+    make bench                 # all of them
+    .venv/bin/python benchmarks/run.py ingest size queries
+
+Each figure is measured here, on this machine, in this run; baselines (a bare
+``executemany`` into SQLite) are measured in the same run. Timed code runs
+with the cyclic GC paused, as ``crumbs ingest`` does.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).parent))
+import synth  # noqa: E402
+
+from crumbs.formats.reader import read_paths  # noqa: E402
+from crumbs.model import Event, Revision  # noqa: E402
+from crumbs.store import Selector, Store  # noqa: E402
+from crumbs.store.codec import canonical  # noqa: E402
+
+WORK = Path(os.environ.get("CRUMBS_BENCH_DIR", Path(__file__).parent / ".work"))
+rows: list[tuple[str, str, str]] = []
+
+
+def report(name: str, value: str, target: str) -> None:
+    rows.append((name, value, target))
+    print(f"| {name} | {value} | {target} |", flush=True)
+
+
+def fresh(name: str) -> str:
+    path = WORK / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return str(path)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+    finally:
+        gc.enable()
+
+
+def ingest_into(path: str, records) -> None:
+    store = Store.open(path)
+    with store.writer() as w:
+        for r in records:
+            if isinstance(r, (Revision, Event)):
+                w.add(r)
+    store.close()
+
+
+def store_time(path: str, records) -> float:
+    """Seconds spent in the writer only (the synthetic generator is slower than the store)."""
+    store = Store.open(path)
+    spent = 0.0
+    clock = time.perf_counter
+    with store.writer() as w:
+        for r in records:
+            t = clock()
+            w.add(r)
+            spent += clock() - t
+        t = clock()
+    spent += clock() - t  # the final flush
+    store.close()
+    return spent
+
+
+def bare_executemany(path: str, revs: list[Revision]) -> float:
+    """The baseline: the same rows, canonical JSON, one table, same pragmas and batch size."""
+    rows_ = [(r.key.cluster, r.key.group, r.key.kind, r.key.namespace, r.key.name, r.uid, r.at, int(r.type), canonical(r.doc)) for r in revs]
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("CREATE TABLE r (cluster TEXT, grp TEXT, kind TEXT, namespace TEXT, name TEXT, uid TEXT, at INTEGER, type INTEGER, doc BLOB)")
+
+    def go() -> None:
+        for i in range(0, len(rows_), 5000):
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows_[i : i + 5000])
+            db.execute("COMMIT")
+
+    seconds = timed(go)
+    db.close()
+    return seconds
+
+
+def file_size(path: str) -> int:
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+
+
+def bench_ingest() -> None:
+    gc.disable()
+    revs = list(synth.history(10_000, 10))
+    gc.enable()
+    n = len(revs)
+    raw = sum(len(orjson.dumps(r.doc)) for r in revs)
+    report("synthetic history", f"{n:,} revisions of {n // 10:,} objects, {raw / n:,.0f} B each (compact JSON)", "~2 KB each")
+    base = bare_executemany(fresh("bare.db"), revs)
+    store_path = fresh("ingest.db")
+    write = timed(lambda: ingest_into(store_path, revs))
+    report("ingest, store write path (records → store)", f"{n / write:,.0f} revisions/s", "≥ 50,000/s")
+    report("bare executemany of the same rows (baseline)", f"{n / base:,.0f} rows/s", "")
+    report("write path vs bare executemany", f"{base / write:.2f}×", "≥ 0.6×")
+    size = file_size(store_path)
+    report("store size, 10k objects × 10 revisions", f"{size / 1e6:.1f} MB for {raw / 1e6:.1f} MB of JSON = {size / raw:.3f}×", "≤ 0.25×")
+    watch = WORK / "watch.jsonl"
+    with open(watch, "wb") as f:
+        for r in revs:
+            f.write(orjson.dumps({"type": r.type.name, "object": r.doc}) + b"\n")
+    del revs
+    e2e_path = fresh("e2e.db")
+    e2e = timed(lambda: ingest_into(e2e_path, read_paths([str(watch)], cluster="bench")))
+    report("ingest end to end (watch JSON lines file → store)", f"{n / e2e:,.0f} revisions/s", "")
+    again = timed(lambda: ingest_into(e2e_path, read_paths([str(watch)], cluster="bench")))
+    report("re-ingest of the same file (nothing new)", f"{n / again:,.0f} revisions/s", "")
+
+
+def percentile(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))]
+
+
+def bench_queries() -> None:
+    path = WORK / "million.db"
+    objects, revisions = 100_000, 10
+    if not path.exists():
+        tmp = fresh("million.tmp.db")
+        gc.disable()
+        in_store = store_time(tmp, synth.history(objects, revisions))
+        gc.enable()
+        report("write path while growing to 1M revisions (generator time excluded)", f"{objects * revisions / in_store:,.0f} revisions/s", "")
+        os.replace(tmp, path)
+        for s in ("-wal", "-shm"):
+            Path(tmp + s).unlink(missing_ok=True)
+    store = Store.open(str(path), create=False)
+    q = store.queries
+    assert q.counts()["revisions"] == objects * revisions
+    rng = random.Random(1)
+    keys = store.db.execute("SELECT o.grp, o.kind, o.namespace, o.name FROM objects o").fetchall()
+    lo = store.db.execute("SELECT min(at) FROM revisions").fetchone()[0]
+    hi = q.latest_time()
+    q.history(Selector(name=keys[0][3]))  # warm the dictionaries
+
+    def sample(fn: Callable[[], object], times: int) -> list[float]:
+        out = []
+        for _ in range(times):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    hist = []
+    for g, k, ns, name in rng.sample(keys, 300):
+        hist += sample(lambda g=g, k=k, ns=ns, name=name: q.history(Selector(cluster="bench", namespace=ns, kinds=[(g, k)], name=name)), 1)
+    report("1M revisions: one object's history", f"p50 {statistics.median(hist):.2f} ms, p99 {percentile(hist, 0.99):.2f} ms", "p50 ≤ 5 ms")
+    hour = 3600 * synth.NS
+    win, counts = [], []
+    for _ in range(300):
+        ns = f"ns-{rng.randrange(100):03d}"
+        t0 = rng.randrange(lo, hi - hour)
+        t = time.perf_counter()
+        counts.append(len(q.between(t0, t0 + hour, Selector(namespace=ns))))
+        win.append((time.perf_counter() - t) * 1000)
+    report("1M revisions: a namespace's changes in a 1-hour window", f"p50 {statistics.median(win):.2f} ms, p99 {percentile(win, 0.99):.2f} ms ({statistics.mean(counts):.0f} changes)", "p50 ≤ 20 ms")
+    state, sizes = [], []
+    for _ in range(40):
+        ns = f"ns-{rng.randrange(100):03d}"
+        t0 = rng.randrange(lo + (hi - lo) // 2, hi)
+        t = time.perf_counter()
+        sizes.append(len(q.state_at(t0, Selector(namespace=ns))))
+        state.append((time.perf_counter() - t) * 1000)
+    report("1M revisions: state of a 1k-object namespace as of t", f"p50 {statistics.median(state):.1f} ms, max {max(state):.1f} ms ({statistics.mean(sizes):.0f} objects)", "≤ 100 ms")
+    store.close()
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+
+
+BENCHES = {"ingest": bench_ingest, "queries": bench_queries}
+
+
+def main(argv: list[str]) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    chosen = argv or list(BENCHES)
+    print(f"machine: {machine()}\n\n| benchmark | result | target |\n|---|---|---|")
+    for name in chosen:
+        BENCHES[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

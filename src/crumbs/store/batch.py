@@ -1,0 +1,206 @@
+"""The transactional core of the writer: one batch, one ``BEGIN IMMEDIATE`` transaction.
+
+Items are plain tuples (cheap to send to the writer process):
+
+    ("r", cluster, group, kind, namespace, name, uid, at, type, canonical_json, digest)
+    ("e", cluster, group, kind, namespace, name, uid, at, type, reason, message, count, source, first_at, event_uid)
+
+``at`` None means undated (ingest time is used); a revision ``type`` None means
+a snapshot (ADDED for a new object, MODIFIED otherwise). Within a batch:
+
+1. A revision whose document equals its object's previous revision (the one at
+   or before its ``at``) is dropped: re-ingesting the same data adds nothing.
+   An undated document already stored for its object is dropped too.
+2. New documents are compressed (with a dictionary once the store has trained
+   one) and written once per digest; revisions point at them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from crumbs.model import RevisionType
+from crumbs.store.codec import Encoder, digest
+
+_DELETED = int(RevisionType.DELETED)
+_MODIFIED = int(RevisionType.MODIFIED)
+_ADDED = int(RevisionType.ADDED)
+_CACHE_LIMIT = 500_000
+
+Item = tuple[Any, ...]
+Latest = tuple[int, bytes, int]
+"""An object's newest known revision: (at, blob digest, type)."""
+Counts = tuple[int, int, int]
+"""(revisions stored, revisions unchanged, events stored)."""
+
+
+class BatchWriter:
+    def __init__(self, db: sqlite3.Connection, ingest_time: int) -> None:
+        self._db = db
+        self.ingest_time = ingest_time
+        self._encoder = Encoder(db)
+        self._clusters: dict[str, int] = {}
+        self._objects: dict[tuple[Any, ...], int] = {}
+        self._latest: dict[int, Latest | None] = {}
+        self._blobs: set[bytes] = set()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def write(self, batch: list[Item]) -> Counts:
+        """Store the batch as one transaction; on any error nothing of it is stored."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            counts = self._write(batch)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._forget()
+            raise
+        return counts
+
+    def _forget(self) -> None:
+        """After a rollback nothing cached from the batch can be trusted."""
+        self._objects.clear()
+        self._latest.clear()
+        self._clusters.clear()
+        self._blobs.clear()
+        self._encoder = Encoder(self._db)
+
+    def _write(self, batch: list[Item]) -> Counts:
+        new_blobs: list[tuple[bytes, bytes]] = []  # (digest, canonical bytes)
+        revisions: list[tuple[int, int, int, bytes]] = []
+        events: list[tuple[object, ...]] = []
+        encoder, blobs, latest_cache = self._encoder, self._blobs, self._latest
+        stored = unchanged = 0
+        for item in batch:
+            if item[0] == "e":
+                events.append(self._event_row(item))
+                continue
+            _, cluster, group, kind, ns, name, uid, at, rtype, data, d = item
+            oid = self._objects.get((cluster, group, kind, ns, name, uid)) or self._object_id(cluster, group, kind, ns, name, uid)
+            dated = at is not None
+            if not dated:
+                at = self.ingest_time
+            latest = latest_cache[oid] if oid in latest_cache else self._latest_of(oid)
+            if latest is None or (at > latest[0] and (dated or latest[1] == d)):
+                prev, in_order = latest, True
+            else:
+                # Out of order, or undated: ask the database, after writing the batch so far.
+                stored += self._insert(new_blobs, revisions)
+                new_blobs, revisions = [], []
+                if self._has(oid, d, at if dated else None):
+                    unchanged += 1
+                    continue
+                in_order = at >= latest[0]
+                prev = latest if in_order else self._previous(oid, at)
+            if rtype is None:
+                rtype = _MODIFIED if prev else _ADDED
+            if prev is not None and prev[1] == d and (prev[2] == _DELETED) == (rtype == _DELETED):
+                unchanged += 1
+                continue
+            if d not in blobs:
+                blobs.add(d)
+                new_blobs.append((d, data))
+                encoder.observe(data)
+            revisions.append((oid, at, rtype, d))
+            if in_order:
+                latest_cache[oid] = (at, d, rtype)
+        if encoder.due():
+            encoder.train()
+        stored += self._insert(new_blobs, revisions)
+        n_events = 0
+        if events:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO events (object, at, type, reason, message, count, source, first_at, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                events,
+            )
+            n_events = self._db.total_changes - before
+        if len(latest_cache) > _CACHE_LIMIT or len(blobs) > _CACHE_LIMIT:
+            latest_cache.clear()
+            self._objects.clear()
+            blobs.clear()
+        return stored, unchanged, n_events
+
+    def _insert(self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]) -> int:
+        if new_blobs:
+            enc = self._encoder
+            self._db.executemany(
+                "INSERT OR IGNORE INTO blobs (digest, dict, size, data) VALUES (?, ?, ?, ?)",
+                zip((d for d, _ in new_blobs), [enc.dict_id] * len(new_blobs), (len(x) for _, x in new_blobs),
+                    enc.compress_many([x for _, x in new_blobs]), strict=True),
+            )
+        if revisions:
+            self._db.executemany("INSERT INTO revisions (object, at, type, blob) VALUES (?, ?, ?, ?)", revisions)
+        return len(revisions)
+
+    def _event_row(self, item: Item) -> tuple[object, ...]:
+        _, cluster, group, kind, ns, name, uid, at, etype, reason, message, count, source, first_at, event_uid = item
+        oid = self._object_id(cluster, group, kind, ns, name, uid)
+        # An undated event seen again is the same event: its identity leaves ingest time out.
+        when = str(at) if at is not None else ""
+        ident = "\0".join((cluster, event_uid, str(count), when, reason, message))
+        at = at if at is not None else self.ingest_time
+        return (oid, at, etype, reason, message, count, source, first_at, digest(ident.encode("utf-8", "surrogatepass")))
+
+    # -- identity and history ------------------------------------------------
+
+    def _cluster_id(self, name: str) -> int:
+        cid = self._clusters.get(name)
+        if cid is None:
+            self._db.execute("INSERT OR IGNORE INTO clusters (name) VALUES (?)", (name,))
+            cid = self._db.execute("SELECT id FROM clusters WHERE name = ?", (name,)).fetchone()[0]
+            self._clusters[name] = cid
+        return cid
+
+    def _object_id(self, cluster: str, group: str, kind: str, ns: str, name: str, uid: str) -> int:
+        k = (cluster, group, kind, ns, name, uid)
+        oid = self._objects.get(k)
+        if oid is not None:
+            return oid
+        cid = self._cluster_id(cluster)
+        row = self._db.execute(
+            "INSERT INTO objects (cluster, grp, kind, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            (cid, group, kind, ns, name, uid),
+        ).fetchone()
+        if row is not None:  # a new object: no history to look up
+            oid = row[0]
+            self._latest[oid] = None
+        else:
+            oid = self._db.execute(
+                "SELECT id FROM objects WHERE cluster = ? AND grp = ? AND kind = ? AND namespace = ? AND name = ? AND uid = ?",
+                (cid, group, kind, ns, name, uid),
+            ).fetchone()[0]
+        self._objects[k] = oid
+        return oid
+
+    def _latest_of(self, oid: int) -> Latest | None:
+        row = self._db.execute(
+            "SELECT at, blob, type FROM revisions WHERE object = ? ORDER BY at DESC, id DESC LIMIT 1", (oid,)
+        ).fetchone()
+        latest = (row[0], row[1], row[2]) if row else None
+        self._latest[oid] = latest
+        return latest
+
+    def _has(self, oid: int, blob: bytes, at: int | None) -> bool:
+        """Whether the object holds this document (at exactly ``at``, if given)."""
+        if at is None:
+            row = self._db.execute("SELECT 1 FROM revisions WHERE object = ? AND blob = ? LIMIT 1", (oid, blob)).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT 1 FROM revisions WHERE object = ? AND at = ? AND blob = ? LIMIT 1", (oid, at, blob)
+            ).fetchone()
+        return row is not None
+
+    def _previous(self, oid: int, at: int) -> Latest | None:
+        row = self._db.execute(
+            "SELECT at, blob, type FROM revisions WHERE object = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
+            (oid, at),
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
