@@ -32,6 +32,7 @@ test: $(STAMP) debian
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -15,11 +15,9 @@ import gc
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,11 +86,26 @@ def store_time(path: str, records) -> float:
 
 def bare_executemany(path: str, revs: list[Revision]) -> float:
     """The baseline: the same rows, canonical JSON, one table, same pragmas and batch size."""
-    rows_ = [(r.key.cluster, r.key.group, r.key.kind, r.key.namespace, r.key.name, r.uid, r.at, int(r.type), canonical(r.doc)) for r in revs]
+    rows_ = [
+        (
+            r.key.cluster,
+            r.key.group,
+            r.key.kind,
+            r.key.namespace,
+            r.key.name,
+            r.uid,
+            r.at,
+            int(r.type),
+            canonical(r.doc),
+        )
+        for r in revs
+    ]
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("CREATE TABLE r (cluster TEXT, grp TEXT, kind TEXT, namespace TEXT, name TEXT, uid TEXT, at INTEGER, type INTEGER, doc BLOB)")
+    db.execute(
+        "CREATE TABLE r (cluster TEXT, grp TEXT, kind TEXT, namespace TEXT, name TEXT, uid TEXT, at INTEGER, type INTEGER, doc BLOB)"
+    )
 
     def go() -> None:
         for i in range(0, len(rows_), 5000):
@@ -117,15 +130,25 @@ def bench_ingest() -> None:
     gc.enable()
     n = len(revs)
     raw = sum(len(orjson.dumps(r.doc)) for r in revs)
-    report("synthetic history", f"{n:,} revisions of {n // 10:,} objects, {raw / n:,.0f} B each (compact JSON)", "~2 KB each")
+    report(
+        "synthetic history",
+        f"{n:,} revisions of {n // 10:,} objects, {raw / n:,.0f} B each (compact JSON)",
+        "~2 KB each",
+    )
     base = bare_executemany(fresh("bare.db"), revs)
     store_path = fresh("ingest.db")
-    write = timed(lambda: ingest_into(store_path, revs))
-    report("ingest, store write path (records → store)", f"{n / write:,.0f} revisions/s", "≥ 50,000/s")
+    write = timed(lambda revs=revs: ingest_into(store_path, revs))
+    report(
+        "ingest, store write path (records → store)", f"{n / write:,.0f} revisions/s", "≥ 50,000/s"
+    )
     report("bare executemany of the same rows (baseline)", f"{n / base:,.0f} rows/s", "")
     report("write path vs bare executemany", f"{base / write:.2f}×", "≥ 0.6×")
     size = file_size(store_path)
-    report("store size, 10k objects × 10 revisions", f"{size / 1e6:.1f} MB for {raw / 1e6:.1f} MB of JSON = {size / raw:.3f}×", "≤ 0.25×")
+    report(
+        "store size, 10k objects × 10 revisions",
+        f"{size / 1e6:.1f} MB for {raw / 1e6:.1f} MB of JSON = {size / raw:.3f}×",
+        "≤ 0.25×",
+    )
     watch = WORK / "watch.jsonl"
     with open(watch, "wb") as f:
         for r in revs:
@@ -151,7 +174,11 @@ def bench_queries() -> None:
         gc.disable()
         in_store = store_time(tmp, synth.history(objects, revisions))
         gc.enable()
-        report("write path while growing to 1M revisions (generator time excluded)", f"{objects * revisions / in_store:,.0f} revisions/s", "")
+        report(
+            "write path while growing to 1M revisions (generator time excluded)",
+            f"{objects * revisions / in_store:,.0f} revisions/s",
+            "",
+        )
         os.replace(tmp, path)
         for s in ("-wal", "-shm"):
             Path(tmp + s).unlink(missing_ok=True)
@@ -174,8 +201,17 @@ def bench_queries() -> None:
 
     hist = []
     for g, k, ns, name in rng.sample(keys, 300):
-        hist += sample(lambda g=g, k=k, ns=ns, name=name: q.history(Selector(cluster="bench", namespace=ns, kinds=[(g, k)], name=name)), 1)
-    report("1M revisions: one object's history", f"p50 {statistics.median(hist):.2f} ms, p99 {percentile(hist, 0.99):.2f} ms", "p50 ≤ 5 ms")
+        hist += sample(
+            lambda g=g, k=k, ns=ns, name=name: q.history(
+                Selector(cluster="bench", namespace=ns, kinds=[(g, k)], name=name)
+            ),
+            1,
+        )
+    report(
+        "1M revisions: one object's history",
+        f"p50 {statistics.median(hist):.2f} ms, p99 {percentile(hist, 0.99):.2f} ms",
+        "p50 ≤ 5 ms",
+    )
     hour = 3600 * synth.NS
     win, counts = [], []
     for _ in range(300):
@@ -184,7 +220,11 @@ def bench_queries() -> None:
         t = time.perf_counter()
         counts.append(len(q.between(t0, t0 + hour, Selector(namespace=ns))))
         win.append((time.perf_counter() - t) * 1000)
-    report("1M revisions: a namespace's changes in a 1-hour window", f"p50 {statistics.median(win):.2f} ms, p99 {percentile(win, 0.99):.2f} ms ({statistics.mean(counts):.0f} changes)", "p50 ≤ 20 ms")
+    report(
+        "1M revisions: a namespace's changes in a 1-hour window",
+        f"p50 {statistics.median(win):.2f} ms, p99 {percentile(win, 0.99):.2f} ms ({statistics.mean(counts):.0f} changes)",
+        "p50 ≤ 20 ms",
+    )
     state, sizes = [], []
     for _ in range(40):
         ns = f"ns-{rng.randrange(100):03d}"
@@ -192,17 +232,21 @@ def bench_queries() -> None:
         t = time.perf_counter()
         sizes.append(len(q.state_at(t0, Selector(namespace=ns))))
         state.append((time.perf_counter() - t) * 1000)
-    report("1M revisions: state of a 1k-object namespace as of t", f"p50 {statistics.median(state):.1f} ms, max {max(state):.1f} ms ({statistics.mean(sizes):.0f} objects)", "≤ 100 ms")
+    report(
+        "1M revisions: state of a 1k-object namespace as of t",
+        f"p50 {statistics.median(state):.1f} ms, max {max(state):.1f} ms ({statistics.mean(sizes):.0f} objects)",
+        "≤ 100 ms",
+    )
     store.close()
 
 
 def machine() -> str:
     cpu = "unknown CPU"
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as f:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
+            )
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

@@ -80,15 +80,31 @@ def watch_line(etype: str, obj: dict, time: str | None = None) -> bytes:
     return orjson.dumps(line)
 
 
-def deployment(name: str = "billing", ns: str = "shop", image: str = "ghcr.io/acme/billing:1.4.2", replicas: int = 2, uid: str = "u-1", **extra: object) -> dict:
+def deployment(
+    name: str = "billing",
+    ns: str = "shop",
+    image: str = "ghcr.io/acme/billing:1.4.2",
+    replicas: int = 2,
+    uid: str = "u-1",
+    **extra: object,
+) -> dict:
     obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "uid": uid, "creationTimestamp": "2026-11-20T09:00:00Z", "resourceVersion": "1"},
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": uid,
+            "creationTimestamp": "2026-11-20T09:00:00Z",
+            "resourceVersion": "1",
+        },
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": image}]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": name, "image": image}]},
+            },
         },
     }
     obj.update(extra)

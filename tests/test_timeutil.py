@@ -7,14 +7,25 @@ from crumbs.timeutil import NS, format_time, humanize_age, parse_duration, parse
 def test_parse_rfc3339_forms() -> None:
     assert parse_time("1970-01-01T00:00:00Z") == 0
     assert parse_time("1970-01-01T00:00:01.5Z") == 1_500_000_000
-    assert parse_time("2021-05-19T09:42:58.640117041Z") == parse_time("2021-05-19T09:42:58Z") + 640117041
+    assert (
+        parse_time("2021-05-19T09:42:58.640117041Z")
+        == parse_time("2021-05-19T09:42:58Z") + 640117041
+    )
     assert parse_time("1970-01-01T01:00:00+01:00") == 0
     assert parse_time("1970-01-01T00:00:00-00:30") == 1800 * NS
     assert parse_time("2026-11-27") == parse_time("2026-11-27T00:00:00Z")
 
 
 def test_parse_rejects_what_is_not_a_time() -> None:
-    for bad in ("", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-27T25:00:00Z", "12", "2026-11-27T10:00:00"):
+    for bad in (
+        "",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "2026-02-30T00:00:00Z",
+        "2026-11-27T25:00:00Z",
+        "12",
+        "2026-11-27T10:00:00",
+    ):
         assert parse_time(bad) is None, bad
 
 

@@ -52,7 +52,13 @@ def redact_secret(obj: Obj, salt: bytes) -> Obj:
     if isinstance(md, dict):
         annotations = md.get("annotations")
         if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-            out["metadata"] = {**md, "annotations": {**annotations, LAST_APPLIED: _redact_applied(annotations[LAST_APPLIED], salt)}}
+            out["metadata"] = {
+                **md,
+                "annotations": {
+                    **annotations,
+                    LAST_APPLIED: _redact_applied(annotations[LAST_APPLIED], salt),
+                },
+            }
     return out
 
 

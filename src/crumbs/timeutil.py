@@ -19,7 +19,14 @@ _RFC3339 = re.compile(
 )
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
-_UNIT_NS = {"ms": NS // 1000, "s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS, "w": 7 * 86400 * NS}
+_UNIT_NS = {
+    "ms": NS // 1000,
+    "s": NS,
+    "m": 60 * NS,
+    "h": 3600 * NS,
+    "d": 86400 * NS,
+    "w": 7 * 86400 * NS,
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -23,6 +23,15 @@ def test_demo_into_a_chosen_store_as_json(cli, store_path: str) -> None:
     out = cli("demo", "-o", "json").json()
     assert out["store"] == store_path
     kinds = {e["object"]["kind"] for e in out["timeline"]}
-    assert {"Deployment", "CronJob", "Job", "Pod", "Service", "EndpointSlice", "ConfigMap", "Secret"} <= kinds
+    assert {
+        "Deployment",
+        "CronJob",
+        "Job",
+        "Pod",
+        "Service",
+        "EndpointSlice",
+        "ConfigMap",
+        "Secret",
+    } <= kinds
     again = cli("demo", "-o", "json").json()  # a second load adds nothing
     assert len(again["timeline"]) == len(out["timeline"])

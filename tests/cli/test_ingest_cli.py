@@ -11,8 +11,17 @@ from tests.conftest import deployment, watch_line
 
 
 def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
-    (tmp_path / "d.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop\ndata:\n  a: '1'\n")
-    r = cli("ingest", str(tmp_path / "d.yaml"), "-", "-o", "json", stdin=watch_line("ADDED", deployment(), "2026-11-27T14:00:00Z") + b"\n")
+    (tmp_path / "d.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop\ndata:\n  a: '1'\n"
+    )
+    r = cli(
+        "ingest",
+        str(tmp_path / "d.yaml"),
+        "-",
+        "-o",
+        "json",
+        stdin=watch_line("ADDED", deployment(), "2026-11-27T14:00:00Z") + b"\n",
+    )
     assert r.code == 0, r.err
     out = r.json()
     assert set(out) == {"store", "read", "stored", "problems", "skipped", "seconds"}
@@ -25,16 +34,32 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
 def test_bad_input_is_one_line_each_and_the_rest_goes_in(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
-    (bad / "a-truncated.json").write_bytes(b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"')
+    (bad / "a-truncated.json").write_bytes(
+        b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"'
+    )
     (bad / "b-garbage.yaml").write_bytes(os.urandom(4096))
-    (bad / "c-wrong-types.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a, b]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n")
-    (bad / "d-unknown-kind.yaml").write_text("apiVersion: apps/v1\nkind: Gadget\nmetadata:\n  name: g\n")
+    (bad / "c-wrong-types.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a, b]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"
+    )
+    (bad / "d-unknown-kind.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Gadget\nmetadata:\n  name: g\n"
+    )
     (bad / "e-no-metadata.json").write_text('{"apiVersion": "v1", "kind": "Service"}')
     lines = [watch_line("ADDED", deployment(name=f"d{i}", uid=f"u{i}")) for i in range(3)]
-    lines.insert(1, b'{"type": "ADDED", "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}}}')
+    lines.insert(
+        1,
+        b'{"type": "ADDED", "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}}}',
+    )
     (bad / "f-watch.jsonl").write_bytes(b"\n".join(lines) + b"\n" + lines[0][:40])
-    r = cli("ingest", str(bad / "a-truncated.json"), str(bad / "b-garbage.yaml"), str(bad / "c-wrong-types.yaml"),
-            str(bad / "d-unknown-kind.yaml"), str(bad / "e-no-metadata.json"), str(bad / "f-watch.jsonl"))
+    r = cli(
+        "ingest",
+        str(bad / "a-truncated.json"),
+        str(bad / "b-garbage.yaml"),
+        str(bad / "c-wrong-types.yaml"),
+        str(bad / "d-unknown-kind.yaml"),
+        str(bad / "e-no-metadata.json"),
+        str(bad / "f-watch.jsonl"),
+    )
     assert r.code == 1
     assert "Traceback" not in r.err
     rejected = [line for line in r.err.splitlines() if line.startswith("rejected")]
@@ -57,7 +82,9 @@ def test_huge_objects_are_refused_without_a_traceback(cli, tmp_path: Path) -> No
     big = deployment()
     big["metadata"]["annotations"] = {"blob": "x" * (50 * 1024 * 1024)}
     (tmp_path / "big.json").write_bytes(orjson.dumps(big))
-    (tmp_path / "big.jsonl").write_bytes(watch_line("ADDED", big) + b"\n" + watch_line("ADDED", deployment(name="small")) + b"\n")
+    (tmp_path / "big.jsonl").write_bytes(
+        watch_line("ADDED", big) + b"\n" + watch_line("ADDED", deployment(name="small")) + b"\n"
+    )
     r = cli("ingest", str(tmp_path / "big.json"), str(tmp_path / "big.jsonl"), "-o", "json")
     assert r.code == 1
     out = r.json()
@@ -67,9 +94,15 @@ def test_huge_objects_are_refused_without_a_traceback(cli, tmp_path: Path) -> No
 
 
 def test_strict_stops_at_the_first_problem_and_keeps_earlier_files(cli, tmp_path: Path) -> None:
-    (tmp_path / "1-good.jsonl").write_bytes(watch_line("ADDED", deployment(name="a", uid="a")) + b"\n")
-    (tmp_path / "2-bad.jsonl").write_bytes(watch_line("ADDED", deployment(name="b", uid="b")) + b"\n" + b"{broken\n")
-    (tmp_path / "3-never.jsonl").write_bytes(watch_line("ADDED", deployment(name="c", uid="c")) + b"\n")
+    (tmp_path / "1-good.jsonl").write_bytes(
+        watch_line("ADDED", deployment(name="a", uid="a")) + b"\n"
+    )
+    (tmp_path / "2-bad.jsonl").write_bytes(
+        watch_line("ADDED", deployment(name="b", uid="b")) + b"\n" + b"{broken\n"
+    )
+    (tmp_path / "3-never.jsonl").write_bytes(
+        watch_line("ADDED", deployment(name="c", uid="c")) + b"\n"
+    )
     r = cli("ingest", "--strict", str(tmp_path), "-o", "json")
     assert r.code == 1
     assert len(r.json()["problems"]) == 1

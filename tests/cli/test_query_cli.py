@@ -23,15 +23,27 @@ def demo_store(cli, tmp_path: Path):
 
 
 def test_timeline_interleaves_changes_and_events(demo_store) -> None:
-    out = demo_store("timeline", "--from", "2026-11-27T14:05:00Z", "--to", "2026-11-27T14:21:00Z", "-o", "json").json()
+    out = demo_store(
+        "timeline", "--from", "2026-11-27T14:05:00Z", "--to", "2026-11-27T14:21:00Z", "-o", "json"
+    ).json()
     assert set(out) == {"from", "to", "entries"}
     assert out["from"] == "2026-11-27T14:05:00Z"
     entries = out["entries"]
     times = [parse_time(e["at"]) for e in entries]
     assert times == sorted(times)
-    patch = next(e for e in entries if e["type"] == "change" and e["object"]["kind"] == "Deployment")
+    patch = next(
+        e for e in entries if e["type"] == "change" and e["object"]["kind"] == "Deployment"
+    )
     assert set(patch) == {"type", "at", "object", "revision", "summary", "paths"}
-    assert set(patch["object"]) == {"cluster", "group", "kind", "namespace", "name", "uid", "apiVersion"}
+    assert set(patch["object"]) == {
+        "cluster",
+        "group",
+        "kind",
+        "namespace",
+        "name",
+        "uid",
+        "apiVersion",
+    }
     assert set(patch["revision"]) >= {"id", "at", "type", "uid"}
     assert patch["summary"] == "image ghcr.io/acme/billing:1.4.2 → 2.0.0"
     assert patch["paths"] == ["spec.template.spec.containers[billing].image"]
@@ -43,9 +55,13 @@ def test_timeline_interleaves_changes_and_events(demo_store) -> None:
 
 def test_timeline_since_counts_back_from_the_store_clock(demo_store) -> None:
     entries = demo_store("timeline", "--since", "1h", "-o", "json").json()["entries"]
-    assert entries and all(parse_time(e["at"]) >= parse_time("2026-11-27T14:01:38.6Z") for e in entries)
+    assert entries and all(
+        parse_time(e["at"]) >= parse_time("2026-11-27T14:01:38.6Z") for e in entries
+    )
     assert any(parse_time(e["at"]) < parse_time("2026-11-27T14:06:00Z") for e in entries)
-    only_jobs = demo_store("timeline", "--kind", "job", "--no-events", "-o", "json").json()["entries"]
+    only_jobs = demo_store("timeline", "--kind", "job", "--no-events", "-o", "json").json()[
+        "entries"
+    ]
     assert {e["object"]["kind"] for e in only_jobs} == {"Job"}
     text = demo_store("timeline", "-n", "shop", "--kind", "svc").out
     assert "selector app=checkout → app=checkout-api" in text
@@ -60,20 +76,40 @@ def test_history_and_diff(demo_store) -> None:
     text = demo_store("history", "deployment", "billing", "-n", "shop").out
     assert "REV" in text and "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in text
     d = demo_store("diff", "deploy/billing", "--from", "2", "--to", "3", "-o", "json").json()
-    assert d["patch"] == [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ghcr.io/acme/billing:2.0.0"}]
+    assert d["patch"] == [
+        {
+            "op": "replace",
+            "path": "/spec/template/spec/containers/0/image",
+            "value": "ghcr.io/acme/billing:2.0.0",
+        }
+    ]
     assert (d["from"]["ordinal"], d["to"]["ordinal"]) == (2, 3)
     text = demo_store("diff", "svc/checkout", "-n", "shop").out
-    assert "-  selector:" not in text and "+    app: checkout-api" in text and "-    app: checkout" in text
+    assert (
+        "-  selector:" not in text
+        and "+    app: checkout-api" in text
+        and "-    app: checkout" in text
+    )
 
 
 def test_get_travels_in_time(demo_store) -> None:
-    before = demo_store("get", "deploy", "billing", "--at", "2026-11-27T14:00:00Z", "-o", "json").json()
+    before = demo_store(
+        "get", "deploy", "billing", "--at", "2026-11-27T14:00:00Z", "-o", "json"
+    ).json()
     after = demo_store("get", "deploy/billing", "-o", "json").json()
-    assert before["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:1.4.2"
-    assert after["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:2.0.0"
-    pods = yaml.safe_load(demo_store("get", "pods", "-n", "shop", "--at", "2026-11-27T14:05:00Z", "-o", "yaml").out)
+    assert (
+        before["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:1.4.2"
+    )
+    assert (
+        after["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/billing:2.0.0"
+    )
+    pods = yaml.safe_load(
+        demo_store("get", "pods", "-n", "shop", "--at", "2026-11-27T14:05:00Z", "-o", "yaml").out
+    )
     names = sorted(p["metadata"]["name"] for p in pods["items"])
-    assert "billing-6d4c8b7f9-4xk7p" in names and not any(n.startswith("billing-7f5d9c6b8") for n in names)
+    assert "billing-6d4c8b7f9-4xk7p" in names and not any(
+        n.startswith("billing-7f5d9c6b8") for n in names
+    )
     gone = demo_store("get", "pod", "billing-6d4c8b7f9-4xk7p")
     assert gone.code == 1 and "did not exist" in gone.err
     table = demo_store("get", "cronjobs").out
@@ -108,7 +144,12 @@ def test_usage_errors_are_one_line(demo_store, args: tuple, code: int, message: 
 def test_ambiguous_name_asks_for_a_namespace(cli, tmp_path: Path) -> None:
     from tests.conftest import deployment, watch_line
 
-    (tmp_path / "w.jsonl").write_bytes(watch_line("ADDED", deployment(ns="a", uid="1")) + b"\n" + watch_line("ADDED", deployment(ns="b", uid="2")) + b"\n")
+    (tmp_path / "w.jsonl").write_bytes(
+        watch_line("ADDED", deployment(ns="a", uid="1"))
+        + b"\n"
+        + watch_line("ADDED", deployment(ns="b", uid="2"))
+        + b"\n"
+    )
     cli("ingest", str(tmp_path / "w.jsonl"))
     r = cli("history", "deploy/billing")
     assert r.code == 2 and "several namespaces (a, b): give -n" in r.err
@@ -126,5 +167,7 @@ def test_the_kubectl_plugin_name_runs_the_same_cli(tmp_path: Path) -> None:
     assert plugin, "kubectl-crumbs is not installed next to this Python"
     r = subprocess.run([plugin, "--help"], capture_output=True, text=True, check=True)
     assert "kubectl crumbs" in r.stdout and "timeline" in r.stdout
-    r = subprocess.run([plugin, "--db", str(tmp_path / "x.db"), "timeline"], capture_output=True, text=True)
+    r = subprocess.run(
+        [plugin, "--db", str(tmp_path / "x.db"), "timeline"], capture_output=True, text=True
+    )
     assert r.returncode == 1 and r.stderr.startswith("crumbs: error:")

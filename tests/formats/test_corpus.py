@@ -64,7 +64,11 @@ def test_problems_and_skips_are_exactly_the_known_ones() -> None:
     corpus = need_corpus()
     problems, skipped = {}, set()
     for rec in read_paths([str(corpus)]):
-        rel = rec.where.split(":")[0].replace(str(corpus) + "/", "") if hasattr(rec, "where") else None
+        rel = (
+            rec.where.split(":")[0].replace(str(corpus) + "/", "")
+            if hasattr(rec, "where")
+            else None
+        )
         if isinstance(rec, Problem):
             problems[rel] = rec.message
         elif isinstance(rec, Skipped):
@@ -78,7 +82,10 @@ def test_problems_and_skips_are_exactly_the_known_ones() -> None:
 def test_kspan_recording_times_come_from_its_comment_headers() -> None:
     path = need_corpus() / "kspan" / "deployment-2-pods.yaml"
     records = read(path)
-    headers = [yaml.safe_load(m.group(1)) for m in re.finditer(r"^# (\{.*\})$", path.read_text(), re.MULTILINE)]
+    headers = [
+        yaml.safe_load(m.group(1))
+        for m in re.finditer(r"^# (\{.*\})$", path.read_text(), re.MULTILINE)
+    ]
     assert len(records) == len(headers) == 26
     assert Counter(type(r).__name__ for r in records) == {"Event": 19, "Revision": 7}
     assert kinds(records) == {"Pod": 4, "ReplicaSet": 2, "Deployment": 1}
@@ -87,7 +94,14 @@ def test_kspan_recording_times_come_from_its_comment_headers() -> None:
         if isinstance(rec, Revision):
             assert rec.at == parse_time(header["time"])  # the recorder's clock, to the nanosecond
     events = [r for r in records if isinstance(r, Event)]
-    assert {e.reason for e in events} >= {"ScalingReplicaSet", "SuccessfulCreate", "Killing", "Scheduled", "Pulled", "Started"}
+    assert {e.reason for e in events} >= {
+        "ScalingReplicaSet",
+        "SuccessfulCreate",
+        "Killing",
+        "Scheduled",
+        "Pulled",
+        "Started",
+    }
     assert {e.key.kind for e in events} == {"Deployment", "ReplicaSet", "Pod"}
     assert all(e.key.name.startswith("px") for e in events)
 
@@ -99,7 +113,10 @@ def test_kspan_recording_times_come_from_its_comment_headers() -> None:
         ("popeye/batch", {"CronJob": 2, "Job": 3}),
         ("popeye/core/pod", {"Pod": 10}),
         ("popeye/core/svc", {"Service": 6}),
-        ("popeye/net", {"Gateway": 2, "GatewayClass": 2, "HTTPRoute": 3, "Ingress": 6, "NetworkPolicy": 23}),
+        (
+            "popeye/net",
+            {"Gateway": 2, "GatewayClass": 2, "HTTPRoute": 3, "Ingress": 6, "NetworkPolicy": 23},
+        ),
         ("pluto/helm3", {"Secret": 3}),
         ("kubectl-blame", {"Deployment": 5}),
     ],
@@ -110,12 +127,28 @@ def test_object_counts_per_folder(folder: str, expected: dict) -> None:
 
 def test_file_names_agree_with_the_kinds_read() -> None:
     """gitops-engine and kube-no-trouble name their files after what they hold."""
-    prefixes = {"pod": "Pod", "hpa": "HorizontalPodAutoscaler", "svc": "Service", "pvc": "PersistentVolumeClaim", "job": "Job",
-                "deployment": "Deployment", "statefulset": "StatefulSet", "daemonset": "DaemonSet", "ingress": "Ingress",
-                "apiservice": "APIService", "cronjob": "CronJob", "lease": "Lease", "role": "Role", "storageclass": "StorageClass"}
+    prefixes = {
+        "pod": "Pod",
+        "hpa": "HorizontalPodAutoscaler",
+        "svc": "Service",
+        "pvc": "PersistentVolumeClaim",
+        "job": "Job",
+        "deployment": "Deployment",
+        "statefulset": "StatefulSet",
+        "daemonset": "DaemonSet",
+        "ingress": "Ingress",
+        "apiservice": "APIService",
+        "cronjob": "CronJob",
+        "lease": "Lease",
+        "role": "Role",
+        "storageclass": "StorageClass",
+    }
     corpus = need_corpus()
     checked = 0
-    for path in [*(corpus / "gitops-engine" / "health").glob("*.yaml"), *(corpus / "kube-no-trouble").glob("*-v1*.yaml")]:
+    for path in [
+        *(corpus / "gitops-engine" / "health").glob("*.yaml"),
+        *(corpus / "kube-no-trouble").glob("*-v1*.yaml"),
+    ]:
         prefix = path.name.split("-")[0]
         if prefix in prefixes:
             revs = [r for r in read(path) if isinstance(r, Revision)]
@@ -131,6 +164,10 @@ def test_times_are_the_newest_timestamp_each_object_carries() -> None:
         created = rec.doc["metadata"].get("creationTimestamp")
         if created:
             assert rec.at is not None and rec.at >= parse_time(created)
-        managed = [parse_time(m["time"]) for m in rec.doc["metadata"].get("managedFields", []) if m.get("time")]
+        managed = [
+            parse_time(m["time"])
+            for m in rec.doc["metadata"].get("managedFields", [])
+            if m.get("time")
+        ]
         if managed:
             assert rec.at >= max(managed)

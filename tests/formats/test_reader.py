@@ -16,19 +16,82 @@ def make_dump(root: Path) -> None:
     """A tree as `kubectl cluster-info dump --output-directory` writes it: typed Lists, items without kind."""
     root.mkdir()
     (root / "nodes.json").write_bytes(
-        orjson.dumps({"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"}, "items": [{"metadata": {"name": "node-1", "uid": "n1", "creationTimestamp": "2026-11-01T00:00:00Z"}, "status": {}}]}, option=orjson.OPT_INDENT_2)
+        orjson.dumps(
+            {
+                "kind": "NodeList",
+                "apiVersion": "v1",
+                "metadata": {"resourceVersion": "9"},
+                "items": [
+                    {
+                        "metadata": {
+                            "name": "node-1",
+                            "uid": "n1",
+                            "creationTimestamp": "2026-11-01T00:00:00Z",
+                        },
+                        "status": {},
+                    }
+                ],
+            },
+            option=orjson.OPT_INDENT_2,
+        )
     )
     ns = root / "shop"
     ns.mkdir()
-    pods = [{"metadata": {"name": f"web-{i}", "namespace": "shop", "uid": f"p{i}", "creationTimestamp": "2026-11-01T00:00:00Z"}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}} for i in range(2)]
-    (ns / "pods.json").write_bytes(orjson.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": pods}, option=orjson.OPT_INDENT_2))
-    (ns / "deployments.json").write_bytes(orjson.dumps({"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": [deployment(ns="shop")]}, option=orjson.OPT_INDENT_2))
-    events = [{"metadata": {"name": "web-0.1", "namespace": "shop", "uid": "e1"}, "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "shop", "uid": "p0"}, "reason": "Started", "type": "Normal", "lastTimestamp": "2026-11-01T00:00:05Z"}]
-    (ns / "events.json").write_bytes(orjson.dumps({"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}, option=orjson.OPT_INDENT_2))
-    (ns / "replication-controllers.json").write_bytes(orjson.dumps({"kind": "ReplicationControllerList", "apiVersion": "v1", "metadata": {}, "items": []}, option=orjson.OPT_INDENT_2))
+    pods = [
+        {
+            "metadata": {
+                "name": f"web-{i}",
+                "namespace": "shop",
+                "uid": f"p{i}",
+                "creationTimestamp": "2026-11-01T00:00:00Z",
+            },
+            "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+        }
+        for i in range(2)
+    ]
+    (ns / "pods.json").write_bytes(
+        orjson.dumps(
+            {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": pods},
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    (ns / "deployments.json").write_bytes(
+        orjson.dumps(
+            {
+                "kind": "DeploymentList",
+                "apiVersion": "apps/v1",
+                "metadata": {},
+                "items": [deployment(ns="shop")],
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    events = [
+        {
+            "metadata": {"name": "web-0.1", "namespace": "shop", "uid": "e1"},
+            "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "shop", "uid": "p0"},
+            "reason": "Started",
+            "type": "Normal",
+            "lastTimestamp": "2026-11-01T00:00:05Z",
+        }
+    ]
+    (ns / "events.json").write_bytes(
+        orjson.dumps(
+            {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events},
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    (ns / "replication-controllers.json").write_bytes(
+        orjson.dumps(
+            {"kind": "ReplicationControllerList", "apiVersion": "v1", "metadata": {}, "items": []},
+            option=orjson.OPT_INDENT_2,
+        )
+    )
     for i in range(2):
         (ns / f"web-{i}").mkdir()
-        (ns / f"web-{i}" / "logs.txt").write_text(f"==== START logs for container web of pod shop/web-{i} ====\nGET / 200: ok\n==== END logs for container web of pod shop/web-{i} ====\n")
+        (ns / f"web-{i}" / "logs.txt").write_text(
+            f"==== START logs for container web of pod shop/web-{i} ====\nGET / 200: ok\n==== END logs for container web of pod shop/web-{i} ====\n"
+        )
 
 
 def test_cluster_info_dump_tree(tmp_path: Path) -> None:
@@ -36,12 +99,17 @@ def test_cluster_info_dump_tree(tmp_path: Path) -> None:
     records = list(read_paths([str(tmp_path / "dump")]))
     revs = [r for r in records if isinstance(r, Revision)]
     assert sorted((r.key.kind, r.key.namespace, r.key.name) for r in revs) == [
-        ("Deployment", "shop", "billing"), ("Node", "", "node-1"), ("Pod", "shop", "web-0"), ("Pod", "shop", "web-1")
+        ("Deployment", "shop", "billing"),
+        ("Node", "", "node-1"),
+        ("Pod", "shop", "web-0"),
+        ("Pod", "shop", "web-1"),
     ]
     assert all(r.doc["kind"] == r.key.kind and r.doc["apiVersion"] for r in revs)
     (ev,) = [r for r in records if isinstance(r, Event)]
     assert ev.key.name == "web-0" and ev.reason == "Started"
-    skipped = sorted((s.where.split("/dump/")[1], s.reason) for s in records if isinstance(s, Skipped))
+    skipped = sorted(
+        (s.where.split("/dump/")[1], s.reason) for s in records if isinstance(s, Skipped)
+    )
     assert skipped == [
         ("shop/replication-controllers.json", "empty ReplicationControllerList"),
         ("shop/web-0/logs.txt", "container logs (cluster-info dump)"),
@@ -69,13 +137,19 @@ def test_directory_skips_what_is_not_kubernetes_but_reports_broken_objects(tmp_p
     (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / ".hidden.json").write_text("{")
     (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")
-    (tmp_path / "watch.jsonl").write_bytes(watch_line("ADDED", deployment()) + b"\n" + b'{"type": "MODIFIED", "object": {"kind"\n')
+    (tmp_path / "watch.jsonl").write_bytes(
+        watch_line("ADDED", deployment()) + b"\n" + b'{"type": "MODIFIED", "object": {"kind"\n'
+    )
     records = list(read_paths([str(tmp_path)]))
-    problems = sorted(str(p).replace(str(tmp_path) + "/", "") for p in records if isinstance(p, Problem))
+    problems = sorted(
+        str(p).replace(str(tmp_path) + "/", "") for p in records if isinstance(p, Problem)
+    )
     assert problems[0] == "broken.yaml:1: ConfigMap without metadata.name"
     assert problems[1].startswith("watch.jsonl:2: invalid JSON")
     assert len(problems) == 2
-    skipped = sorted(s.where.replace(str(tmp_path) + "/", "") for s in records if isinstance(s, Skipped))
+    skipped = sorted(
+        s.where.replace(str(tmp_path) + "/", "") for s in records if isinstance(s, Skipped)
+    )
     assert skipped == ["README.md", "logo.png", "values.yaml"]
 
 
@@ -92,7 +166,10 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_kubectl_watch_output_is_indented_json(tmp_path: Path) -> None:
     """`kubectl get -w --output-watch-events -o json` prints each event indented over many lines."""
-    events = [{"type": "ADDED", "object": deployment()}, {"type": "MODIFIED", "object": deployment(replicas=3)}]
+    events = [
+        {"type": "ADDED", "object": deployment()},
+        {"type": "MODIFIED", "object": deployment(replicas=3)},
+    ]
     data = b"".join(orjson.dumps(e, option=orjson.OPT_INDENT_2) + b"\n" for e in events)
     (tmp_path / "w.json").write_bytes(data)
     revs = list(read_paths([str(tmp_path / "w.json")]))

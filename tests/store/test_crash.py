@@ -32,7 +32,9 @@ with store.writer(batch_size=int(sys.argv[2])) as w:
 def test_kill_during_ingest_leaves_whole_batches(tmp_path: Path) -> None:
     path = str(tmp_path / "crash.db")
     Store.open(path).close()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, path, str(BATCH)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, path, str(BATCH)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     # Let several batches commit, then kill it while it is inside the next transaction.
     for _ in range(8):
@@ -55,11 +57,24 @@ def test_kill_during_ingest_leaves_whole_batches(tmp_path: Path) -> None:
     with Store.open(path) as store, store.writer() as w:
         from crumbs.model import ObjectKey, Revision
 
-        w.add(Revision(ObjectKey("c", "", "ConfigMap", "crash", "after"), "a", 1, None,
-                       {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "after", "namespace": "crash"}}))
+        w.add(
+            Revision(
+                ObjectKey("c", "", "ConfigMap", "crash", "after"),
+                "a",
+                1,
+                None,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "after", "namespace": "crash"},
+                },
+            )
+        )
     with Store.open(path) as store:
         assert store.queries.counts()["revisions"] == before + 1
     sqlite = shutil.which("sqlite3")
     if sqlite:  # the system's own SQLite agrees
-        out = subprocess.run([sqlite, path, "PRAGMA integrity_check"], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sqlite, path, "PRAGMA integrity_check"], capture_output=True, text=True, check=True
+        )
         assert out.stdout.strip() == "ok"

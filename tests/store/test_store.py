@@ -22,7 +22,9 @@ KEY = ObjectKey("c", "apps", "Deployment", "shop", "billing")
 DEPLOYS = Selector(kinds=[("apps", "Deployment")], name="billing")
 
 
-def rev(doc: dict, at: int | None, rtype: RevisionType | None = RevisionType.MODIFIED, uid: str = "u-1") -> Revision:
+def rev(
+    doc: dict, at: int | None, rtype: RevisionType | None = RevisionType.MODIFIED, uid: str = "u-1"
+) -> Revision:
     return Revision(KEY, uid, at, rtype, doc)
 
 
@@ -40,7 +42,9 @@ def test_a_new_store_is_complete_and_leaves_nothing_behind(tmp_path: Path) -> No
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [name for name, _ in MIGRATIONS]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [
+        name for name, _ in MIGRATIONS
+    ]
     assert len(db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]) == 32
 
 
@@ -72,7 +76,9 @@ def test_a_store_from_a_newer_crumbs_is_refused(store_path: str) -> None:
         Store.open(store_path)
 
 
-def test_pending_migrations_are_applied_in_order(store_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pending_migrations_are_applied_in_order(
+    store_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Store.open(store_path).close()
     applied = []
 
@@ -80,22 +86,31 @@ def test_pending_migrations_are_applied_in_order(store_path: str, monkeypatch: p
         applied.append("0002")
         db.execute("ALTER TABLE objects ADD COLUMN note TEXT")
 
-    monkeypatch.setattr("crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("0002_note", add_column)])
+    monkeypatch.setattr(
+        "crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("0002_note", add_column)]
+    )
     Store.open(store_path).close()
     Store.open(store_path).close()
     assert applied == ["0002"]
-    names = [r[0] for r in sqlite3.connect(store_path).execute("SELECT name FROM migrations ORDER BY rowid")]
+    names = [
+        r[0]
+        for r in sqlite3.connect(store_path).execute("SELECT name FROM migrations ORDER BY rowid")
+    ]
     assert names == ["0001_initial", "0002_note"]
 
 
-def test_a_failing_migration_leaves_the_store_as_it_was(store_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_migration_leaves_the_store_as_it_was(
+    store_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Store.open(store_path).close()
 
     def broken(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE objects ADD COLUMN half TEXT")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("0002_broken", broken)])
+    monkeypatch.setattr(
+        "crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("0002_broken", broken)]
+    )
     with pytest.raises(RuntimeError):
         Store.open(store_path)
     db = sqlite3.connect(store_path)
@@ -105,18 +120,36 @@ def test_a_failing_migration_leaves_the_store_as_it_was(store_path: str, monkeyp
 
 def test_same_document_is_one_revision_and_changes_are_appended(store: Store) -> None:
     a, b = deployment(), deployment(image="ghcr.io/acme/billing:2.0.0")
-    s = write(store, rev(a, T0, RevisionType.ADDED), rev(a, T0 + NS), rev(b, T0 + 2 * NS), rev(a, T0 + 3 * NS))
+    s = write(
+        store,
+        rev(a, T0, RevisionType.ADDED),
+        rev(a, T0 + NS),
+        rev(b, T0 + 2 * NS),
+        rev(a, T0 + 3 * NS),
+    )
     assert (s.revisions, s.unchanged) == (3, 1)
     history = store.queries.history(DEPLOYS)
-    assert [(r.ordinal, r.type.name, r.doc["spec"]["template"]["spec"]["containers"][0]["image"][-5:]) for r in history] == [
-        (1, "ADDED", "1.4.2"), (2, "MODIFIED", "2.0.0"), (3, "MODIFIED", "1.4.2")
-    ]
+    assert [
+        (r.ordinal, r.type.name, r.doc["spec"]["template"]["spec"]["containers"][0]["image"][-5:])
+        for r in history
+    ] == [(1, "ADDED", "1.4.2"), (2, "MODIFIED", "2.0.0"), (3, "MODIFIED", "1.4.2")]
     assert store.queries.counts()["documents"] == 2  # a back-to-a stores the document once
 
 
 def test_reingesting_the_same_records_adds_nothing(store: Store) -> None:
     records = [rev(deployment(replicas=n), T0 + n * NS) for n in range(5)]
-    undated = Revision(ObjectKey("c", "", "ConfigMap", "shop", "cfg"), "", None, None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "shop"}, "data": {"a": "1"}})
+    undated = Revision(
+        ObjectKey("c", "", "ConfigMap", "shop", "cfg"),
+        "",
+        None,
+        None,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "cfg", "namespace": "shop"},
+            "data": {"a": "1"},
+        },
+    )
     event = Event(KEY, "u-1", None, "Warning", "BackOff", "back-off", 3, "kubelet", None, "e-1")
     first = write(store, *records, undated, event, ingest_time=T0)
     again = write(store, *records, undated, event, ingest_time=T0 + 3600 * NS)
@@ -127,7 +160,9 @@ def test_reingesting_the_same_records_adds_nothing(store: Store) -> None:
 def test_out_of_order_revisions_find_their_place(store: Store) -> None:
     docs = [deployment(replicas=n) for n in range(4)]
     write(store, rev(docs[0], T0), rev(docs[3], T0 + 30 * NS))
-    s = write(store, rev(docs[1], T0 + 10 * NS), rev(docs[1], T0 + 11 * NS), rev(docs[2], T0 + 20 * NS))
+    s = write(
+        store, rev(docs[1], T0 + 10 * NS), rev(docs[1], T0 + 11 * NS), rev(docs[2], T0 + 20 * NS)
+    )
     assert (s.revisions, s.unchanged) == (2, 1)
     assert [r.doc["spec"]["replicas"] for r in store.queries.history(DEPLOYS)] == [0, 1, 2, 3]
 
@@ -138,7 +173,11 @@ def test_deletion_and_recreation_with_a_new_uid(store: Store) -> None:
     reborn = deployment(uid="u-2")
     write(store, rev(reborn, T0 + 2 * NS, None, uid="u-2"))
     history = store.queries.history(DEPLOYS)
-    assert [(r.ordinal, r.type.name, r.uid) for r in history] == [(1, "ADDED", "u-1"), (2, "DELETED", "u-1"), (3, "ADDED", "u-2")]
+    assert [(r.ordinal, r.type.name, r.uid) for r in history] == [
+        (1, "ADDED", "u-1"),
+        (2, "DELETED", "u-1"),
+        (3, "ADDED", "u-2"),
+    ]
     q = store.queries
     assert q.state_at(T0, DEPLOYS)[0].uid == "u-1"
     assert q.state_at(T0 + NS, DEPLOYS) == []  # deleted
@@ -150,15 +189,26 @@ def test_windows_and_selectors(store: Store) -> None:
     recs = []
     for i, ns in enumerate(("shop", "shop", "pay")):
         key = ObjectKey("c", "", "ConfigMap", ns, f"cm{i}")
-        doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm{i}", "namespace": ns}, "data": {"v": str(i)}}
+        doc = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"cm{i}", "namespace": ns},
+            "data": {"v": str(i)},
+        }
         recs.append(Revision(key, f"u{i}", T0 + i * 60 * NS, RevisionType.ADDED, doc))
     recs.append(rev(deployment(), T0 + 90 * NS, RevisionType.ADDED))
     write(store, *recs)
     q = store.queries
     assert [r.key.name for r in q.between(T0 + 30 * NS, T0 + 120 * NS)] == ["cm1", "billing", "cm2"]
-    assert [r.key.name for r in q.between(None, None, Selector(namespace="shop", kinds=[("", "ConfigMap")]))] == ["cm0", "cm1"]
+    assert [
+        r.key.name
+        for r in q.between(None, None, Selector(namespace="shop", kinds=[("", "ConfigMap")]))
+    ] == ["cm0", "cm1"]
     assert [r.key.name for r in q.between(None, T0, Selector())] == ["cm0"]
-    assert [r.key.name for r in q.state_at(T0 + 60 * NS, Selector(namespace="shop"))] == ["cm0", "cm1"]
+    assert [r.key.name for r in q.state_at(T0 + 60 * NS, Selector(namespace="shop"))] == [
+        "cm0",
+        "cm1",
+    ]
     assert q.latest_time() == T0 + 120 * NS
     assert q.namespaces_of(Selector(kinds=[("", "ConfigMap")])) == ["pay", "shop"]
 
@@ -167,8 +217,30 @@ def test_events_are_kept_on_their_object(store: Store) -> None:
     write(
         store,
         rev(deployment(), T0, RevisionType.ADDED),
-        Event(KEY, "u-1", T0 + 5 * NS, "Normal", "ScalingReplicaSet", "Scaled up", 1, "deployment-controller", None, "e1"),
-        Event(ObjectKey("c", "", "Pod", "shop", "p"), "", T0 + 9 * NS, "Warning", "BackOff", "Back-off", 4, "kubelet", T0, "e2"),
+        Event(
+            KEY,
+            "u-1",
+            T0 + 5 * NS,
+            "Normal",
+            "ScalingReplicaSet",
+            "Scaled up",
+            1,
+            "deployment-controller",
+            None,
+            "e1",
+        ),
+        Event(
+            ObjectKey("c", "", "Pod", "shop", "p"),
+            "",
+            T0 + 9 * NS,
+            "Warning",
+            "BackOff",
+            "Back-off",
+            4,
+            "kubelet",
+            T0,
+            "e2",
+        ),
     )
     q = store.queries
     assert [e.reason for e in q.events(None, None, DEPLOYS)] == ["ScalingReplicaSet"]
@@ -178,27 +250,49 @@ def test_events_are_kept_on_their_object(store: Store) -> None:
 
 
 def test_secret_values_never_reach_the_disk(store: Store) -> None:
-    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "db", "namespace": "shop", "annotations": {}},
-              "data": {"password": "aHVudGVyMi1zdXBlci1zZWNyZXQ="}, "stringData": {"token": "tok-0123456789-very-secret"}}
-    secret["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = '{"apiVersion":"v1","kind":"Secret","stringData":{"token":"tok-0123456789-very-secret"}}'
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": "db", "namespace": "shop", "annotations": {}},
+        "data": {"password": "aHVudGVyMi1zdXBlci1zZWNyZXQ="},
+        "stringData": {"token": "tok-0123456789-very-secret"},
+    }
+    secret["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = (
+        '{"apiVersion":"v1","kind":"Secret","stringData":{"token":"tok-0123456789-very-secret"}}'
+    )
     key = ObjectKey("c", "", "Secret", "shop", "db")
     changed = copy.deepcopy(secret)
     changed["data"]["password"] = "b3RoZXItc2VjcmV0LXZhbHVl"
     write(store, Revision(key, "s", T0, None, secret), Revision(key, "s", T0 + NS, None, changed))
     history = store.queries.history(Selector(kinds=[("", "Secret")]))
-    stored = [store.queries.decoder.raw(d, b) for d, b in store.db.execute("SELECT dict, data FROM blobs")]
+    stored = [
+        store.queries.decoder.raw(d, b) for d, b in store.db.execute("SELECT dict, data FROM blobs")
+    ]
     for blob in stored:
-        assert b"hunter2" not in blob and b"aHVudGVyMi" not in blob and b"tok-0123456789" not in blob
+        assert (
+            b"hunter2" not in blob and b"aHVudGVyMi" not in blob and b"tok-0123456789" not in blob
+        )
     assert b"hunter2" not in Path(store.path).read_bytes()
     first, second = (r.doc for r in history)
-    assert set(first["data"]) == {"password"} and first["data"]["password"].startswith("crumbs-redacted:")
+    assert set(first["data"]) == {"password"} and first["data"]["password"].startswith(
+        "crumbs-redacted:"
+    )
     assert first["data"]["password"] != second["data"]["password"]  # the change stays visible
     assert first["stringData"]["token"] == second["stringData"]["token"]
 
 
 def test_dictionaries_are_trained_and_every_blob_still_decodes(store: Store) -> None:
-    records = [Revision(ObjectKey("c", "apps", "Deployment", "shop", f"d{i}"), f"u{i}", T0 + i, None, deployment(name=f"d{i}", uid=f"u{i}", replicas=i % 7))
-               for i in range(1500)]
+    records = [
+        Revision(
+            ObjectKey("c", "apps", "Deployment", "shop", f"d{i}"),
+            f"u{i}",
+            T0 + i,
+            None,
+            deployment(name=f"d{i}", uid=f"u{i}", replicas=i % 7),
+        )
+        for i in range(1500)
+    ]
     write(store, *records, batch_size=500)
     (n_dicts,) = store.db.execute("SELECT count(*) FROM dictionaries").fetchone()
     assert n_dicts == 1
@@ -210,18 +304,27 @@ def test_dictionaries_are_trained_and_every_blob_still_decodes(store: Store) -> 
 
 
 def cm(n: int, payload: str = "") -> Revision:
-    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm{n}", "namespace": "shop"}, "data": {"p": payload}}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"cm{n}", "namespace": "shop"},
+        "data": {"p": payload},
+    }
     return Revision(ObjectKey("c", "", "ConfigMap", "shop", f"cm{n}"), f"u{n}", T0 + n, None, doc)
 
 
-def test_a_batch_that_fails_midway_is_rolled_back_whole_and_the_writer_goes_on(store: Store) -> None:
+def test_a_batch_that_fails_midway_is_rolled_back_whole_and_the_writer_goes_on(
+    store: Store,
+) -> None:
     with store.writer(batch_size=50, parallel=False) as w:
         for n in range(50):
             w.add(cm(n))
         w.flush()
         db = w._local._db
         pages = db.execute("PRAGMA page_count").fetchone()[0]
-        db.execute(f"PRAGMA max_page_count = {pages + 8}")  # the disk fills up during the next batch
+        db.execute(
+            f"PRAGMA max_page_count = {pages + 8}"
+        )  # the disk fills up during the next batch
         with pytest.raises(StoreError, match="full"):
             for n in range(50, 100):
                 w.add(cm(n, os.urandom(3000).hex()))
@@ -254,15 +357,28 @@ def test_the_writer_process_reports_failures_and_drops_what_was_queued_behind(st
 
 
 def test_the_writer_process_stores_what_the_local_writer_would(store_path: str, tmp_path) -> None:
-    records = [Revision(ObjectKey("c", "apps", "Deployment", "shop", f"d{i % 700}"), f"u{i % 700}", T0 + i, None,
-                        deployment(name=f"d{i % 700}", uid=f"u{i % 700}", replicas=i)) for i in range(3000)]
+    records = [
+        Revision(
+            ObjectKey("c", "apps", "Deployment", "shop", f"d{i % 700}"),
+            f"u{i % 700}",
+            T0 + i,
+            None,
+            deployment(name=f"d{i % 700}", uid=f"u{i % 700}", replicas=i),
+        )
+        for i in range(3000)
+    ]
     results = []
     for mode, path in ((False, str(tmp_path / "local.db")), (True, str(tmp_path / "remote.db"))):
         with Store.open(path) as s:
             with s.writer(batch_size=400, parallel=mode) as w:
                 for r in records:
                     w.add(r)
-            results.append(([(r.key.name, r.at, r.doc) for r in s.queries.between(None, None)], w.stats.revisions))
+            results.append(
+                (
+                    [(r.key.name, r.at, r.doc) for r in s.queries.between(None, None)],
+                    w.stats.revisions,
+                )
+            )
     assert results[0] == results[1]
     assert results[0][1] == 3000
 
@@ -272,7 +388,9 @@ def test_what_json_cannot_hold_is_a_problem_and_the_rest_goes_in(store: Store) -
     odd.where = "odd.yaml:3"
     s = write(store, rev(deployment(), T0), odd, rev(deployment(replicas=3), T0 + 10 * NS))
     assert s.revisions == 2
-    assert [str(p) for p in s.problems] == ["odd.yaml:3: not representable as JSON: Type is not JSON serializable: set"]
+    assert [str(p) for p in s.problems] == [
+        "odd.yaml:3: not representable as JSON: Type is not JSON serializable: set"
+    ]
 
 
 def test_oversized_objects_are_refused_by_the_writer(store: Store) -> None:

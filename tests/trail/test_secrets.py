@@ -14,10 +14,23 @@ SALT = b"s" * 32
 
 
 def secret(**fields: object) -> dict:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "type": "Opaque", **fields}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s"},
+        "type": "Opaque",
+        **fields,
+    }
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=40).map(lambda s: "s3cr3t-" + s), min_size=1, max_size=5))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=10),
+        st.text(max_size=40).map(lambda s: "s3cr3t-" + s),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_no_value_survives(values: dict[str, str]) -> None:
     data = {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}
     out = redact_secret(secret(data=data, stringData=values), SALT)
@@ -29,7 +42,9 @@ def test_no_value_survives(values: dict[str, str]) -> None:
 
 
 def test_same_value_same_digest_across_data_and_stringdata_and_salt_matters() -> None:
-    a = redact_secret(secret(data={"k": base64.b64encode(b"hunter2").decode()}, stringData={"k": "hunter2"}), SALT)
+    a = redact_secret(
+        secret(data={"k": base64.b64encode(b"hunter2").decode()}, stringData={"k": "hunter2"}), SALT
+    )
     assert a["data"]["k"] == a["stringData"]["k"]
     b = redact_secret(secret(data={"k": base64.b64encode(b"hunter3").decode()}), SALT)
     assert a["data"]["k"] != b["data"]["k"]
@@ -39,12 +54,16 @@ def test_same_value_same_digest_across_data_and_stringdata_and_salt_matters() ->
 
 def test_last_applied_configuration_is_redacted_too() -> None:
     applied = orjson.dumps(secret(stringData={"token": "very-secret-token-value"})).decode()
-    out = redact_secret(secret(metadata={"name": "s", "annotations": {LAST_APPLIED: applied, "team": "a"}}), SALT)
+    out = redact_secret(
+        secret(metadata={"name": "s", "annotations": {LAST_APPLIED: applied, "team": "a"}}), SALT
+    )
     ann = out["metadata"]["annotations"]
     assert "very-secret-token-value" not in ann[LAST_APPLIED]
     assert is_redacted(orjson.loads(ann[LAST_APPLIED])["stringData"]["token"])
     assert ann["team"] == "a"
-    garbled = redact_secret(secret(metadata={"name": "s", "annotations": {LAST_APPLIED: "{not json very-secret"}}), SALT)
+    garbled = redact_secret(
+        secret(metadata={"name": "s", "annotations": {LAST_APPLIED: "{not json very-secret"}}), SALT
+    )
     assert "very-secret" not in garbled["metadata"]["annotations"][LAST_APPLIED]
 
 

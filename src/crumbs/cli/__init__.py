@@ -36,8 +36,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    db: str = typer.Option(None, "--db", envvar="CRUMBS_DB", help="The store (SQLite file). Default: crumbs.db in the user data dir.", show_default=False),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    db: str = typer.Option(
+        None,
+        "--db",
+        envvar="CRUMBS_DB",
+        help="The store (SQLite file). Default: crumbs.db in the user data dir.",
+        show_default=False,
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     ctx.obj = {"db": db}
 
@@ -76,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        _fail(f"crumbs {__version__} crashed: this is a bug. Please report it with the traceback above.")
+        _fail(
+            f"crumbs {__version__} crashed: this is a bug. Please report it with the traceback above."
+        )
         return EXIT_ERROR
     return int(result or 0)
 

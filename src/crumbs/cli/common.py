@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -16,20 +16,26 @@ from crumbs.store import Selector, Store
 from crumbs.timeutil import parse_when
 
 
-class Output(str, Enum):
+class Output(StrEnum):
     text = "text"
     json = "json"
 
 
-class ObjectOutput(str, Enum):
+class ObjectOutput(StrEnum):
     text = "text"
     json = "json"
     yaml = "yaml"
 
 
-OUTPUT_OPTION = typer.Option(Output.text, "--output", "-o", help="text or json (the documented contract).")
-NAMESPACE_OPTION = typer.Option(None, "--namespace", "-n", help="Namespace (default: the only one that has the object).")
-CLUSTER_OPTION = typer.Option(None, "--cluster", help="Only this cluster of the store (default: all).")
+OUTPUT_OPTION = typer.Option(
+    Output.text, "--output", "-o", help="text or json (the documented contract)."
+)
+NAMESPACE_OPTION = typer.Option(
+    None, "--namespace", "-n", help="Namespace (default: the only one that has the object)."
+)
+CLUSTER_OPTION = typer.Option(
+    None, "--cluster", help="Only this cluster of the store (default: all)."
+)
 
 
 def default_db_path() -> str:
@@ -49,7 +55,9 @@ def open_store(ctx: typer.Context, create: bool = False) -> Store:
 
 
 def emit_json(value: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+    sys.stdout.buffer.write(
+        orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
+    )
     sys.stdout.flush()
 
 
@@ -66,11 +74,15 @@ def parse_time_option(text: str | None, option: str, reference: int) -> int | No
         return None
     t = parse_when(text, reference)
     if t is None:
-        raise UsageError(f"{option} {text!r}: not a time (RFC 3339, a date, or a duration such as 2h or 30m)")
+        raise UsageError(
+            f"{option} {text!r}: not a time (RFC 3339, a date, or a duration such as 2h or 30m)"
+        )
     return t
 
 
-def window(store: Store, since: str | None, start: str | None, end: str | None) -> tuple[int | None, int | None]:
+def window(
+    store: Store, since: str | None, start: str | None, end: str | None
+) -> tuple[int | None, int | None]:
     """``--since 2h`` or ``--from T --to T``; durations count back from the store's clock."""
     if since and (start or end):
         raise UsageError("--since cannot be used with --from/--to")
@@ -112,7 +124,9 @@ def split_target(target: str, name: str | None = None) -> tuple[str, str | None]
     return target, name
 
 
-def object_selector(store: Store, target: str, namespace: str | None, cluster: str | None, name: str | None = None) -> Selector:
+def object_selector(
+    store: Store, target: str, namespace: str | None, cluster: str | None, name: str | None = None
+) -> Selector:
     """The one object a KIND/NAME names; without ``-n``, the only namespace holding it."""
     kind_text, nm = split_target(target, name)
     if nm is None:
@@ -125,6 +139,8 @@ def object_selector(store: Store, target: str, namespace: str | None, cluster: s
         raise NotFoundError(f"{kind_text}/{nm}{where}: not in the store")
     if namespace is None:
         if len(places) > 1:
-            raise UsageError(f"{kind_text}/{nm} is in several namespaces ({', '.join(p or '(cluster)' for p in places)}): give -n")
+            raise UsageError(
+                f"{kind_text}/{nm} is in several namespaces ({', '.join(p or '(cluster)' for p in places)}): give -n"
+            )
         sel = Selector(cluster=cluster, namespace=places[0], kinds=kinds_, name=nm)
     return sel

@@ -46,16 +46,32 @@ def demo(
         q = store.queries
         found = [c for c in changes(q.between(None, None), q.previous) if not is_noise(c)]
         events = q.events(None, None)
-    entries = sorted([*found, *events], key=lambda e: e.revision.at if hasattr(e, "revision") else e.at)
+    entries = sorted(
+        [*found, *events], key=lambda e: e.revision.at if hasattr(e, "revision") else e.at
+    )
     if output is Output.json:
-        emit_json({"store": path, "timeline": [change_entry(e) if hasattr(e, "revision") else event_entry(e) for e in entries]})
+        emit_json(
+            {
+                "store": path,
+                "timeline": [
+                    change_entry(e) if hasattr(e, "revision") else event_entry(e) for e in entries
+                ],
+            }
+        )
         return EXIT_OK
     out = console()
-    out.print("[bold]The incident[/]: checkout returns 503 and the invoice run fails since 14:30. What changed?\n")
+    out.print(
+        "[bold]The incident[/]: checkout returns 503 and the invoice run fails since 14:30. What changed?\n"
+    )
     for e in entries:
         out.print(change_line(e) if hasattr(e, "revision") else event_line(e))
     out.print(f"\n[dim]The store is at {path}. Explore it:[/]")
-    for cmd in ("history deploy/billing -n shop", "diff deploy/billing -n shop", "get cronjob -n shop --at 2026-11-27T14:00:00Z -o yaml", "timeline --since 1h"):
+    for cmd in (
+        "history deploy/billing -n shop",
+        "diff deploy/billing -n shop",
+        "get cronjob -n shop --at 2026-11-27T14:00:00Z -o yaml",
+        "timeline --since 1h",
+    ):
         out.print(f"  crumbs --db {path} {cmd}", highlight=False)
     return EXIT_OK
 

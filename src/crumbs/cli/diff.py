@@ -6,7 +6,15 @@ import typer
 import yaml
 from rich.markup import escape
 
-from crumbs.cli.common import CLUSTER_OPTION, NAMESPACE_OPTION, OUTPUT_OPTION, Output, emit_json, object_selector, open_store
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    NAMESPACE_OPTION,
+    OUTPUT_OPTION,
+    Output,
+    emit_json,
+    object_selector,
+    open_store,
+)
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.model import StoredRevision
 from crumbs.report.shapes import object_ref, revision_ref
@@ -28,7 +36,9 @@ def pick(revs: list[StoredRevision], text: str, option: str) -> StoredRevision:
             raise UsageError(f"{option} {text}: no revision with that id in this object's history")
         n = int(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r}: expected a revision number (3, -1) or id (#1234)") from None
+        raise UsageError(
+            f"{option} {text!r}: expected a revision number (3, -1) or id (#1234)"
+        ) from None
     if n == 0 or abs(n) > len(revs):
         raise UsageError(f"{option} {text}: the object has revisions 1 to {len(revs)}")
     return revs[n - 1] if n > 0 else revs[n]
@@ -39,7 +49,11 @@ def diff(
     target: str = typer.Argument(..., help="KIND/NAME, e.g. deploy/billing."),
     name: str = typer.Argument(None, hidden=True),
     namespace: str = NAMESPACE_OPTION,
-    start: str = typer.Option(None, "--from", help="Older revision: number, -N from the end, or #ID (default: the one before --to)."),
+    start: str = typer.Option(
+        None,
+        "--from",
+        help="Older revision: number, -N from the end, or #ID (default: the one before --to).",
+    ),
     end: str = typer.Option("-1", "--to", help="Newer revision (default: the latest)."),
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,
@@ -69,12 +83,22 @@ def diff(
         return EXIT_OK
     out = console()
     frm = f"rev {old.ordinal} ({short_time(old.at)})" if old else "nothing"
-    out.print(f"[bold]{escape(new.key.display())}[/]  {frm} → rev {new.ordinal} ({short_time(new.at)})")
+    out.print(
+        f"[bold]{escape(new.key.display())}[/]  {frm} → rev {new.ordinal} ({short_time(new.at)})"
+    )
     out.print(f"[bold]{escape(ch.summary)}[/]")
     before = yaml.safe_dump(strip_noise(old.doc), sort_keys=True) if old else ""
     after = yaml.safe_dump(strip_noise(new.doc), sort_keys=True)
     for line in unified_yaml_diff(before, after):
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@") else ""
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@")
+            else ""
+        )
         out.print(escape(line), style=style or None)
     return EXIT_OK
 

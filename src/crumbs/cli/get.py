@@ -8,33 +8,57 @@ import typer
 import yaml
 from rich.markup import escape
 
-from crumbs.cli.common import CLUSTER_OPTION, ObjectOutput, emit_json, open_store, parse_time_option, resolve_kind, split_target, store_clock
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    ObjectOutput,
+    emit_json,
+    open_store,
+    parse_time_option,
+    resolve_kind,
+    split_target,
+    store_clock,
+)
 from crumbs.errors import EXIT_OK, NotFoundError
 from crumbs.report.text import console, short_time
 from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age, parse_time
 
+
 def get(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="KIND, KIND NAME or KIND/NAME."),
     name: str = typer.Argument(None, help="Object name."),
-    namespace: str = typer.Option(None, "--namespace", "-n", help="Only this namespace (default: all)."),
-    at: str = typer.Option(None, "--at", help="As of this time (RFC 3339, or a duration before the store's newest record). Default: the newest."),
+    namespace: str = typer.Option(
+        None, "--namespace", "-n", help="Only this namespace (default: all)."
+    ),
+    at: str = typer.Option(
+        None,
+        "--at",
+        help="As of this time (RFC 3339, or a duration before the store's newest record). Default: the newest.",
+    ),
     cluster: str = CLUSTER_OPTION,
-    output: ObjectOutput = typer.Option(ObjectOutput.text, "--output", "-o", help="text, json or yaml."),
+    output: ObjectOutput = typer.Option(
+        ObjectOutput.text, "--output", "-o", help="text, json or yaml."
+    ),
 ) -> int:
     """Objects as they were at a time: a table, or the objects themselves (-o json|yaml, like kubectl get)."""
     kind_text, nm = split_target(target, name)
     with open_store(ctx) as store:
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock
-        sel = Selector(cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm)
+        sel = Selector(
+            cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm
+        )
         revs = store.queries.state_at(when, sel)  # type: ignore[arg-type]
     if nm and not revs:
         raise NotFoundError(f"{kind_text}/{nm}: did not exist at {format_time(when)}")
     if output is not ObjectOutput.text:
         docs = [r.doc for r in revs]
-        value = docs[0] if nm and len(docs) == 1 else {"apiVersion": "v1", "kind": "List", "items": docs}
+        value = (
+            docs[0]
+            if nm and len(docs) == 1
+            else {"apiVersion": "v1", "kind": "List", "items": docs}
+        )
         if output is ObjectOutput.json:
             emit_json(value)
         else:
@@ -51,8 +75,11 @@ def get(
 
         born = parse_time(created) if isinstance(created, str) else None
         age = humanize_age(when - born) if born else "?"
-        out.print(f"{escape(r.key.namespace or '-'):<20} {escape(r.key.kind):<22} {escape(r.key.name):<44} {age:>6}  {short_time(r.at)}")
+        out.print(
+            f"{escape(r.key.namespace or '-'):<20} {escape(r.key.kind):<22} {escape(r.key.name):<44} {age:>6}  {short_time(r.at)}"
+        )
     return EXIT_OK
+
 
 def register(app: typer.Typer) -> None:
     app.command("get")(get)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from crumbs.cli.common import CLUSTER_OPTION, NAMESPACE_OPTION, OUTPUT_OPTION, Output, emit_json, object_selector, open_store
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    NAMESPACE_OPTION,
+    OUTPUT_OPTION,
+    Output,
+    emit_json,
+    object_selector,
+    open_store,
+)
 from crumbs.errors import EXIT_OK
 from crumbs.report.shapes import object_ref, revision_ref
 from crumbs.report.text import console, short_time
@@ -30,7 +38,10 @@ def history(
         emit_json(
             {
                 "object": object_ref(last.key, last.uid, last.doc.get("apiVersion")),
-                "revisions": [{**revision_ref(c.revision), "summary": c.summary, "paths": list(c.paths)} for c in found],
+                "revisions": [
+                    {**revision_ref(c.revision), "summary": c.summary, "paths": list(c.paths)}
+                    for c in found
+                ],
             }
         )
         return EXIT_OK
@@ -39,7 +50,9 @@ def history(
     out.print(f"[dim]{'REV':>4}  {'ID':>8}  {'AT (UTC)':<19}  {'TYPE':<8}  SUMMARY[/]")
     for c in found:
         r = c.revision
-        out.print(f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {escape(c.summary)}")
+        out.print(
+            f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {escape(c.summary)}"
+        )
     return EXIT_OK
 
 

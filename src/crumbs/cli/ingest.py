@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -35,11 +35,19 @@ def paused_gc() -> Iterator[None]:
 def ingest(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(..., help="Files, directories (walked), or - for stdin."),
-    cluster: str = typer.Option("default", "--cluster", help="Name of the cluster the data comes from."),
-    strict: bool = typer.Option(False, "--strict", help="Stop at the first rejected document; its file is not stored."),
-    max_object_size: int = typer.Option(DEFAULT_MAX_DOCUMENT, "--max-object-size", help="Largest object accepted, in bytes."),
+    cluster: str = typer.Option(
+        "default", "--cluster", help="Name of the cluster the data comes from."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop at the first rejected document; its file is not stored."
+    ),
+    max_object_size: int = typer.Option(
+        DEFAULT_MAX_DOCUMENT, "--max-object-size", help="Largest object accepted, in bytes."
+    ),
     batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", help="Records per transaction."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list what was skipped and why."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also list what was skipped and why."
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Read Kubernetes objects, Lists, watch events, Events and cluster-info dumps into the store.
@@ -56,7 +64,13 @@ def ingest(
     skipped: list[Skipped] = []
     read = {"files": 0, "revisions": 0, "events": 0}
     started = time.perf_counter()
-    with store, paused_gc(), store.writer(batch_size=sys.maxsize if strict else batch_size, max_document=max_object_size) as writer:
+    with (
+        store,
+        paused_gc(),
+        store.writer(
+            batch_size=sys.maxsize if strict else batch_size, max_document=max_object_size
+        ) as writer,
+    ):
         status = out.status("reading…") if live else None
         if status:
             status.start()
@@ -82,7 +96,9 @@ def ingest(
                         skipped.append(rec)
                     if status and time.monotonic() - last_update > 0.2:
                         last_update = time.monotonic()
-                        status.update(f"{read['files']} files · {read['revisions']} revisions · {read['events']} events")
+                        status.update(
+                            f"{read['files']} files · {read['revisions']} revisions · {read['events']} events"
+                        )
                 if strict:
                     if problems:
                         break
@@ -99,7 +115,11 @@ def ingest(
             {
                 "store": store.path,
                 "read": read,
-                "stored": {"revisions": stats.revisions, "unchanged": stats.unchanged, "events": stats.events},
+                "stored": {
+                    "revisions": stats.revisions,
+                    "unchanged": stats.unchanged,
+                    "events": stats.events,
+                },
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
                 "skipped": [{"where": s.where, "reason": s.reason} for s in skipped],
                 "seconds": round(seconds, 3),

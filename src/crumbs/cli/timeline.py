@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from crumbs.cli.common import CLUSTER_OPTION, OUTPUT_OPTION, Output, emit_json, open_store, resolve_kind, window
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    OUTPUT_OPTION,
+    Output,
+    emit_json,
+    open_store,
+    resolve_kind,
+    window,
+)
 from crumbs.errors import EXIT_OK
 from crumbs.model import Change, StoredEvent
 from crumbs.report.shapes import change_entry, event_entry
@@ -16,13 +24,23 @@ from crumbs.trail.changes import changes, is_noise
 
 def timeline(
     ctx: typer.Context,
-    since: str = typer.Option(None, "--since", help="Only the last DURATION (2h, 30m, 7d) before the store's newest record."),
-    start: str = typer.Option(None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."),
+    since: str = typer.Option(
+        None,
+        "--since",
+        help="Only the last DURATION (2h, 30m, 7d) before the store's newest record.",
+    ),
+    start: str = typer.Option(
+        None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."
+    ),
     end: str = typer.Option(None, "--to", help="Up to this time."),
     namespace: str = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
-    kind: list[str] = typer.Option(None, "--kind", help="Only these kinds (repeatable; deploy, Deployment, cronjobs.batch)."),
+    kind: list[str] = typer.Option(
+        None, "--kind", help="Only these kinds (repeatable; deploy, Deployment, cronjobs.batch)."
+    ),
     cluster: str = CLUSTER_OPTION,
-    noise: bool = typer.Option(False, "--noise", help="Also show revisions that only moved heartbeats or resourceVersion."),
+    noise: bool = typer.Option(
+        False, "--noise", help="Also show revisions that only moved heartbeats or resourceVersion."
+    ),
     no_events: bool = typer.Option(False, "--no-events", help="Changes only."),
     output: Output = OUTPUT_OPTION,
 ) -> int:
@@ -32,7 +50,9 @@ def timeline(
         kinds_ = [k for text in kind for k in resolve_kind(store, text)] if kind else None
         sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
         q = store.queries
-        found = [ch for ch in changes(q.between(lo, hi, sel), q.previous) if noise or not is_noise(ch)]
+        found = [
+            ch for ch in changes(q.between(lo, hi, sel), q.previous) if noise or not is_noise(ch)
+        ]
         events = [] if no_events else q.events(lo, hi, sel)
     entries: list[Change | StoredEvent] = sorted([*found, *events], key=_at)
     if output is Output.json:
@@ -40,7 +60,9 @@ def timeline(
             {
                 "from": format_time(lo) if lo is not None else None,
                 "to": format_time(hi) if hi is not None else None,
-                "entries": [change_entry(e) if isinstance(e, Change) else event_entry(e) for e in entries],
+                "entries": [
+                    change_entry(e) if isinstance(e, Change) else event_entry(e) for e in entries
+                ],
             }
         )
         return EXIT_OK

@@ -187,7 +187,9 @@ def yaml_documents(name: str, text: str, max_bytes: int) -> Iterator[Document | 
         if value is None:
             continue
         if "*" in chunk and _too_many_nodes(value):
-            yield Problem(where, "YAML aliases expand to too many nodes (a billion-laughs document?)")
+            yield Problem(
+                where, "YAML aliases expand to too many nodes (a billion-laughs document?)"
+            )
             continue
         yield Document(value, where, observed)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs import kinds
-from crumbs.model import Event, ObjectKey, Obj, Problem, split_api_version
+from crumbs.model import Event, Obj, ObjectKey, Problem, split_api_version
 from crumbs.timeutil import parse_time
 
 EVENT_GROUPS = ("", "events.k8s.io")
@@ -34,8 +34,15 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
     md = obj["metadata"]
     new_api = "regarding" in obj or obj.get("apiVersion", "").startswith("events.k8s.io/")
     involved = obj.get("regarding") if new_api else obj.get("involvedObject")
-    if not isinstance(involved, dict) or not isinstance(involved.get("kind"), str) or not isinstance(involved.get("name"), str):
-        return Problem(where, f"Event {md['name']} has no {'regarding' if new_api else 'involvedObject'} kind and name")
+    if (
+        not isinstance(involved, dict)
+        or not isinstance(involved.get("kind"), str)
+        or not isinstance(involved.get("name"), str)
+    ):
+        return Problem(
+            where,
+            f"Event {md['name']} has no {'regarding' if new_api else 'involvedObject'} kind and name",
+        )
     group, _ = split_api_version(str(involved.get("apiVersion") or "v1"))
     kind = involved["kind"]
     namespace = involved.get("namespace") or ""
@@ -46,13 +53,20 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
     if new_api:
         message = obj.get("note") or ""
         count = series.get("count") or obj.get("deprecatedCount") or 1
-        last = _time(series.get("lastObservedTime"), obj.get("deprecatedLastTimestamp"), obj.get("eventTime"))
+        last = _time(
+            series.get("lastObservedTime"), obj.get("deprecatedLastTimestamp"), obj.get("eventTime")
+        )
         first = _time(obj.get("deprecatedFirstTimestamp"), obj.get("eventTime"))
         source = obj.get("reportingController") or ""
     else:
         message = obj.get("message") or ""
         count = series.get("count") or obj.get("count") or 1
-        last = _time(series.get("lastObservedTime"), obj.get("lastTimestamp"), obj.get("eventTime"), obj.get("firstTimestamp"))
+        last = _time(
+            series.get("lastObservedTime"),
+            obj.get("lastTimestamp"),
+            obj.get("eventTime"),
+            obj.get("firstTimestamp"),
+        )
         first = _time(obj.get("firstTimestamp"), obj.get("eventTime"))
         src = obj.get("source") if isinstance(obj.get("source"), dict) else {}
         source = src.get("component") or obj.get("reportingComponent") or ""

@@ -12,7 +12,17 @@ from typing import Any
 from crumbs import kinds
 from crumbs.formats.events import is_event, to_event
 from crumbs.formats.stamps import newest_timestamp
-from crumbs.model import Event, NotKubernetes, ObjectKey, Obj, Problem, Revision, RevisionType, Skipped, split_api_version
+from crumbs.model import (
+    Event,
+    NotKubernetes,
+    Obj,
+    ObjectKey,
+    Problem,
+    Revision,
+    RevisionType,
+    Skipped,
+    split_api_version,
+)
 from crumbs.timeutil import parse_time
 
 Record = Revision | Event | Problem | Skipped
@@ -24,7 +34,9 @@ WATCH_TYPES = {
 }
 
 
-def interpret(value: Any, where: str, cluster: str, observed: int | None = None) -> Iterator[Record]:
+def interpret(
+    value: Any, where: str, cluster: str, observed: int | None = None
+) -> Iterator[Record]:
     """One parsed document → the records it holds."""
     if not isinstance(value, dict):
         if isinstance(value, list):
@@ -51,10 +63,17 @@ def _type_name(value: Any) -> str:
 
 
 def _is_watch_event(value: dict[str, Any]) -> bool:
-    return "object" in value and isinstance(value.get("type"), str) and "kind" not in value and "apiVersion" not in value
+    return (
+        "object" in value
+        and isinstance(value.get("type"), str)
+        and "kind" not in value
+        and "apiVersion" not in value
+    )
 
 
-def _watch_event(value: dict[str, Any], where: str, cluster: str, observed: int | None) -> Iterator[Record]:
+def _watch_event(
+    value: dict[str, Any], where: str, cluster: str, observed: int | None
+) -> Iterator[Record]:
     etype = value["type"]
     line_time = observed
     raw_time = value.get("time")
@@ -82,7 +101,14 @@ def _watch_event(value: dict[str, Any], where: str, cluster: str, observed: int 
     yield _object(obj, where, cluster, line_time, rtype)
 
 
-def _list(value: dict[str, Any], kind: str, items: list[Any], where: str, cluster: str, observed: int | None) -> Iterator[Record]:
+def _list(
+    value: dict[str, Any],
+    kind: str,
+    items: list[Any],
+    where: str,
+    cluster: str,
+    observed: int | None,
+) -> Iterator[Record]:
     # Typed lists from the API (PodList, as cluster-info dump writes them) omit
     # the items' kind and apiVersion: they are the list's.
     if not items:
@@ -102,7 +128,9 @@ def _list(value: dict[str, Any], kind: str, items: list[Any], where: str, cluste
             yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
 
 
-def _object(obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None) -> Record:
+def _object(
+    obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None
+) -> Record:
     problem = check_object(obj)
     if problem:
         looks_like_k8s = isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)

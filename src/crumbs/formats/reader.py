@@ -64,7 +64,12 @@ def iter_files(
             yield path, read_file(path, cluster, max_document)
 
 
-def read_file(path: str, cluster: str = "default", max_document: int = DEFAULT_MAX_DOCUMENT, in_directory: bool = False) -> Iterator[Record]:
+def read_file(
+    path: str,
+    cluster: str = "default",
+    max_document: int = DEFAULT_MAX_DOCUMENT,
+    in_directory: bool = False,
+) -> Iterator[Record]:
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below, streamed lines
     except OSError as err:
@@ -74,7 +79,9 @@ def read_file(path: str, cluster: str = "default", max_document: int = DEFAULT_M
         try:
             if _starts_json_lines(f, max_document):
                 f.seek(0)
-                yield from _guard(path, in_directory, _records(json_lines(path, f, max_document), cluster))
+                yield from _guard(
+                    path, in_directory, _records(json_lines(path, f, max_document), cluster)
+                )
                 return
             f.seek(0)
             data = f.read()
@@ -84,7 +91,13 @@ def read_file(path: str, cluster: str = "default", max_document: int = DEFAULT_M
     yield from read_bytes(data, path, cluster, max_document, in_directory)
 
 
-def read_bytes(data: bytes, name: str, cluster: str = "default", max_document: int = DEFAULT_MAX_DOCUMENT, in_directory: bool = False) -> Iterator[Record]:
+def read_bytes(
+    data: bytes,
+    name: str,
+    cluster: str = "default",
+    max_document: int = DEFAULT_MAX_DOCUMENT,
+    in_directory: bool = False,
+) -> Iterator[Record]:
     head = data[:SNIFF]
     if looks_binary(head):
         yield (Skipped if in_directory else Problem)(name, "binary data, not JSON or YAML")  # type: ignore[misc]

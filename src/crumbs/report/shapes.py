@@ -23,7 +23,12 @@ def object_ref(key: ObjectKey, uid: str = "", api_version: str | None = None) ->
 
 
 def revision_ref(rev: StoredRevision) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": rev.id, "at": format_time(rev.at), "type": rev.type.name, "uid": rev.uid}
+    out: dict[str, Any] = {
+        "id": rev.id,
+        "at": format_time(rev.at),
+        "type": rev.type.name,
+        "uid": rev.uid,
+    }
     if rev.ordinal:
         out["ordinal"] = rev.ordinal
     rv = (rev.doc.get("metadata") or {}).get("resourceVersion")

@@ -10,7 +10,11 @@ from rich.markup import escape
 from crumbs.model import Change, ObjectKey, RevisionType, StoredEvent
 
 NS = 1_000_000_000
-_TYPE_STYLE = {RevisionType.ADDED: "green", RevisionType.MODIFIED: "yellow", RevisionType.DELETED: "red"}
+_TYPE_STYLE = {
+    RevisionType.ADDED: "green",
+    RevisionType.MODIFIED: "yellow",
+    RevisionType.DELETED: "red",
+}
 
 
 def short_time(ns: int) -> str:

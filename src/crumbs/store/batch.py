@@ -81,7 +81,9 @@ class BatchWriter:
                 events.append(self._event_row(item))
                 continue
             _, cluster, group, kind, ns, name, uid, at, rtype, data, d = item
-            oid = self._objects.get((cluster, group, kind, ns, name, uid)) or self._object_id(cluster, group, kind, ns, name, uid)
+            oid = self._objects.get((cluster, group, kind, ns, name, uid)) or self._object_id(
+                cluster, group, kind, ns, name, uid
+            )
             dated = at is not None
             if not dated:
                 at = self.ingest_time
@@ -127,26 +129,61 @@ class BatchWriter:
             blobs.clear()
         return stored, unchanged, n_events
 
-    def _insert(self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]) -> int:
+    def _insert(
+        self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]
+    ) -> int:
         if new_blobs:
             enc = self._encoder
             self._db.executemany(
                 "INSERT OR IGNORE INTO blobs (digest, dict, size, data) VALUES (?, ?, ?, ?)",
-                zip((d for d, _ in new_blobs), [enc.dict_id] * len(new_blobs), (len(x) for _, x in new_blobs),
-                    enc.compress_many([x for _, x in new_blobs]), strict=True),
+                zip(
+                    (d for d, _ in new_blobs),
+                    [enc.dict_id] * len(new_blobs),
+                    (len(x) for _, x in new_blobs),
+                    enc.compress_many([x for _, x in new_blobs]),
+                    strict=True,
+                ),
             )
         if revisions:
-            self._db.executemany("INSERT INTO revisions (object, at, type, blob) VALUES (?, ?, ?, ?)", revisions)
+            self._db.executemany(
+                "INSERT INTO revisions (object, at, type, blob) VALUES (?, ?, ?, ?)", revisions
+            )
         return len(revisions)
 
     def _event_row(self, item: Item) -> tuple[object, ...]:
-        _, cluster, group, kind, ns, name, uid, at, etype, reason, message, count, source, first_at, event_uid = item
+        (
+            _,
+            cluster,
+            group,
+            kind,
+            ns,
+            name,
+            uid,
+            at,
+            etype,
+            reason,
+            message,
+            count,
+            source,
+            first_at,
+            event_uid,
+        ) = item
         oid = self._object_id(cluster, group, kind, ns, name, uid)
         # An undated event seen again is the same event: its identity leaves ingest time out.
         when = str(at) if at is not None else ""
         ident = "\0".join((cluster, event_uid, str(count), when, reason, message))
         at = at if at is not None else self.ingest_time
-        return (oid, at, etype, reason, message, count, source, first_at, digest(ident.encode("utf-8", "surrogatepass")))
+        return (
+            oid,
+            at,
+            etype,
+            reason,
+            message,
+            count,
+            source,
+            first_at,
+            digest(ident.encode("utf-8", "surrogatepass")),
+        )
 
     # -- identity and history ------------------------------------------------
 
@@ -182,7 +219,8 @@ class BatchWriter:
 
     def _latest_of(self, oid: int) -> Latest | None:
         row = self._db.execute(
-            "SELECT at, blob, type FROM revisions WHERE object = ? ORDER BY at DESC, id DESC LIMIT 1", (oid,)
+            "SELECT at, blob, type FROM revisions WHERE object = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (oid,),
         ).fetchone()
         latest = (row[0], row[1], row[2]) if row else None
         self._latest[oid] = latest
@@ -191,10 +229,13 @@ class BatchWriter:
     def _has(self, oid: int, blob: bytes, at: int | None) -> bool:
         """Whether the object holds this document (at exactly ``at``, if given)."""
         if at is None:
-            row = self._db.execute("SELECT 1 FROM revisions WHERE object = ? AND blob = ? LIMIT 1", (oid, blob)).fetchone()
+            row = self._db.execute(
+                "SELECT 1 FROM revisions WHERE object = ? AND blob = ? LIMIT 1", (oid, blob)
+            ).fetchone()
         else:
             row = self._db.execute(
-                "SELECT 1 FROM revisions WHERE object = ? AND at = ? AND blob = ? LIMIT 1", (oid, at, blob)
+                "SELECT 1 FROM revisions WHERE object = ? AND at = ? AND blob = ? LIMIT 1",
+                (oid, at, blob),
             ).fetchone()
         return row is not None
 

@@ -57,7 +57,9 @@ class Decoder:
             return self._plain.decompress(data)
         dec = self._by_dict.get(dict_id)
         if dec is None:
-            row = self._db.execute("SELECT data FROM dictionaries WHERE id = ?", (dict_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT data FROM dictionaries WHERE id = ?", (dict_id,)
+            ).fetchone()
             if row is None:
                 raise KeyError(f"dictionary {dict_id} is missing from the store")
             dec = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(row[0]))
@@ -115,7 +117,9 @@ class Encoder:
         if len(self._samples) < 64:
             return
         try:
-            d = zstandard.train_dictionary(DICT_SIZE, self._samples, level=LEVEL, k=TRAIN_K, d=TRAIN_D)
+            d = zstandard.train_dictionary(
+                DICT_SIZE, self._samples, level=LEVEL, k=TRAIN_K, d=TRAIN_D
+            )
         except zstandard.ZstdError:
             return  # too little variety to learn from: keep what we have
         data = d.as_bytes()

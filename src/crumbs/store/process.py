@@ -17,6 +17,7 @@ batches queued behind a failed one until the parent has seen the failure.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import pickle
@@ -60,7 +61,15 @@ class RemoteBatchWriter:
 
     def __init__(self, path: str, ingest_time: int, busy_timeout_ms: int) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "crumbs.store.process", path, str(ingest_time), str(busy_timeout_ms), str(os.getpid())],
+            [
+                sys.executable,
+                "-m",
+                "crumbs.store.process",
+                path,
+                str(ingest_time),
+                str(busy_timeout_ms),
+                str(os.getpid()),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -137,18 +146,14 @@ def _widen_pipe(stream: IO[bytes]) -> None:
     if sys.platform.startswith("linux"):
         import fcntl
 
-        try:
+        with contextlib.suppress(OSError):
             fcntl.fcntl(stream.fileno(), 1031, PIPE_BUFFER)  # F_SETPIPE_SZ
-        except OSError:
-            pass
 
 
 def _die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
     if os.getppid() != parent:  # the parent died before we asked
         os._exit(1)
 

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRevision
 from crumbs.store.codec import Decoder
 
-_REVISION_COLUMNS = (
-    "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
-)
-_REVISION_JOINS = (
-    "JOIN blobs b ON b.digest = r.blob JOIN objects o ON o.id = r.object JOIN clusters c ON c.id = o.cluster"
-)
-_EVENT_COLUMNS = (
-    "e.id, e.at, e.type, e.reason, e.message, e.count, e.source, e.first_at, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
-)
+_REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
+_REVISION_JOINS = "JOIN blobs b ON b.digest = r.blob JOIN objects o ON o.id = r.object JOIN clusters c ON c.id = o.cluster"
+_EVENT_COLUMNS = "e.id, e.at, e.type, e.reason, e.message, e.count, e.source, e.first_at, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +91,9 @@ class Queries:
             out.append(_with_ordinal(rev, n))
         return out
 
-    def between(self, start: int | None, end: int | None, sel: Selector = Selector()) -> list[StoredRevision]:
+    def between(
+        self, start: int | None, end: int | None, sel: Selector = Selector()
+    ) -> list[StoredRevision]:
         """Revisions whose ``at`` falls in [start, end], oldest first."""
         params: list[object] = []
         time_cond = _window("r.at", start, end, params)
@@ -132,12 +128,17 @@ class Queries:
         return list(self._revisions(rows))
 
     def revision(self, revision_id: int) -> StoredRevision | None:
-        rows = self.db.execute(f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id = ?", (revision_id,))
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id = ?",
+            (revision_id,),
+        )
         return next(self._revisions(rows), None)
 
     # -- events --------------------------------------------------------------
 
-    def events(self, start: int | None, end: int | None, sel: Selector = Selector()) -> list[StoredEvent]:
+    def events(
+        self, start: int | None, end: int | None, sel: Selector = Selector()
+    ) -> list[StoredEvent]:
         """Events of the selected objects in [start, end], oldest first."""
         params: list[object] = []
         time_cond = _window("e.at", start, end, params)
@@ -148,7 +149,18 @@ class Queries:
             params,
         )
         return [
-            StoredEvent(eid, ObjectKey(cl, grp, kind, ns, name), uid, at, etype, reason, msg, count, source, first)
+            StoredEvent(
+                eid,
+                ObjectKey(cl, grp, kind, ns, name),
+                uid,
+                at,
+                etype,
+                reason,
+                msg,
+                count,
+                source,
+                first,
+            )
             for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows
         ]
 
@@ -173,7 +185,10 @@ class Queries:
         return [r[0] for r in rows]
 
     def kinds_present(self) -> list[tuple[str, str]]:
-        return [(g, k) for g, k in self.db.execute("SELECT DISTINCT grp, kind FROM objects ORDER BY kind, grp")]
+        return [
+            (g, k)
+            for g, k in self.db.execute("SELECT DISTINCT grp, kind FROM objects ORDER BY kind, grp")
+        ]
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute

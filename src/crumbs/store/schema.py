@@ -71,7 +71,7 @@ def _initial(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX events_by_object ON events (object, at);
         CREATE INDEX events_by_time ON events (at);
-        """
+        """,
     )
 
 

@@ -97,19 +97,55 @@ class Writer:
         """Queue a record; a full batch is written (or sent to the writer process)."""
         if isinstance(record, Event):
             k = record.key
-            self._pending.append(("e", k.cluster, k.group, k.kind, k.namespace, k.name, record.uid, record.at, record.type,
-                                  record.reason, record.message, record.count, record.source, record.first_at, record.event_uid))
+            self._pending.append(
+                (
+                    "e",
+                    k.cluster,
+                    k.group,
+                    k.kind,
+                    k.namespace,
+                    k.name,
+                    record.uid,
+                    record.at,
+                    record.type,
+                    record.reason,
+                    record.message,
+                    record.count,
+                    record.source,
+                    record.first_at,
+                    record.event_uid,
+                )
+            )
         else:
             data = self._serialise(record)
             if data is None:
                 return
             k = record.key
             rtype = int(record.type) if record.type is not None else None
-            self._pending.append(("r", k.cluster, k.group, k.kind, k.namespace, k.name, record.uid, record.at, rtype, data, digest(data)))
+            self._pending.append(
+                (
+                    "r",
+                    k.cluster,
+                    k.group,
+                    k.kind,
+                    k.namespace,
+                    k.name,
+                    record.uid,
+                    record.at,
+                    rtype,
+                    data,
+                    digest(data),
+                )
+            )
         pending = len(self._pending)
         if pending >= self.batch_size:
             self._submit()
-        elif pending == self.batch_size // 2 and self._batches == 0 and self._parallel is None and self.batch_size >= 1000:
+        elif (
+            pending == self.batch_size // 2
+            and self._batches == 0
+            and self._parallel is None
+            and self.batch_size >= 1000
+        ):
             self._prestart()
 
     def _serialise(self, rec: Revision) -> bytes | None:
@@ -123,7 +159,10 @@ class Writer:
             return None
         if len(data) > self._max_document:
             self.stats.problems.append(
-                Problem(rec.where, f"object of {len(data) / 1e6:.1f} MB exceeds the {self._max_document / 1e6:.1f} MB limit")
+                Problem(
+                    rec.where,
+                    f"object of {len(data) / 1e6:.1f} MB exceeds the {self._max_document / 1e6:.1f} MB limit",
+                )
             )
             return None
         return data
@@ -144,7 +183,9 @@ class Writer:
             return
         batch, self._pending = self._pending, []
         self._batches += 1
-        if self._remote is None and (self._parallel or (self._parallel is None and self._batches > 1)):
+        if self._remote is None and (
+            self._parallel or (self._parallel is None and self._batches > 1)
+        ):
             self._start_remote()
         if self._remote is not None:
             for counts in self._remote.submit(batch):
@@ -171,7 +212,9 @@ class Writer:
         if self._local is not None:  # one writer at a time
             self._local.close()
             self._local = None
-        self._remote = self._starting or RemoteBatchWriter(self._path, self.ingest_time, self._busy_timeout_ms)
+        self._remote = self._starting or RemoteBatchWriter(
+            self._path, self.ingest_time, self._busy_timeout_ms
+        )
         self._starting = None
 
     def close(self) -> None:
@@ -184,5 +227,3 @@ class Writer:
             if remote is not None:
                 remote.close()
         self._remote = self._starting = None
-
-

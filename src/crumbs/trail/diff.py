@@ -30,5 +30,9 @@ def change(rev: StoredRevision, previous: StoredRevision | None) -> Change:
         patch: list[dict[str, Any]] = []
     else:
         patch = diff(old, rev.doc)
-    paths = tuple(dict.fromkeys(display_path(op["path"], rev.doc if op["op"] != "remove" else old or {}) for op in patch))
+    paths = tuple(
+        dict.fromkeys(
+            display_path(op["path"], rev.doc if op["op"] != "remove" else old or {}) for op in patch
+        )
+    )
     return Change(rev, previous, patch, summarize(rev, old, patch), paths)

@@ -80,7 +80,11 @@ def _container(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Fact
     if old.get("image") != new.get("image"):
         facts.append((IMAGE, "image " + image_change(str(old.get("image")), str(new.get("image")))))
     facts.extend(_env(_by_name(old.get("env")), _by_name(new.get("env"))))
-    other = sorted(k for k in old.keys() | new.keys() if k not in ("image", "env", "name") and old.get(k) != new.get(k))
+    other = sorted(
+        k
+        for k in old.keys() | new.keys()
+        if k not in ("image", "env", "name") and old.get(k) != new.get(k)
+    )
     if other:
         facts.append((CONTAINER, f"container {name}: {', '.join(other)} changed"))
     return facts
@@ -100,13 +104,24 @@ def _env(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) ->
         facts.append((ENV + 1, f"env -{name}"))
     for name in sorted(after.keys() - before.keys()):
         v = after[name]
-        facts.append((ENV + 1, f"env +{name}={fmt(v['value'], 24)}" if "value" in v else f"env +{name} (from a reference)"))
+        facts.append(
+            (
+                ENV + 1,
+                f"env +{name}={fmt(v['value'], 24)}"
+                if "value" in v
+                else f"env +{name} (from a reference)",
+            )
+        )
     return facts
 
 
 def scalars(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     facts: list[Fact] = []
-    for path, label in ((("spec", "replicas"), "replicas"), (("spec", "schedule"), "schedule"), (("spec", "timeZone"), "timeZone")):
+    for path, label in (
+        (("spec", "replicas"), "replicas"),
+        (("spec", "schedule"), "schedule"),
+        (("spec", "timeZone"), "timeZone"),
+    ):
         a, b = _get(old, path), _get(new, path)
         if a != b:
             claim(_pointer(path))
@@ -122,7 +137,9 @@ def selector(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     for path in (("spec", "selector", "matchLabels"), ("spec", "selector")):
         a, b = _get(old, path), _get(new, path)
         if (isinstance(a, dict) or isinstance(b, dict)) and a != b:
-            if path[-1] == "selector" and ("matchLabels" in (a or {}) or "matchLabels" in (b or {})):
+            if path[-1] == "selector" and (
+                "matchLabels" in (a or {}) or "matchLabels" in (b or {})
+            ):
                 continue
             claim(_pointer(path))
             return [(SCALE, f"selector {labels(a)} → {labels(b)}")]
@@ -176,7 +193,9 @@ def _annotation(prefix: str, word: str, key: str, a: str | None, b: str | None) 
     if key == CHANGE_CAUSE and b is not None:
         return [(ROLLOUT, f"change-cause: {fmt(b, 60)}")]
     if key == REVISION:
-        return [(ROLLOUT, f"revision {fmt(a)} → {fmt(b)}" if a is not None else f"revision {fmt(b)}")]
+        return [
+            (ROLLOUT, f"revision {fmt(a)} → {fmt(b)}" if a is not None else f"revision {fmt(b)}")
+        ]
     if a is None:
         return [(LABEL, f"{prefix}{word} +{key}={fmt(b, 32)}")]
     if b is None:
@@ -184,9 +203,20 @@ def _annotation(prefix: str, word: str, key: str, a: str | None, b: str | None) 
     return [(LABEL, f"{prefix}{word} {key} {fmt(a, 32)} → {fmt(b, 32)}")]
 
 
-_COUNTS = ("replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "unavailableReplicas",
-           "currentNumberScheduled", "numberReady", "numberUnavailable", "desiredNumberScheduled",
-           "active", "succeeded", "failed")
+_COUNTS = (
+    "replicas",
+    "readyReplicas",
+    "availableReplicas",
+    "updatedReplicas",
+    "unavailableReplicas",
+    "currentNumberScheduled",
+    "numberReady",
+    "numberUnavailable",
+    "desiredNumberScheduled",
+    "active",
+    "succeeded",
+    "failed",
+)
 
 
 def status(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
@@ -218,12 +248,16 @@ def status(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     return [(STATUS, f) for f in facts]
 
 
-def _container_statuses(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
+def _container_statuses(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> list[str]:
     facts = []
     for name, cs in after.items():
         old = before.get(name, {})
         if cs.get("restartCount", 0) != old.get("restartCount", 0):
-            facts.append(f"{name} restarts {old.get('restartCount', 0)} → {cs.get('restartCount', 0)}")
+            facts.append(
+                f"{name} restarts {old.get('restartCount', 0)} → {cs.get('restartCount', 0)}"
+            )
         state, old_state = cs.get("state") or {}, old.get("state") or {}
         if state != old_state and isinstance(state, dict):
             for phase, detail in state.items():
@@ -269,7 +303,9 @@ def _ready_subsets(doc: Obj) -> set[str]:
     out: set[str] = set()
     for subset in doc.get("subsets") or ():
         if isinstance(subset, dict):
-            out.update(a.get("ip", "") for a in subset.get("addresses") or () if isinstance(a, dict))
+            out.update(
+                a.get("ip", "") for a in subset.get("addresses") or () if isinstance(a, dict)
+            )
     return out
 
 

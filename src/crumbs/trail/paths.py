@@ -36,6 +36,6 @@ def display_path(pointer: str, doc: Any) -> str:
             node = item
         else:
             needs_quote = "." in part or not part
-            out += (f'["{part}"]' if needs_quote else ("." if out else "") + part)
+            out += f'["{part}"]' if needs_quote else ("." if out else "") + part
             node = node.get(part) if isinstance(node, dict) else None
     return out

@@ -55,7 +55,11 @@ def created(doc: Obj) -> str:
     spec = doc
     for p in path:
         spec = spec.get(p, {})
-    images = [c.get("image") for c in spec.get("containers") or () if isinstance(c, dict) and c.get("image")]
+    images = [
+        c.get("image")
+        for c in spec.get("containers") or ()
+        if isinstance(c, dict) and c.get("image")
+    ]
     return "created" + (f" ({', '.join(images[:3])})" if images else "")
 
 

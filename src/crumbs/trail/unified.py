@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 
 def unified_yaml_diff(before: str, after: str, context: int = 3) -> Iterator[str]:
-    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after", n=context, lineterm="")
+    lines = difflib.unified_diff(
+        before.splitlines(), after.splitlines(), "before", "after", n=context, lineterm=""
+    )
     for i, line in enumerate(lines):
         if i >= 2:  # the ---/+++ header names nothing useful here
             yield line
