@@ -12,6 +12,16 @@ from crumbs.model import Event, Problem, Revision, Skipped
 from tests.conftest import deployment, watch_line
 
 
+def write_list(path: Path, kind: str, api: str, items: list) -> None:
+    """A typed List, indented, as kubectl cluster-info dump writes it."""
+    path.write_bytes(
+        orjson.dumps(
+            {"kind": kind, "apiVersion": api, "metadata": {}, "items": items},
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+
+
 def make_dump(root: Path) -> None:
     """A tree as `kubectl cluster-info dump --output-directory` writes it: typed Lists, items without kind."""
     root.mkdir()
@@ -49,23 +59,8 @@ def make_dump(root: Path) -> None:
         }
         for i in range(2)
     ]
-    (ns / "pods.json").write_bytes(
-        orjson.dumps(
-            {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": pods},
-            option=orjson.OPT_INDENT_2,
-        )
-    )
-    (ns / "deployments.json").write_bytes(
-        orjson.dumps(
-            {
-                "kind": "DeploymentList",
-                "apiVersion": "apps/v1",
-                "metadata": {},
-                "items": [deployment(ns="shop")],
-            },
-            option=orjson.OPT_INDENT_2,
-        )
-    )
+    write_list(ns / "pods.json", "PodList", "v1", pods)
+    write_list(ns / "deployments.json", "DeploymentList", "apps/v1", [deployment(ns="shop")])
     events = [
         {
             "metadata": {"name": "web-0.1", "namespace": "shop", "uid": "e1"},
@@ -75,18 +70,8 @@ def make_dump(root: Path) -> None:
             "lastTimestamp": "2026-11-01T00:00:05Z",
         }
     ]
-    (ns / "events.json").write_bytes(
-        orjson.dumps(
-            {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events},
-            option=orjson.OPT_INDENT_2,
-        )
-    )
-    (ns / "replication-controllers.json").write_bytes(
-        orjson.dumps(
-            {"kind": "ReplicationControllerList", "apiVersion": "v1", "metadata": {}, "items": []},
-            option=orjson.OPT_INDENT_2,
-        )
-    )
+    write_list(ns / "events.json", "EventList", "v1", events)
+    write_list(ns / "replication-controllers.json", "ReplicationControllerList", "v1", [])
     for i in range(2):
         (ns / f"web-{i}").mkdir()
         (ns / f"web-{i}" / "logs.txt").write_text(

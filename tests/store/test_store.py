@@ -28,6 +28,14 @@ def rev(
     return Revision(KEY, uid, at, rtype, doc)
 
 
+def named_deployment(i: int, n: int, replicas: int) -> Revision:
+    """Revision ``i`` of the Deployment ``d{n}``."""
+    key = ObjectKey("c", "apps", "Deployment", "shop", f"d{n}")
+    return Revision(
+        key, f"u{n}", T0 + i, None, deployment(name=f"d{n}", uid=f"u{n}", replicas=replicas)
+    )
+
+
 def write(store: Store, *records, **options) -> object:
     with store.writer(**options) as w:
         for r in records:
@@ -283,16 +291,7 @@ def test_secret_values_never_reach_the_disk(store: Store) -> None:
 
 
 def test_dictionaries_are_trained_and_every_blob_still_decodes(store: Store) -> None:
-    records = [
-        Revision(
-            ObjectKey("c", "apps", "Deployment", "shop", f"d{i}"),
-            f"u{i}",
-            T0 + i,
-            None,
-            deployment(name=f"d{i}", uid=f"u{i}", replicas=i % 7),
-        )
-        for i in range(1500)
-    ]
+    records = [named_deployment(i, i, i % 7) for i in range(1500)]
     write(store, *records, batch_size=500)
     (n_dicts,) = store.db.execute("SELECT count(*) FROM dictionaries").fetchone()
     assert n_dicts == 1
@@ -357,16 +356,7 @@ def test_the_writer_process_reports_failures_and_drops_what_was_queued_behind(st
 
 
 def test_the_writer_process_stores_what_the_local_writer_would(store_path: str, tmp_path) -> None:
-    records = [
-        Revision(
-            ObjectKey("c", "apps", "Deployment", "shop", f"d{i % 700}"),
-            f"u{i % 700}",
-            T0 + i,
-            None,
-            deployment(name=f"d{i % 700}", uid=f"u{i % 700}", replicas=i),
-        )
-        for i in range(3000)
-    ]
+    records = [named_deployment(i, i % 700, i) for i in range(3000)]
     results = []
     for mode, path in ((False, str(tmp_path / "local.db")), (True, str(tmp_path / "remote.db"))):
         with Store.open(path) as s:

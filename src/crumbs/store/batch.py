@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crumbs.model import RevisionType
+from crumbs.model import Event, ObjectKey, Revision, RevisionType
 from crumbs.store.codec import Encoder, digest
 
 _DELETED = int(RevisionType.DELETED)
@@ -29,10 +29,28 @@ _ADDED = int(RevisionType.ADDED)
 _CACHE_LIMIT = 500_000
 
 Item = tuple[Any, ...]
+ObjectFields = tuple[str, str, str, str, str, str]
+"""(cluster, group, kind, namespace, name, uid): items[1:7], and the object cache's key."""
 Latest = tuple[int, bytes, int]
 """An object's newest known revision: (at, blob digest, type)."""
 Counts = tuple[int, int, int]
 """(revisions stored, revisions unchanged, events stored)."""
+
+
+def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
+    return (key.cluster, key.group, key.kind, key.namespace, key.name, uid)
+
+
+def revision_item(rec: Revision, data: bytes, blob: bytes) -> Item:
+    rtype = int(rec.type) if rec.type is not None else None
+    return ("r", *object_fields(rec.key, rec.uid), rec.at, rtype, data, blob)
+
+
+def event_item(ev: Event) -> Item:
+    return (
+        "e", *object_fields(ev.key, ev.uid), ev.at, ev.type, ev.reason,
+        ev.message, ev.count, ev.source, ev.first_at, ev.event_uid,
+    )  # fmt: skip
 
 
 class BatchWriter:
@@ -80,10 +98,9 @@ class BatchWriter:
             if item[0] == "e":
                 events.append(self._event_row(item))
                 continue
-            _, cluster, group, kind, ns, name, uid, at, rtype, data, d = item
-            oid = self._objects.get((cluster, group, kind, ns, name, uid)) or self._object_id(
-                cluster, group, kind, ns, name, uid
-            )
+            fields: ObjectFields = item[1:7]
+            at, rtype, data, d = item[7:]
+            oid = self._objects.get(fields) or self._object_id(fields)
             dated = at is not None
             if not dated:
                 at = self.ingest_time
@@ -151,39 +168,15 @@ class BatchWriter:
         return len(revisions)
 
     def _event_row(self, item: Item) -> tuple[object, ...]:
-        (
-            _,
-            cluster,
-            group,
-            kind,
-            ns,
-            name,
-            uid,
-            at,
-            etype,
-            reason,
-            message,
-            count,
-            source,
-            first_at,
-            event_uid,
-        ) = item
-        oid = self._object_id(cluster, group, kind, ns, name, uid)
+        fields: ObjectFields = item[1:7]
+        at, etype, reason, message, count, source, first_at, event_uid = item[7:]
+        oid = self._object_id(fields)
         # An undated event seen again is the same event: its identity leaves ingest time out.
         when = str(at) if at is not None else ""
-        ident = "\0".join((cluster, event_uid, str(count), when, reason, message))
+        ident = "\0".join((fields[0], event_uid, str(count), when, reason, message))
+        blob = digest(ident.encode("utf-8", "surrogatepass"))
         at = at if at is not None else self.ingest_time
-        return (
-            oid,
-            at,
-            etype,
-            reason,
-            message,
-            count,
-            source,
-            first_at,
-            digest(ident.encode("utf-8", "surrogatepass")),
-        )
+        return (oid, at, etype, reason, message, count, source, first_at, blob)
 
     # -- identity and history ------------------------------------------------
 
@@ -195,26 +188,26 @@ class BatchWriter:
             self._clusters[name] = cid
         return cid
 
-    def _object_id(self, cluster: str, group: str, kind: str, ns: str, name: str, uid: str) -> int:
-        k = (cluster, group, kind, ns, name, uid)
-        oid = self._objects.get(k)
+    def _object_id(self, fields: ObjectFields) -> int:
+        oid = self._objects.get(fields)
         if oid is not None:
             return oid
-        cid = self._cluster_id(cluster)
-        row = self._db.execute(
+        row = (self._cluster_id(fields[0]), *fields[1:])
+        found = self._db.execute(
             "INSERT INTO objects (cluster, grp, kind, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING RETURNING id",
-            (cid, group, kind, ns, name, uid),
+            row,
         ).fetchone()
-        if row is not None:  # a new object: no history to look up
-            oid = row[0]
+        if found is not None:  # a new object: no history to look up
+            oid = found[0]
             self._latest[oid] = None
         else:
             oid = self._db.execute(
-                "SELECT id FROM objects WHERE cluster = ? AND grp = ? AND kind = ? AND namespace = ? AND name = ? AND uid = ?",
-                (cid, group, kind, ns, name, uid),
+                "SELECT id FROM objects WHERE cluster = ? AND grp = ? AND kind = ? AND namespace = ? "
+                "AND name = ? AND uid = ?",
+                row,
             ).fetchone()[0]
-        self._objects[k] = oid
+        self._objects[fields] = oid
         return oid
 
     def _latest_of(self, oid: int) -> Latest | None:

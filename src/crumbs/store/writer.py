@@ -23,7 +23,7 @@ from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.model import Event, Problem, Revision
 from crumbs.secrets import redact_secret
-from crumbs.store.batch import BatchWriter, Counts, Item
+from crumbs.store.batch import BatchWriter, Counts, Item, event_item, revision_item
 from crumbs.store.codec import canonical, digest
 from crumbs.store.connection import connect
 from crumbs.timeutil import now_ns
@@ -96,47 +96,12 @@ class Writer:
     def add(self, record: Revision | Event) -> None:
         """Queue a record; a full batch is written (or sent to the writer process)."""
         if isinstance(record, Event):
-            k = record.key
-            self._pending.append(
-                (
-                    "e",
-                    k.cluster,
-                    k.group,
-                    k.kind,
-                    k.namespace,
-                    k.name,
-                    record.uid,
-                    record.at,
-                    record.type,
-                    record.reason,
-                    record.message,
-                    record.count,
-                    record.source,
-                    record.first_at,
-                    record.event_uid,
-                )
-            )
+            self._pending.append(event_item(record))
         else:
             data = self._serialise(record)
             if data is None:
                 return
-            k = record.key
-            rtype = int(record.type) if record.type is not None else None
-            self._pending.append(
-                (
-                    "r",
-                    k.cluster,
-                    k.group,
-                    k.kind,
-                    k.namespace,
-                    k.name,
-                    record.uid,
-                    record.at,
-                    rtype,
-                    data,
-                    digest(data),
-                )
-            )
+            self._pending.append(revision_item(record, data, digest(data)))
         pending = len(self._pending)
         if pending >= self.batch_size:
             self._submit()
