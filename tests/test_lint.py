@@ -26,3 +26,11 @@ def test_ruff_check() -> None:
 def test_ruff_format() -> None:
     r = ruff("format", "--check")
     assert r.returncode == 0, r.stdout
+
+
+def test_mypy() -> None:
+    """Types checked everywhere, strictly in model, trail and the shared helpers (pyproject.toml)."""
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert exe, "mypy is not installed next to this Python (pip install -e '.[test]')"
+    r = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout

@@ -38,9 +38,9 @@ def parse_time(text: str) -> int | None:
         d = _DATE.match(text)
         if d is None:
             return None
-        m_date = tuple(int(x) for x in d.groups())
+        year, month, mday = (int(x) for x in d.groups())
         try:
-            dt = datetime(*m_date, tzinfo=UTC)
+            dt = datetime(year, month, mday, tzinfo=UTC)
         except ValueError:
             return None
         return _to_ns(dt, 0)

@@ -69,9 +69,7 @@ def store_clock(store: Store) -> int:
     return latest
 
 
-def parse_time_option(text: str | None, option: str, reference: int) -> int | None:
-    if text is None:
-        return None
+def parse_time_option(text: str, option: str, reference: int) -> int:
     t = parse_when(text, reference)
     if t is None:
         raise UsageError(
@@ -91,7 +89,8 @@ def window(
     clock = store_clock(store)
     if since:
         return parse_time_option(since, "--since", clock), None
-    lo, hi = parse_time_option(start, "--from", clock), parse_time_option(end, "--to", clock)
+    lo = parse_time_option(start, "--from", clock) if start else None
+    hi = parse_time_option(end, "--to", clock) if end else None
     if lo is not None and hi is not None and lo > hi:
         raise UsageError("--from is after --to")
     return lo, hi

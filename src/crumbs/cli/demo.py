@@ -13,10 +13,9 @@ from crumbs.cli.ingest import paused_gc
 from crumbs.errors import EXIT_OK, InputError
 from crumbs.formats.reader import read_bytes
 from crumbs.model import Event, Problem, Revision
-from crumbs.report.shapes import change_entry, event_entry
-from crumbs.report.text import change_line, console, event_line
+from crumbs.report import timeline as report
+from crumbs.report.text import console
 from crumbs.store import Store
-from crumbs.trail.changes import changes, is_noise
 
 RECORDING = "incident.jsonl"
 
@@ -43,28 +42,16 @@ def demo(
     path = explicit or os.path.join(tempfile.mkdtemp(prefix="crumbs-demo-"), "demo.db")
     with Store.open(path, create=True) as store:
         load(store)
-        q = store.queries
-        found = [c for c in changes(q.between(None, None), q.previous) if not is_noise(c)]
-        events = q.events(None, None)
-    entries = sorted(
-        [*found, *events], key=lambda e: e.revision.at if hasattr(e, "revision") else e.at
-    )
+        entries = report.collect(store.queries, None, None)
     if output is Output.json:
-        emit_json(
-            {
-                "store": path,
-                "timeline": [
-                    change_entry(e) if hasattr(e, "revision") else event_entry(e) for e in entries
-                ],
-            }
-        )
+        emit_json({"store": path, "timeline": report.as_json(entries)})
         return EXIT_OK
     out = console()
     out.print(
         "[bold]The incident[/]: checkout returns 503 and the invoice run fails since 14:30. What changed?\n"
     )
-    for e in entries:
-        out.print(change_line(e) if hasattr(e, "revision") else event_line(e))
+    for line in report.as_lines(entries):
+        out.print(line)
     out.print(f"\n[dim]The store is at {path}. Explore it:[/]")
     for cmd in (
         "history deploy/billing -n shop",

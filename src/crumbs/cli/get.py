@@ -49,7 +49,7 @@ def get(
         sel = Selector(
             cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm
         )
-        revs = store.queries.state_at(when, sel)  # type: ignore[arg-type]
+        revs = store.queries.state_at(when, sel)
     if nm and not revs:
         raise NotFoundError(f"{kind_text}/{nm}: did not exist at {format_time(when)}")
     if output is not ObjectOutput.text:

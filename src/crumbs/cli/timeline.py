@@ -14,12 +14,10 @@ from crumbs.cli.common import (
     window,
 )
 from crumbs.errors import EXIT_OK
-from crumbs.model import Change, StoredEvent
-from crumbs.report.shapes import change_entry, event_entry
-from crumbs.report.text import change_line, console, event_line
+from crumbs.report import timeline as report
+from crumbs.report.text import console
 from crumbs.store import Selector
 from crumbs.timeutil import format_time
-from crumbs.trail.changes import changes, is_noise
 
 
 def timeline(
@@ -49,35 +47,22 @@ def timeline(
         lo, hi = window(store, since, start, end)
         kinds_ = [k for text in kind for k in resolve_kind(store, text)] if kind else None
         sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
-        q = store.queries
-        found = [
-            ch for ch in changes(q.between(lo, hi, sel), q.previous) if noise or not is_noise(ch)
-        ]
-        events = [] if no_events else q.events(lo, hi, sel)
-    entries: list[Change | StoredEvent] = sorted([*found, *events], key=_at)
+        entries = report.collect(store.queries, lo, hi, sel, noise=noise, events=not no_events)
     if output is Output.json:
         emit_json(
             {
                 "from": format_time(lo) if lo is not None else None,
                 "to": format_time(hi) if hi is not None else None,
-                "entries": [
-                    change_entry(e) if isinstance(e, Change) else event_entry(e) for e in entries
-                ],
+                "entries": report.as_json(entries),
             }
         )
         return EXIT_OK
     out = console()
-    for e in entries:
-        out.print(change_line(e) if isinstance(e, Change) else event_line(e))
+    for line in report.as_lines(entries):
+        out.print(line)
     if not entries:
         out.print("nothing in this window", style="dim")
     return EXIT_OK
-
-
-def _at(entry: Change | StoredEvent) -> tuple[int, int]:
-    if isinstance(entry, Change):
-        return (entry.revision.at, 0)
-    return (entry.at, 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -111,8 +111,8 @@ def json_stream(name: str, data: bytes, max_bytes: int) -> Iterator[Document | P
         if pos >= n:
             return
         if data.startswith(LOG_SECTION, pos):
-            end = LOG_SECTION_END.search(data, pos)
-            pos = end.end() if end else n
+            section_end = LOG_SECTION_END.search(data, pos)
+            pos = section_end.end() if section_end else n
             continue
         line += data.count(b"\n", counted, pos)
         counted = pos

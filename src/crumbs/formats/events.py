@@ -24,6 +24,10 @@ def _time(*values: Any) -> int | None:
     return None
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event | Problem:
     """An Event object → an :class:`Event` on the object it is about.
 
@@ -49,7 +53,7 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
     if not namespace and kinds.is_namespaced(group, kind):
         # client-go always fills it in; older recorders may not.
         namespace = md.get("namespace") or ""
-    series = obj.get("series") if isinstance(obj.get("series"), dict) else {}
+    series = _mapping(obj.get("series"))
     if new_api:
         message = obj.get("note") or ""
         count = series.get("count") or obj.get("deprecatedCount") or 1
@@ -68,7 +72,7 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
             obj.get("firstTimestamp"),
         )
         first = _time(obj.get("firstTimestamp"), obj.get("eventTime"))
-        src = obj.get("source") if isinstance(obj.get("source"), dict) else {}
+        src = _mapping(obj.get("source"))
         source = src.get("component") or obj.get("reportingComponent") or ""
     at = last or _time(md.get("creationTimestamp")) or observed
     return Event(

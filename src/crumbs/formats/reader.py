@@ -100,7 +100,8 @@ def read_bytes(
 ) -> Iterator[Record]:
     head = data[:SNIFF]
     if looks_binary(head):
-        yield (Skipped if in_directory else Problem)(name, "binary data, not JSON or YAML")  # type: ignore[misc]
+        why = "binary data, not JSON or YAML"
+        yield Skipped(name, why) if in_directory else Problem(name, why)
         return
     if is_log_section(head):
         yield Skipped(name, "container logs (cluster-info dump)")

@@ -208,7 +208,7 @@ class BatchWriter:
                 row,
             ).fetchone()[0]
         self._objects[fields] = oid
-        return oid
+        return int(oid)
 
     def _latest_of(self, oid: int) -> Latest | None:
         row = self._db.execute(

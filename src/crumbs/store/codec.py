@@ -50,7 +50,8 @@ class Decoder:
         self._by_dict: dict[int, zstandard.ZstdDecompressor] = {}
 
     def decode(self, dict_id: int | None, data: bytes) -> Obj:
-        return orjson.loads(self.raw(dict_id, data))  # type: ignore[no-any-return]
+        doc: Obj = orjson.loads(self.raw(dict_id, data))
+        return doc
 
     def raw(self, dict_id: int | None, data: bytes) -> bytes:
         if dict_id is None:
@@ -73,7 +74,7 @@ class Encoder:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._seen = 0
-        self._samples: list[bytes] = []
+        self._samples: list[bytes | bytearray | memoryview] = []
         self._rng = random.Random(0)
         row = db.execute("SELECT id, data FROM dictionaries ORDER BY id DESC LIMIT 1").fetchone()
         self._dict_id: int | None = None

@@ -53,7 +53,8 @@ def read_frame(stream: IO[bytes]) -> tuple[Any, ...]:
     payload = stream.read(size)
     if len(payload) < size:
         raise EOFError
-    return pickle.loads(payload)  # noqa: S301 - frames come from our own parent process
+    message: tuple[Any, ...] = pickle.loads(payload)  # noqa: S301 - frames come from our own parent process
+    return message
 
 
 class RemoteBatchWriter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRevision
 from crumbs.store.codec import Decoder
@@ -60,17 +61,17 @@ class Queries:
 
     # -- revisions ---------------------------------------------------------
 
-    def _revisions(self, rows: Iterable[tuple[object, ...]]) -> Iterator[StoredRevision]:
+    def _revisions(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[StoredRevision]:
         decode = self.decoder.decode
         for rid, oid, at, rtype, dict_id, data, cluster, grp, kind, ns, name, uid in rows:
             yield StoredRevision(
-                id=rid,  # type: ignore[arg-type]
-                object_id=oid,  # type: ignore[arg-type]
-                key=ObjectKey(cluster, grp, kind, ns, name),  # type: ignore[arg-type]
-                uid=uid,  # type: ignore[arg-type]
-                at=at,  # type: ignore[arg-type]
+                id=rid,
+                object_id=oid,
+                key=ObjectKey(cluster, grp, kind, ns, name),
+                uid=uid,
+                at=at,
                 type=RevisionType(rtype),
-                doc=decode(dict_id, data),  # type: ignore[arg-type]
+                doc=decode(dict_id, data),
             )
 
     def history(self, sel: Selector) -> list[StoredRevision]:

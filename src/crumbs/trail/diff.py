@@ -20,7 +20,8 @@ def diff(old: Obj | None, new: Obj) -> list[dict[str, Any]]:
 
 def apply(patch: list[dict[str, Any]], doc: Obj) -> Obj:
     """``doc`` (noise removed) with ``patch`` applied."""
-    return jsonpatch.apply_patch(strip_noise(doc), patch)  # type: ignore[no-any-return]
+    result: Obj = jsonpatch.apply_patch(strip_noise(doc), patch)
+    return result
 
 
 def change(rev: StoredRevision, previous: StoredRevision | None) -> Change:

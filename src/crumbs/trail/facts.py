@@ -167,7 +167,7 @@ def data_keys(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
 
 def metadata(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     facts: list[Fact] = []
-    places = [(("metadata",), "")]
+    places: list[tuple[tuple[str, ...], str]] = [(("metadata",), "")]
     tpl = pod_spec_path(new)
     if tpl and len(tpl) > 1:
         places.append(((*tpl[:-1], "metadata"), "template "))

@@ -56,7 +56,7 @@ def created(doc: Obj) -> str:
     for p in path:
         spec = spec.get(p, {})
     images = [
-        c.get("image")
+        str(c["image"])
         for c in spec.get("containers") or ()
         if isinstance(c, dict) and c.get("image")
     ]
