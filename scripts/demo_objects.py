@@ -139,6 +139,16 @@ for i, (suffix, ip) in enumerate((("7d9f8-k2xqv", "10.244.1.17"), ("7d9f8-r8mnd"
             },
         }
     )
+for p in checkout_pods:
+    p["metadata"]["managedFields"] = [
+        entry(
+            "kube-controller-manager",
+            "Update",
+            "2026-11-10T11:02:01Z",
+            owner_fields(p, ["spec.containers", "metadata.labels"]),
+        ),
+        entry("kubelet", "Update", "2026-11-10T11:02:25Z", owner_fields(p, ["status"]), "status"),
+    ]
 checkout_slice = {
     "apiVersion": "discovery.k8s.io/v1",
     "kind": "EndpointSlice",

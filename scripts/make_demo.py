@@ -205,6 +205,20 @@ def cron_run(scheduled: str, job_name: str, ok: bool, finished: str) -> None:
         running["status"]["containerStatuses"][0].update(
             ready=True, started=True, state={"running": {"startedAt": created}}
         )
+        creator = entry(
+            "kube-controller-manager",
+            "Update",
+            created,
+            owner_fields(pod, ["spec.containers", "metadata.labels", "metadata.ownerReferences"]),
+        )
+        running["metadata"]["managedFields"] = [
+            creator,
+            entry("kubelet", "Update", created, owner_fields(running, ["status"]), "status"),
+        ]
+        pod["metadata"]["managedFields"] = [
+            creator,
+            entry("kubelet", "Update", ended, owner_fields(pod, ["status"]), "status"),
+        ]
         emit("ADDED", created[:-1] + ".300Z", running)
         event(created, job, "Normal", "SuccessfulCreate", f"Created pod: {pname}", "job-controller")
         emit("MODIFIED", ended[:-1] + ".100Z", pod)
@@ -249,12 +263,32 @@ def cron_run(scheduled: str, job_name: str, ok: bool, finished: str) -> None:
             "Job has reached the specified backoff limit",
             "job-controller",
         )
+    done["metadata"] = copy.deepcopy(job["metadata"])
+    done["metadata"]["managedFields"].append(
+        entry(
+            "kube-controller-manager",
+            "Update",
+            finished,
+            owner_fields(done, ["status"]),
+            "status",
+            api="batch/v1",
+        )
+    )
     emit("MODIFIED", finished[:-1] + ".500Z", done)
-    status = {"lastScheduleTime": scheduled}
     if ok:
-        status["lastSuccessfulTime"] = finished
         cron_status["lastSuccessfulTime"] = finished
     cron["status"] = {**cron_status, "lastScheduleTime": scheduled}
+    cron["metadata"]["managedFields"] = [
+        *(e for e in cron["metadata"]["managedFields"] if e.get("subresource") != "status"),
+        entry(
+            "kube-controller-manager",
+            "Update",
+            finished,
+            owner_fields(cron, ["status"]),
+            "status",
+            api="batch/v1",
+        ),
+    ]
     emit("MODIFIED", finished[:-1] + ".600Z", cron)
 
 

@@ -148,6 +148,55 @@ class Skipped:
     reason: str
 
 
+class Channel:
+    """Through which channel a change reached the cluster."""
+
+    HUMAN = "human"  # kubectl, k9s, Lens, a dashboard: someone's hands
+    HELM = "helm"
+    GITOPS = "gitops"  # Argo CD, Flux
+    IAC = "iac"  # Terraform, Pulumi
+    CONTROLLER = "controller"  # the Kubernetes control plane and kubelets
+    OPERATOR = "operator"  # other controllers and operators
+    UNKNOWN = "unknown"
+
+    ALL = (HUMAN, HELM, GITOPS, IAC, CONTROLLER, OPERATOR, UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change: a field manager, and what it stands for."""
+
+    manager: str
+    """The managedFields manager (``kubectl-patch``), or the audit log's user agent."""
+    operation: str
+    """``Update`` or ``Apply``."""
+    channel: str
+    """One of :class:`Channel`."""
+    tool: str
+    """A name for people: ``kubectl patch``, ``Helm``, ``Argo CD``."""
+    subresource: str = ""
+    user: str | None = None
+    """The authenticated user, known from audit logs only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who made a change, and how sure that is."""
+
+    actors: tuple[Actor, ...]
+    """One when certain; several when the evidence allows several (then ``certain`` is False)."""
+    basis: str
+    """``audit`` (logs), ``managedFields`` (owned fields that changed and whose writer's time moved),
+    ``creation`` (the writers at creation), or ``none``."""
+    certain: bool
+    note: str = ""
+    """``uncertain: kubectl-patch or helm``, ``attribution unknown: no managedFields``, ..."""
+
+    @property
+    def actor(self) -> Actor | None:
+        return self.actors[0] if len(self.actors) == 1 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """What one revision changed against the one before it, noise removed."""
@@ -160,3 +209,5 @@ class Change:
     """One line: ``image ghcr.io/acme/billing:1.4.2 → 2.0.0``."""
     paths: tuple[str, ...] = ()
     """Changed paths as dotted names: ``spec.template.spec.containers[billing].image``."""
+    attribution: Attribution | None = None
+    """Who made it (None until attributed)."""

@@ -7,6 +7,7 @@ from typing import Any
 import jsonpatch
 
 from crumbs.model import Change, Obj, RevisionType, StoredRevision
+from crumbs.trail.attribution import attribute
 from crumbs.trail.noise import strip_noise
 from crumbs.trail.paths import display_path
 from crumbs.trail.summary import summarize
@@ -36,4 +37,4 @@ def change(rev: StoredRevision, previous: StoredRevision | None) -> Change:
             display_path(op["path"], rev.doc if op["op"] != "remove" else old or {}) for op in patch
         )
     )
-    return Change(rev, previous, patch, summarize(rev, old, patch), paths)
+    return Change(rev, previous, patch, summarize(rev, old, patch), paths, attribute(old, rev.doc, rev.type))

@@ -1,0 +1,132 @@
+"""Who made a change, from what the API server keeps: managedFields.
+
+A change is attributed to the managers whose entry time moved since the
+previous revision and who own (now, or owned before) a field whose value
+changed. One such manager: certain. Several owning the same changed field:
+uncertain ("uncertain: a or b"). Several owning different fields: each is
+named for its part. A creation is attributed to the writers at creation
+time. Noise (resourceVersion, generation, heartbeats) is no evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from crumbs.model import Attribution, Obj, RevisionType
+from crumbs.trail.fieldsets import FieldsError, Manager, PathElement, managers, owned_paths, same_value
+from crumbs.trail.managers import actor
+from crumbs.timeutil import NS, parse_time
+
+Path = tuple[PathElement, ...]
+_MISSING = object()
+_NOISE_FIELDS = {("metadata", "resourceVersion"), ("metadata", "generation"), ("status", "observedGeneration")}
+_HEARTBEATS = {"lastHeartbeatTime", "lastProbeTime", "renewTime"}
+EntryKey = tuple[str, str, str]
+
+
+def _key(m: Manager) -> EntryKey:
+    return (m.manager, m.operation, m.subresource)
+
+
+def resolve(doc: Any, path: Path) -> Any:
+    """The value at a managedFields path, or a sentinel when it is not there."""
+    node = doc
+    for kind, name in path:
+        if kind == "f":
+            if not isinstance(node, dict) or name not in node:
+                return _MISSING
+            node = node[name]
+        elif not isinstance(node, list):
+            return _MISSING
+        elif kind == "k":
+            node = next((x for x in node if isinstance(x, dict) and all(f in x and same_value(x[f], v) for f, v in name)), _MISSING)
+        elif kind == "v":
+            wanted = orjson.loads(name)
+            node = next((x for x in node if x == wanted), _MISSING)
+        else:
+            node = node[name] if 0 <= name < len(node) else _MISSING
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
+def _is_noise(path: Path) -> bool:
+    names = [name for kind, name in path if kind == "f"]
+    if len(names) >= 2 and (names[0], names[1]) in _NOISE_FIELDS:
+        return True
+    return bool(names) and names[-1] in _HEARTBEATS
+
+
+def _changed(paths: Iterable[Path], before: Obj, after: Obj) -> list[Path]:
+    """Owned paths whose value differs; a path with owned descendants counts only if it (dis)appeared."""
+    paths = [p for p in paths if not _is_noise(p)]
+    parents = {p[:i] for p in paths for i in range(len(p))}
+    out = []
+    for p in paths:
+        a, b = resolve(before, p), resolve(after, p)
+        if p in parents:
+            if (a is _MISSING) != (b is _MISSING):
+                out.append(p)
+        elif not (a is b or (a is not _MISSING and b is not _MISSING and a == b)):
+            out.append(p)
+    return out
+
+
+def _fields(entry_fields: Any) -> list[Path]:
+    try:
+        return list(owned_paths(entry_fields)) if entry_fields is not None else []
+    except FieldsError:
+        return []
+
+
+def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attribution:
+    """Who made the revision ``doc`` (``previous``: the revision before it, None for a creation)."""
+    now = managers(doc)
+    if rtype == RevisionType.DELETED:
+        return Attribution((), "none", False, "attribution unknown: deletions are not recorded in managedFields")
+    if not now:
+        return Attribution((), "none", False, "attribution unknown: no managedFields")
+    if previous is None or rtype == RevisionType.ADDED:
+        return _creation(doc, [m for m, _ in now])
+    before = {_key(m): (m, f) for m, f in managers(previous)}
+    moved: list[tuple[Manager, list[Path]]] = []
+    for entry, fields in now:
+        old = before.get(_key(entry))
+        if old is None or (entry.time or 0) > (old[0].time or 0) or (entry.time is None and fields != old[1]):
+            paths = _fields(fields) + (_fields(old[1]) if old else [])
+            moved.append((entry, _changed(set(paths), previous, doc)))
+    touching = [(e, paths) for e, paths in moved if paths]
+    if not touching:
+        if moved:
+            actors = tuple(actor(e.manager, e.operation, e.subresource) for e, _ in moved)
+            names = " or ".join(e.manager for e, _ in moved)
+            return Attribution(actors, "managedFields", False, f"uncertain: {names} wrote since, but none owns what changed")
+        return Attribution((), "none", False, "attribution unknown: no field manager recorded a write since the previous revision")
+    touching.sort(key=lambda ep: (ep[0].subresource == "status", -(ep[0].time or 0)))
+    actors = tuple(actor(e.manager, e.operation, e.subresource) for e, _ in touching)
+    if len(touching) == 1:
+        return Attribution(actors, "managedFields", True)
+    shared = set.intersection(*(set(paths) for _, paths in touching))
+    names = [e.manager for e, _ in touching]
+    if shared:
+        return Attribution(actors, "managedFields", False, "uncertain: " + " or ".join(names))
+    return Attribution(actors, "managedFields", True, "several writers: " + " and ".join(names))
+
+
+def _creation(doc: Obj, entries: list[Manager]) -> Attribution:
+    """The writers at creation: entries no later than a second after creationTimestamp, status aside."""
+    created = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
+    writers = [e for e in entries if e.subresource != "status"] or entries
+    if created is not None:
+        at_creation = [e for e in writers if e.time is not None and e.time <= created + NS]
+        writers = at_creation or writers
+    if len(writers) > 1:
+        first = min(e.time or 0 for e in writers)
+        writers = [e for e in writers if (e.time or 0) == first]
+    actors = tuple(actor(e.manager, e.operation, e.subresource) for e in writers)
+    if len(actors) == 1:
+        return Attribution(actors, "creation", True)
+    return Attribution(actors, "creation", False, "uncertain: " + " or ".join(e.manager for e in writers))
