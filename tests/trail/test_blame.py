@@ -36,7 +36,9 @@ def test_kubectl_blame_goldens(name: str) -> None:
             owners.append(None)
         result = blame(obj)
         ours.extend(kubectl_blame_text(result))
-        owners.extend((ln.owner.manager, ln.owner.operation) if ln.owner else None for ln in result.lines)
+        owners.extend(
+            (ln.owner.manager, ln.owner.operation) if ln.owner else None for ln in result.lines
+        )
     golden = (folder / f"{name}.txt").read_text().rstrip("\n").split("\n")
     assert len(ours) == len(golden)
     for n, (mine, theirs, owner) in enumerate(zip(ours, golden, owners, strict=True), 1):
@@ -50,8 +52,20 @@ def test_shared_ownership_names_the_latest_writer() -> None:
     obj = deployment()
     fields = {"f:spec": {"f:replicas": {}}}
     obj["metadata"]["managedFields"] = [
-        {"manager": "helm", "operation": "Update", "time": "2026-11-20T09:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": fields},
-        {"manager": "kubectl", "operation": "Apply", "time": "2026-11-27T14:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": fields},
+        {
+            "manager": "helm",
+            "operation": "Update",
+            "time": "2026-11-20T09:00:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields,
+        },
+        {
+            "manager": "kubectl",
+            "operation": "Apply",
+            "time": "2026-11-27T14:00:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields,
+        },
     ]
     line = next(ln for ln in blame(obj).lines if ln.text.strip().startswith("replicas:"))
     assert [o.manager for o in line.owners] == ["helm", "kubectl"]
@@ -74,7 +88,16 @@ def test_broken_managed_fields_are_noted_not_fatal() -> None:
 
 def test_since_names_the_revision_a_value_first_appeared() -> None:
     def rev(n: int, doc: dict) -> StoredRevision:
-        return StoredRevision(n * 10, 1, ObjectKey("c", "apps", "Deployment", "shop", "billing"), "u-1", n, RevisionType.MODIFIED, doc, n)
+        return StoredRevision(
+            n * 10,
+            1,
+            ObjectKey("c", "apps", "Deployment", "shop", "billing"),
+            "u-1",
+            n,
+            RevisionType.MODIFIED,
+            doc,
+            n,
+        )
 
     v1 = deployment()
     v2 = copy.deepcopy(v1)
@@ -91,8 +114,20 @@ def test_since_names_the_revision_a_value_first_appeared() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("plain", "plain"), ("2021-11-12T11:13:20Z", '"2021-11-12T11:13:20Z"'), ("1", '"1"'), ("true", '"true"'), ("yes", '"yes"'),
-     ("25%", "25%"), ("*", "'*'"), ("", '""'), ("a: b", "'a: b'"), ("0755", '"0755"'), ("1:30", '"1:30"'), (" x", "' x'")],
+    [
+        ("plain", "plain"),
+        ("2021-11-12T11:13:20Z", '"2021-11-12T11:13:20Z"'),
+        ("1", '"1"'),
+        ("true", '"true"'),
+        ("yes", '"yes"'),
+        ("25%", "25%"),
+        ("*", "'*'"),
+        ("", '""'),
+        ("a: b", "'a: b'"),
+        ("0755", '"0755"'),
+        ("1:30", '"1:30"'),
+        (" x", "' x'"),
+    ],
 )
 def test_strings_are_quoted_as_kubectl_quotes_them(value: str, text: str) -> None:
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": value}}

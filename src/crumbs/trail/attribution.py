@@ -16,13 +16,24 @@ from typing import Any
 import orjson
 
 from crumbs.model import Attribution, Obj, RevisionType
-from crumbs.trail.fieldsets import FieldsError, Manager, PathElement, managers, owned_paths, same_value
-from crumbs.trail.managers import actor
 from crumbs.timeutil import NS, parse_time
+from crumbs.trail.fieldsets import (
+    FieldsError,
+    Manager,
+    PathElement,
+    managers,
+    owned_paths,
+    same_value,
+)
+from crumbs.trail.managers import actor
 
 Path = tuple[PathElement, ...]
 _MISSING = object()
-_NOISE_FIELDS = {("metadata", "resourceVersion"), ("metadata", "generation"), ("status", "observedGeneration")}
+_NOISE_FIELDS = {
+    ("metadata", "resourceVersion"),
+    ("metadata", "generation"),
+    ("status", "observedGeneration"),
+}
 _HEARTBEATS = {"lastHeartbeatTime", "lastProbeTime", "renewTime"}
 EntryKey = tuple[str, str, str]
 
@@ -42,7 +53,14 @@ def resolve(doc: Any, path: Path) -> Any:
         elif not isinstance(node, list):
             return _MISSING
         elif kind == "k":
-            node = next((x for x in node if isinstance(x, dict) and all(f in x and same_value(x[f], v) for f, v in name)), _MISSING)
+            node = next(
+                (
+                    x
+                    for x in node
+                    if isinstance(x, dict) and all(f in x and same_value(x[f], v) for f, v in name)
+                ),
+                _MISSING,
+            )
         elif kind == "v":
             wanted = orjson.loads(name)
             node = next((x for x in node if x == wanted), _MISSING)
@@ -86,7 +104,9 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
     """Who made the revision ``doc`` (``previous``: the revision before it, None for a creation)."""
     now = managers(doc)
     if rtype == RevisionType.DELETED:
-        return Attribution((), "none", False, "attribution unknown: deletions are not recorded in managedFields")
+        return Attribution(
+            (), "none", False, "attribution unknown: deletions are not recorded in managedFields"
+        )
     if not now:
         return Attribution((), "none", False, "attribution unknown: no managedFields")
     if previous is None or rtype == RevisionType.ADDED:
@@ -95,7 +115,11 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
     moved: list[tuple[Manager, list[Path]]] = []
     for entry, fields in now:
         old = before.get(_key(entry))
-        if old is None or (entry.time or 0) > (old[0].time or 0) or (entry.time is None and fields != old[1]):
+        if (
+            old is None
+            or (entry.time or 0) > (old[0].time or 0)
+            or (entry.time is None and fields != old[1])
+        ):
             paths = _fields(fields) + (_fields(old[1]) if old else [])
             moved.append((entry, _changed(set(paths), previous, doc)))
     touching = [(e, paths) for e, paths in moved if paths]
@@ -103,17 +127,27 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
         if moved:
             actors = tuple(actor(e.manager, e.operation, e.subresource) for e, _ in moved)
             names = " or ".join(e.manager for e, _ in moved)
-            return Attribution(actors, "managedFields", False, f"uncertain: {names} wrote since, but none owns what changed")
-        return Attribution((), "none", False, "attribution unknown: no field manager recorded a write since the previous revision")
+            return Attribution(
+                actors,
+                "managedFields",
+                False,
+                f"uncertain: {names} wrote since, but none owns what changed",
+            )
+        return Attribution(
+            (),
+            "none",
+            False,
+            "attribution unknown: no field manager recorded a write since the previous revision",
+        )
     touching.sort(key=lambda ep: (ep[0].subresource == "status", -(ep[0].time or 0)))
     actors = tuple(actor(e.manager, e.operation, e.subresource) for e, _ in touching)
     if len(touching) == 1:
         return Attribution(actors, "managedFields", True)
     shared = set.intersection(*(set(paths) for _, paths in touching))
-    names = [e.manager for e, _ in touching]
+    writers = [e.manager for e, _ in touching]
     if shared:
-        return Attribution(actors, "managedFields", False, "uncertain: " + " or ".join(names))
-    return Attribution(actors, "managedFields", True, "several writers: " + " and ".join(names))
+        return Attribution(actors, "managedFields", False, "uncertain: " + " or ".join(writers))
+    return Attribution(actors, "managedFields", True, "several writers: " + " and ".join(writers))
 
 
 def _creation(doc: Obj, entries: list[Manager]) -> Attribution:
@@ -129,4 +163,6 @@ def _creation(doc: Obj, entries: list[Manager]) -> Attribution:
     actors = tuple(actor(e.manager, e.operation, e.subresource) for e in writers)
     if len(actors) == 1:
         return Attribution(actors, "creation", True)
-    return Attribution(actors, "creation", False, "uncertain: " + " or ".join(e.manager for e in writers))
+    return Attribution(
+        actors, "creation", False, "uncertain: " + " or ".join(e.manager for e in writers)
+    )

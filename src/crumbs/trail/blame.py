@@ -71,7 +71,9 @@ def _continue(lines: list[Line], text: str) -> None:
     lines[-1].text += text
 
 
-def _map(value: dict[str, Any], node: Node, level: int, newline: bool, path: ValuePath, lines: list[Line]) -> None:
+def _map(
+    value: dict[str, Any], node: Node, level: int, newline: bool, path: ValuePath, lines: list[Line]
+) -> None:
     indent = "  " * level
     for i, key in enumerate(sorted(value)):
         child = node.fields.get(key)
@@ -106,7 +108,9 @@ def _value(val: Any, node: Node, level: int, path: ValuePath, lines: list[Line])
         _continue(lines, " " + goyaml.scalar(val))
 
 
-def _list(items: list[Any], node: Node, level: int, newline: bool, path: ValuePath, lines: list[Line]) -> None:
+def _list(
+    items: list[Any], node: Node, level: int, newline: bool, path: ValuePath, lines: list[Line]
+) -> None:
     indent = "  " * level
     list_owners = node.owned_by()
     for i, item in enumerate(items):
@@ -130,7 +134,11 @@ def _list(items: list[Any], node: Node, level: int, newline: bool, path: ValuePa
             _list(item, node, level + 1, False, item_path, lines)
         else:
             owners = list_owners
-            value_node = node.values.get(orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()) if node.values else None
+            value_node = (
+                node.values.get(orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode())
+                if node.values
+                else None
+            )
             if value_node is not None:
                 owners = value_node.owned_by()
             if isinstance(item, str) and goyaml.only_newlines(item):
@@ -153,7 +161,9 @@ def value_at(doc: Any, path: ValuePath) -> Any:
             if not isinstance(node, list):
                 return _MISSING
             if name is not None:
-                node = next((x for x in node if isinstance(x, dict) and x.get("name") == name), _MISSING)
+                node = next(
+                    (x for x in node if isinstance(x, dict) and x.get("name") == name), _MISSING
+                )
             else:
                 node = node[index] if index < len(node) else _MISSING
         elif isinstance(node, dict):

@@ -37,4 +37,6 @@ def change(rev: StoredRevision, previous: StoredRevision | None) -> Change:
             display_path(op["path"], rev.doc if op["op"] != "remove" else old or {}) for op in patch
         )
     )
-    return Change(rev, previous, patch, summarize(rev, old, patch), paths, attribute(old, rev.doc, rev.type))
+    return Change(
+        rev, previous, patch, summarize(rev, old, patch), paths, attribute(old, rev.doc, rev.type)
+    )

@@ -52,7 +52,15 @@ class Node:
 
     def child(self, element: PathElement) -> Node:
         kind, name = element
-        table: dict[Any, Node] = {"f": self.fields, "k": self.keys, "v": self.values, "i": self.positions}[kind]
+        table: dict[Any, Node]
+        if kind == "f":
+            table = self.fields
+        elif kind == "k":
+            table = self.keys
+        elif kind == "v":
+            table = self.values
+        else:
+            table = self.positions
         node = table.get(name)
         if node is None:
             node = table[name] = Node(parent=self)
@@ -104,7 +112,9 @@ def parse_element(text: str) -> PathElement:
     raise FieldsError(f"unknown path element {text!r}")
 
 
-def owned_paths(fields_v1: Any, prefix: tuple[PathElement, ...] = ()) -> Iterator[tuple[PathElement, ...]]:
+def owned_paths(
+    fields_v1: Any, prefix: tuple[PathElement, ...] = ()
+) -> Iterator[tuple[PathElement, ...]]:
     """Every owned path of a ``fieldsV1`` trie."""
     if not isinstance(fields_v1, dict):
         raise FieldsError(f"fieldsV1 node is a {type(fields_v1).__name__}, not an object")

@@ -24,7 +24,8 @@ class Rule(NamedTuple):
     sub: str = ""
 
 
-H, HELM, G, IAC, C, O, U = (Channel.HUMAN, Channel.HELM, Channel.GITOPS, Channel.IAC, Channel.CONTROLLER, Channel.OPERATOR, Channel.UNKNOWN)
+H, HELM, G, IAC = Channel.HUMAN, Channel.HELM, Channel.GITOPS, Channel.IAC
+C, OP, U = Channel.CONTROLLER, Channel.OPERATOR, Channel.UNKNOWN
 
 RULES: tuple[Rule, ...] = (
     # Someone at a terminal: kubectl names its manager after the command.
@@ -85,18 +86,22 @@ RULES: tuple[Rule, ...] = (
     Rule("vpa-updater", C, "VerticalPodAutoscaler"),
     Rule("vpa-recommender", C, "VerticalPodAutoscaler"),
     # What the API server keeps when it cannot say better.
-    Rule("before-first-apply", U, "fields set before the first server-side apply (writer not recorded)"),
+    Rule(
+        "before-first-apply",
+        U,
+        "fields set before the first server-side apply (writer not recorded)",
+    ),
     Rule("ancient-changes", U, "older updates the API server merged into one entry"),
     Rule("OpenAPI-Generator", U, "a script using a generated client (no field manager)"),
     Rule("Go-http-client", U, "a Go program without a field manager"),
     Rule("python-requests", U, "a script without a field manager"),
     Rule("curl", H, "curl"),
     # Everything else that looks like a controller is some operator.
-    Rule("*-controller", O, "an operator"),
-    Rule("*-operator", O, "an operator"),
-    Rule("*operator*", O, "an operator"),
-    Rule("*controller*", O, "an operator"),
-    Rule("*-manager", O, "an operator"),
+    Rule("*-controller", OP, "an operator"),
+    Rule("*-operator", OP, "an operator"),
+    Rule("*operator*", OP, "an operator"),
+    Rule("*controller*", OP, "an operator"),
+    Rule("*-manager", OP, "an operator"),
 )
 
 
@@ -114,6 +119,10 @@ def _matches(pattern: str, name: str) -> bool:
 def actor(manager: str, operation: str = "", subresource: str = "") -> Actor:
     """The actor a managedFields entry stands for (``unknown`` when no rule matches)."""
     for rule in RULES:
-        if (not rule.op or rule.op == operation) and (not rule.sub or rule.sub == subresource) and _matches(rule.pattern, manager):
+        if (
+            (not rule.op or rule.op == operation)
+            and (not rule.sub or rule.sub == subresource)
+            and _matches(rule.pattern, manager)
+        ):
             return Actor(manager, operation, rule.channel, rule.tool, subresource)
     return Actor(manager, operation, Channel.UNKNOWN, manager, subresource)
