@@ -51,15 +51,15 @@ def _root(
 
 
 def _register() -> None:
-    from crumbs.cli import demo, diff, get, history, ingest, timeline
+    from crumbs.cli import blame, demo, diff, get, history, ingest, timeline
 
-    for module in (ingest, timeline, history, diff, get, demo):
+    for module in (ingest, timeline, history, diff, blame, get, demo):
         module.register(app)
 
 
 _register()
 
-COMMANDS = ("ingest", "timeline", "history", "diff", "get", "demo")
+COMMANDS = ("ingest", "timeline", "history", "diff", "blame", "get", "demo")
 """Every command, in the order the README documents them (a test checks both)."""
 
 

@@ -13,7 +13,8 @@ from crumbs.cli.common import (
     resolve_kind,
     window,
 )
-from crumbs.errors import EXIT_OK
+from crumbs.errors import EXIT_OK, UsageError
+from crumbs.model import Channel
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 from crumbs.store import Selector
@@ -40,6 +41,11 @@ def timeline(
         False, "--noise", help="Also show revisions that only moved heartbeats or resourceVersion."
     ),
     no_events: bool = typer.Option(False, "--no-events", help="Changes only."),
+    channel: list[str] = typer.Option(
+        None,
+        "--channel",
+        help="Only changes made through these channels (repeatable): human, helm, gitops, iac, controller, operator, unknown. Events are left out.",
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Changes (with a one-line summary each) and Events, oldest first."""
@@ -47,7 +53,15 @@ def timeline(
         lo, hi = window(store, since, start, end)
         kinds_ = [k for text in kind for k in resolve_kind(store, text)] if kind else None
         sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
-        entries = report.collect(store.queries, lo, hi, sel, noise=noise, events=not no_events)
+        entries = report.collect(
+            store.queries,
+            lo,
+            hi,
+            sel,
+            noise=noise,
+            events=not no_events,
+            channels=channels(channel),
+        )
     if output is Output.json:
         emit_json(
             {
@@ -63,6 +77,18 @@ def timeline(
     if not entries:
         out.print("nothing in this window", style="dim")
     return EXIT_OK
+
+
+def channels(given: list[str] | None) -> set[str] | None:
+    if not given:
+        return None
+    wanted = {c.strip().lower() for text in given for c in text.split(",") if c.strip()}
+    unknown = wanted - set(Channel.ALL)
+    if unknown:
+        raise UsageError(
+            f"--channel {', '.join(sorted(unknown))}: not a channel (one of {', '.join(Channel.ALL)})"
+        )
+    return wanted
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crumbs.model import Change, ObjectKey, StoredEvent, StoredRevision
+from crumbs.model import Actor, Attribution, Change, Channel, ObjectKey, StoredEvent, StoredRevision
 from crumbs.timeutil import format_time
 
 
@@ -37,6 +37,53 @@ def revision_ref(rev: StoredRevision) -> dict[str, Any]:
     return out
 
 
+def actor_ref(actor: Actor) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "manager": actor.manager,
+        "operation": actor.operation,
+        "channel": actor.channel,
+        "tool": actor.tool,
+    }
+    if actor.subresource:
+        out["subresource"] = actor.subresource
+    if actor.user:
+        out["user"] = actor.user
+    return out
+
+
+def attribution_ref(att: Attribution | None) -> dict[str, Any]:
+    """``{"manager", "operation", "channel", "tool", "user"?, "certain", "basis", "note"?, "candidates"?}``.
+
+    The first fields are the actor's when there is one actor, or one that is
+    certain for its part; otherwise they are null and ``candidates`` lists who
+    it may have been.
+    """
+    if att is None or not att.actors:
+        out: dict[str, Any] = {
+            "manager": None,
+            "operation": None,
+            "channel": Channel.UNKNOWN,
+            "tool": None,
+        }
+    elif att.certain or len(att.actors) == 1:
+        out = actor_ref(att.actors[0])
+    else:
+        channels = {a.channel for a in att.actors}
+        out = {
+            "manager": None,
+            "operation": None,
+            "channel": channels.pop() if len(channels) == 1 else Channel.UNKNOWN,
+            "tool": None,
+        }
+    out["certain"] = bool(att and att.certain)
+    out["basis"] = att.basis if att else "none"
+    if att and att.note:
+        out["note"] = att.note
+    if att and len(att.actors) > 1:
+        out["candidates"] = [actor_ref(a) for a in att.actors]
+    return out
+
+
 def change_entry(ch: Change) -> dict[str, Any]:
     rev = ch.revision
     return {
@@ -46,6 +93,7 @@ def change_entry(ch: Change) -> dict[str, Any]:
         "revision": revision_ref(rev),
         "summary": ch.summary,
         "paths": list(ch.paths),
+        "actor": attribution_ref(ch.attribution),
     }
 
 

@@ -7,7 +7,7 @@ import time
 from rich.console import Console
 from rich.markup import escape
 
-from crumbs.model import Change, ObjectKey, RevisionType, StoredEvent
+from crumbs.model import Attribution, Change, ObjectKey, RevisionType, StoredEvent
 
 NS = 1_000_000_000
 _TYPE_STYLE = {
@@ -25,13 +25,36 @@ def object_label(key: ObjectKey) -> str:
     return key.display()
 
 
+_CHANNEL_STYLE = {
+    "human": "bold magenta",
+    "helm": "blue",
+    "gitops": "green",
+    "iac": "green",
+    "controller": "dim",
+}
+
+
+def who(att: Attribution | None) -> str:
+    """``kubectl-patch · human``, ``uncertain: helm or kubectl-edit``, ``?``."""
+    if att is None or not att.actors:
+        return "?"
+    if not att.certain and len(att.actors) > 1:
+        return att.note or "uncertain"
+    first = att.actors[0]
+    more = f" +{len(att.actors) - 1}" if len(att.actors) > 1 else ""
+    user = f" ({first.user})" if first.user else ""
+    return f"{first.manager}{user} · {first.channel}{more}"
+
+
 def change_line(ch: Change) -> str:
     rev = ch.revision
     style = _TYPE_STYLE.get(rev.type, "")
     word = {RevisionType.ADDED: "created", RevisionType.DELETED: "deleted"}.get(rev.type, "changed")
+    att = ch.attribution
+    channel = att.actors[0].channel if att and att.actors else "unknown"
     return (
         f"[dim]{short_time(rev.at)}[/]  [{style}]{word:<7}[/]  [bold]{escape(object_label(rev.key))}[/]"
-        f"  {escape(ch.summary)}"
+        f"  {escape(ch.summary)}  [{_CHANNEL_STYLE.get(channel, 'dim')}]‹{escape(who(att))}›[/]"
     )
 
 

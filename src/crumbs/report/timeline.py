@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from crumbs.model import Change, StoredEvent
+from crumbs.model import Change, Channel, StoredEvent
 from crumbs.report.shapes import change_entry, event_entry
 from crumbs.report.text import change_line, event_line
 from crumbs.store import Queries, Selector
@@ -20,16 +21,24 @@ def collect(
     sel: Selector = Selector(),
     noise: bool = False,
     events: bool = True,
+    channels: Collection[str] | None = None,
 ) -> list[Entry]:
-    """Changes (noise-only ones unless ``noise``) and events in [start, end], oldest first."""
+    """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end]."""
     found: list[Entry] = [
         ch
         for ch in changes(queries.between(start, end, sel), queries.previous)
-        if noise or not is_noise(ch)
+        if (noise or not is_noise(ch)) and (channels is None or _through(ch, channels))
     ]
-    if events:
+    if events and channels is None:
         found.extend(queries.events(start, end, sel))
     return sorted(found, key=_order)
+
+
+def _through(ch: Change, channels: Collection[str]) -> bool:
+    att = ch.attribution
+    if att is None or not att.actors:
+        return Channel.UNKNOWN in channels
+    return any(a.channel in channels for a in att.actors)
 
 
 def _order(entry: Entry) -> tuple[int, int]:

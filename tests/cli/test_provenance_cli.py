@@ -1,0 +1,72 @@
+"""blame, actors on the timeline, --channel: against the demo incident and the corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crumbs.cli.demo import recording
+from tests.conftest import need_corpus
+
+
+@pytest.fixture
+def demo(cli, tmp_path: Path):
+    (tmp_path / "incident.jsonl").write_bytes(recording())
+    assert cli("ingest", str(tmp_path / "incident.jsonl")).code == 0
+    return cli
+
+
+def test_timeline_names_who_changed_what(demo) -> None:
+    entries = demo("timeline", "--from", "2026-11-27T14:05:00Z", "--to", "2026-11-27T14:21:00Z", "--no-events", "-o", "json").json()["entries"]
+    by_summary = {e["summary"]: e["actor"] for e in entries}
+    patch = by_summary["image ghcr.io/acme/billing:1.4.2 → 2.0.0"]
+    assert patch == {"manager": "kubectl-patch", "operation": "Update", "channel": "human", "tool": "kubectl patch", "certain": True, "basis": "managedFields"}
+    assert by_summary["selector app=checkout → app=checkout-api"]["manager"] == "kubectl-edit"
+    deleted = next(e["actor"] for e in entries if e["summary"] == "deleted")
+    assert deleted["manager"] is None and deleted["channel"] == "unknown" and deleted["note"].startswith("attribution unknown")
+    text = demo("timeline", "--since", "1h", "--no-events").out
+    assert "‹kubectl-edit · human›" in text
+
+
+def test_channel_filter(demo) -> None:
+    human = demo("timeline", "--channel", "human", "-o", "json").json()["entries"]
+    assert [(e["object"]["kind"], e["actor"]["manager"]) for e in human] == [
+        ("Namespace", "kubectl-create"),
+        ("Deployment", "kubectl-client-side-apply"),
+        ("Service", "kubectl-client-side-apply"),
+        ("Deployment", "kubectl-patch"),
+        ("Service", "kubectl-edit"),
+    ]
+    helm = demo("timeline", "--channel", "helm", "-o", "json").json()["entries"]
+    assert {e["object"]["name"] for e in helm} >= {"billing", "billing-config", "billing-invoices"}
+    assert all(e["type"] == "change" for e in helm)
+    bad = demo("timeline", "--channel", "aliens")
+    assert bad.code == 2 and "not a channel" in bad.err
+
+
+def test_blame_from_the_store(demo) -> None:
+    out = demo("blame", "deploy/billing", "-o", "json").json()
+    assert set(out) == {"object", "at", "problems", "lines"}
+    image = next(ln for ln in out["lines"] if "image: ghcr.io/acme/billing:2.0.0" in ln["text"])
+    assert (image["manager"], image["operation"], image["channel"]) == ("kubectl-patch", "Update", "human")
+    assert image["time"] == "2026-11-27T14:05:12Z" and image["since"]["ordinal"] == 3
+    replicas = next(ln for ln in out["lines"] if ln["text"].strip() == "replicas: 2")
+    assert replicas["manager"] == "helm" and replicas["since"]["ordinal"] == 1
+    before = demo("blame", "deploy/billing", "--at", "2026-11-27T14:00:00Z", "-o", "json").json()
+    old = next(ln for ln in before["lines"] if "image:" in ln["text"])
+    assert old["manager"] == "helm" and "1.4.2" in old["text"]
+    text = demo("blame", "deploy/billing").out
+    assert "kubectl-patch" in text and "r3" in text
+
+
+@pytest.mark.corpus
+def test_blame_files_as_kubectl_blame_does(cli) -> None:
+    path = need_corpus() / "gitops-engine" / "diff" / "ssd-deploy-with-manual-apply-live.yaml"
+    out = cli("blame", "-f", str(path), "-o", "json").json()
+    (blamed,) = out
+    idle = next(ln for ln in blamed["lines"] if "image: spurin/idle:latest" in ln["text"])
+    assert (idle["manager"], idle["channel"]) == ("kubectl-client-side-apply", "human")
+    managers = {ln["manager"] for ln in blamed["lines"]}
+    assert {"argocd-controller", "kube-controller-manager", "kubectl-client-side-apply"} <= managers
+    assert cli("blame", "deploy/nothing-like-this", "-f", str(path)).code == 1
