@@ -18,13 +18,33 @@ def demo(cli, tmp_path: Path):
 
 
 def test_timeline_names_who_changed_what(demo) -> None:
-    entries = demo("timeline", "--from", "2026-11-27T14:05:00Z", "--to", "2026-11-27T14:21:00Z", "--no-events", "-o", "json").json()["entries"]
+    entries = demo(
+        "timeline",
+        "--from",
+        "2026-11-27T14:05:00Z",
+        "--to",
+        "2026-11-27T14:21:00Z",
+        "--no-events",
+        "-o",
+        "json",
+    ).json()["entries"]
     by_summary = {e["summary"]: e["actor"] for e in entries}
     patch = by_summary["image ghcr.io/acme/billing:1.4.2 → 2.0.0"]
-    assert patch == {"manager": "kubectl-patch", "operation": "Update", "channel": "human", "tool": "kubectl patch", "certain": True, "basis": "managedFields"}
+    assert patch == {
+        "manager": "kubectl-patch",
+        "operation": "Update",
+        "channel": "human",
+        "tool": "kubectl patch",
+        "certain": True,
+        "basis": "managedFields",
+    }
     assert by_summary["selector app=checkout → app=checkout-api"]["manager"] == "kubectl-edit"
     deleted = next(e["actor"] for e in entries if e["summary"] == "deleted")
-    assert deleted["manager"] is None and deleted["channel"] == "unknown" and deleted["note"].startswith("attribution unknown")
+    assert (
+        deleted["manager"] is None
+        and deleted["channel"] == "unknown"
+        and deleted["note"].startswith("attribution unknown")
+    )
     text = demo("timeline", "--since", "1h", "--no-events").out
     assert "‹kubectl-edit · human›" in text
 
@@ -49,7 +69,11 @@ def test_blame_from_the_store(demo) -> None:
     out = demo("blame", "deploy/billing", "-o", "json").json()
     assert set(out) == {"object", "at", "problems", "lines"}
     image = next(ln for ln in out["lines"] if "image: ghcr.io/acme/billing:2.0.0" in ln["text"])
-    assert (image["manager"], image["operation"], image["channel"]) == ("kubectl-patch", "Update", "human")
+    assert (image["manager"], image["operation"], image["channel"]) == (
+        "kubectl-patch",
+        "Update",
+        "human",
+    )
     assert image["time"] == "2026-11-27T14:05:12Z" and image["since"]["ordinal"] == 3
     replicas = next(ln for ln in out["lines"] if ln["text"].strip() == "replicas: 2")
     assert replicas["manager"] == "helm" and replicas["since"]["ordinal"] == 1

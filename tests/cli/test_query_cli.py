@@ -34,7 +34,7 @@ def test_timeline_interleaves_changes_and_events(demo_store) -> None:
     patch = next(
         e for e in entries if e["type"] == "change" and e["object"]["kind"] == "Deployment"
     )
-    assert set(patch) == {"type", "at", "object", "revision", "summary", "paths"}
+    assert set(patch) == {"type", "at", "object", "revision", "summary", "paths", "actor"}
     assert set(patch["object"]) == {
         "cluster",
         "group",
