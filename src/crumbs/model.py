@@ -48,6 +48,16 @@ class ObjectKey:
         return f"{self.namespace}/{self.ref}" if self.namespace else self.ref
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (objects are not to be trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def split_api_version(api_version: str) -> tuple[str, str]:
     """``apps/v1`` → (``apps``, ``v1``); ``v1`` → (``""``, ``v1``)."""
     group, _, version = api_version.rpartition("/")
@@ -138,6 +148,64 @@ class NotKubernetes(Problem):
     A file named on the command line that holds it is rejected; in a directory
     walk, a file holding nothing else is skipped (logs, READMEs, Helm values).
     """
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth saying that rejects nothing (an undecodable Helm release, say)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(slots=True)
+class HelmRelease:
+    """One revision of a Helm release, decoded from its storage Secret at ingest."""
+
+    cluster: str
+    namespace: str
+    name: str
+    revision: int
+    status: str
+    """``deployed``, ``superseded``, ``failed``, ``uninstalled``, ``pending-upgrade``..."""
+    chart: str
+    chart_version: str
+    app_version: str
+    at: int | None
+    """When it was last deployed."""
+    first_deployed: int | None
+    description: str
+    values: dict[str, Any]
+    """The user-supplied values (``helm get values``)."""
+    defaults: dict[str, Any]
+    """The chart's default values."""
+    manifest: list[Obj]
+    """The rendered manifest's objects."""
+    storage: str
+    """``Secret/sh.helm.release.v1.billing.v3``."""
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRelease:
+    id: int
+    cluster: str
+    namespace: str
+    name: str
+    revision: int
+    status: str
+    chart: str
+    chart_version: str
+    app_version: str
+    at: int
+    first_deployed: int | None
+    description: str
+    storage: str
+    payload: dict[str, Any]
+    """``{"values", "defaults", "manifest"}``, redacted."""
 
 
 @dataclass(frozen=True, slots=True)

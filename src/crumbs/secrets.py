@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from typing import Any
 
 import orjson
@@ -96,3 +97,47 @@ def _redact_applied(text: Any, salt: bytes) -> str:
     if not isinstance(applied, dict):
         return digest_value(salt, text.encode())
     return orjson.dumps(_redact_values(applied, salt)).decode() + "\n"
+
+
+# -- secret-looking values anywhere (Helm values, manifests, and later what goes to an LLM) --
+
+_SECRET_KEY = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth|"
+    r"\bdsn\b|connection[-_]?string|cert(ificate)?[-_]?key|client[-_]?secret|^key$|[-_.]key$|signing)"
+)
+_SECRET_VALUE = re.compile(
+    r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.|^AKIA[0-9A-Z]{16}$|"
+    r"^gh[pousr]_[A-Za-z0-9]{30,}$|^xox[abpr]-[A-Za-z0-9-]{10,}$|^sk-[A-Za-z0-9_-]{20,}$|://[^/\s:@]+:[^/\s@]+@)"
+)
+
+
+def looks_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def looks_secret_value(value: str) -> bool:
+    return bool(_SECRET_VALUE.search(value))
+
+
+def redact_tree(value: Any, salt: bytes, key: str = "", by_key: bool = True) -> Any:
+    """A copy of a JSON tree with secret-looking values replaced by salted digests.
+
+    A value is secret-looking when its key is (``password``, ``apiKey``,
+    ``client_secret``, ``token``...) or when it looks like a credential itself
+    (private keys, JWTs, cloud access keys, URLs with a password). With
+    ``by_key`` False only the second test applies (for manifests, where keys
+    such as ``secretName`` hold names). Keys and structure stay, and a changed
+    value still shows as a changed digest.
+    """
+    if isinstance(value, dict):
+        return {k: redact_tree(v, salt, str(k), by_key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_tree(v, salt, key, by_key) for v in value]
+    if value is None or isinstance(value, bool) or is_redacted(value):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if (key and looks_secret_key(key) and text) or (
+        isinstance(value, str) and looks_secret_value(value)
+    ):
+        return digest_value(salt, text.encode("utf-8", "surrogatepass"))
+    return value

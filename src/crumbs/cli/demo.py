@@ -12,7 +12,7 @@ from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
 from crumbs.cli.ingest import paused_gc
 from crumbs.errors import EXIT_OK, InputError
 from crumbs.formats.reader import read_bytes
-from crumbs.model import Event, Problem, Revision
+from crumbs.model import Event, HelmRelease, Problem, Revision
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 from crumbs.store import Store
@@ -27,7 +27,7 @@ def recording() -> bytes:
 def load(store: Store) -> None:
     with paused_gc(), store.writer() as writer:
         for rec in read_bytes(recording(), f"crumbs/demo/{RECORDING}", cluster="demo"):
-            if isinstance(rec, (Revision, Event)):
+            if isinstance(rec, (Revision, Event, HelmRelease)):
                 writer.add(rec)
             elif isinstance(rec, Problem):
                 raise InputError(rec.where, rec.message)

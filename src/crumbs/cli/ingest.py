@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.reader import iter_files
-from crumbs.model import Event, Problem, Revision, Skipped
+from crumbs.model import Event, HelmRelease, Note, Problem, Revision, Skipped
 from crumbs.report.text import console
 from crumbs.store import Store
 from crumbs.store.writer import BATCH_SIZE
@@ -62,7 +63,8 @@ def ingest(
     live = output is Output.text and sys.stderr.isatty()
     problems: list[Problem] = []
     skipped: list[Skipped] = []
-    read = {"files": 0, "revisions": 0, "events": 0}
+    read = {"files": 0, "revisions": 0, "events": 0, "releases": 0}
+    notes: list[Note] = []
     started = time.perf_counter()
     with (
         store,
@@ -85,6 +87,13 @@ def ingest(
                     elif isinstance(rec, Event):
                         read["events"] += 1
                         writer.add(rec)
+                    elif isinstance(rec, HelmRelease):
+                        read["releases"] += 1
+                        writer.add(rec)
+                    elif isinstance(rec, Note):
+                        notes.append(rec)
+                        if output is Output.text:
+                            out.print(f"[yellow]note[/] {escape(str(rec))}", highlight=False)
                     elif isinstance(rec, Problem):
                         problems.append(rec)
                         if output is Output.text:
@@ -119,8 +128,10 @@ def ingest(
                     "revisions": stats.revisions,
                     "unchanged": stats.unchanged,
                     "events": stats.events,
+                    "releases": stats.releases,
                 },
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
+                "notes": [{"where": n.where, "message": n.message} for n in notes],
                 "skipped": [{"where": s.where, "reason": s.reason} for s in skipped],
                 "seconds": round(seconds, 3),
             }
@@ -134,7 +145,9 @@ def ingest(
         rejected = f"; [red]{len(problems)} rejected[/]" if problems else ""
         stopped = " (stopped: --strict)" if strict and problems else ""
         out.print(
-            f"stored {stats.revisions} revisions ({stats.unchanged} unchanged) and {stats.events} events "
+            f"stored {stats.revisions} revisions ({stats.unchanged} unchanged), {stats.events} events"
+            + (f", {stats.releases} Helm release records" if stats.releases else "")
+            + " "
             f"from {read['files']} files into {store.path} in {seconds:.2f}s{rejected}{stopped}",
             highlight=False,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs import kinds
-from crumbs.model import Event, Obj, ObjectKey, Problem, split_api_version
+from crumbs.model import Event, Obj, ObjectKey, Problem, mapping, split_api_version
 from crumbs.timeutil import parse_time
 
 EVENT_GROUPS = ("", "events.k8s.io")
@@ -22,10 +22,6 @@ def _time(*values: Any) -> int | None:
             if t is not None:
                 return t
     return None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event | Problem:
@@ -53,7 +49,7 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
     if not namespace and kinds.is_namespaced(group, kind):
         # client-go always fills it in; older recorders may not.
         namespace = md.get("namespace") or ""
-    series = _mapping(obj.get("series"))
+    series = mapping(obj.get("series"))
     if new_api:
         message = obj.get("note") or ""
         count = series.get("count") or obj.get("deprecatedCount") or 1
@@ -72,7 +68,7 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
             obj.get("firstTimestamp"),
         )
         first = _time(obj.get("firstTimestamp"), obj.get("eventTime"))
-        src = _mapping(obj.get("source"))
+        src = mapping(obj.get("source"))
         source = src.get("component") or obj.get("reportingComponent") or ""
     at = last or _time(md.get("creationTimestamp")) or observed
     return Event(

@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from crumbs import kinds
+from crumbs.formats import helm
 from crumbs.formats.events import is_event, to_event
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
     Event,
+    HelmRelease,
+    Note,
     NotKubernetes,
     Obj,
     ObjectKey,
@@ -25,7 +28,7 @@ from crumbs.model import (
 )
 from crumbs.timeutil import parse_time
 
-Record = Revision | Event | Problem | Skipped
+Record = Revision | Event | HelmRelease | Note | Problem | Skipped
 
 WATCH_TYPES = {
     "ADDED": RevisionType.ADDED,
@@ -53,7 +56,7 @@ def interpret(
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         yield from _list(value, kind, items, where, cluster, observed)
         return
-    yield _object(value, where, cluster, observed, None)
+    yield from _object(value, where, cluster, observed, None)
 
 
 def _type_name(value: Any) -> str:
@@ -98,7 +101,7 @@ def _watch_event(
     if not isinstance(obj, dict):
         yield Problem(where, f"watch event object is a {_type_name(obj)}, not an object")
         return
-    yield _object(obj, where, cluster, line_time, rtype)
+    yield from _object(obj, where, cluster, line_time, rtype)
 
 
 def _list(
@@ -123,26 +126,30 @@ def _list(
         if isinstance(item, dict) and _is_watch_event(item):
             yield from _watch_event(item, at, cluster, observed)
         elif isinstance(item, dict):
-            yield _object(item, at, cluster, observed, None)
+            yield from _object(item, at, cluster, observed, None)
         else:
             yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
 
 
 def _object(
     obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None
-) -> Record:
+) -> Iterator[Record]:
     problem = check_object(obj)
     if problem:
         looks_like_k8s = isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)
-        return Problem(where, problem) if looks_like_k8s else NotKubernetes(where, problem)
+        yield Problem(where, problem) if looks_like_k8s else NotKubernetes(where, problem)
+        return
     group, _ = split_api_version(obj["apiVersion"])
     kind = obj["kind"]
     if is_event(group, kind):
-        return to_event(obj, where, cluster, observed)
+        yield to_event(obj, where, cluster, observed)
+        return
     md = obj["metadata"]
     key = ObjectKey(cluster, group, kind, md.get("namespace") or "", md["name"])
     at = observed if observed is not None else newest_timestamp(obj)
-    return Revision(key, md.get("uid") or "", at, rtype, obj, where)
+    yield Revision(key, md.get("uid") or "", at, rtype, obj, where)
+    if group == "" and helm.is_release(obj):
+        yield from helm.decode(obj, where, cluster, observed)
 
 
 def check_object(obj: Obj) -> str | None:

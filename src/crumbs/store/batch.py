@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crumbs.model import Event, ObjectKey, Revision, RevisionType
+from crumbs.model import Event, HelmRelease, ObjectKey, Revision, RevisionType
 from crumbs.store.codec import Encoder, digest
 
 _DELETED = int(RevisionType.DELETED)
@@ -33,8 +33,8 @@ ObjectFields = tuple[str, str, str, str, str, str]
 """(cluster, group, kind, namespace, name, uid): items[1:7], and the object cache's key."""
 Latest = tuple[int, bytes, int]
 """An object's newest known revision: (at, blob digest, type)."""
-Counts = tuple[int, int, int]
-"""(revisions stored, revisions unchanged, events stored)."""
+Counts = tuple[int, int, int, int]
+"""(revisions stored, revisions unchanged, events stored, Helm release records stored)."""
 
 
 def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
@@ -44,6 +44,13 @@ def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
 def revision_item(rec: Revision, data: bytes, blob: bytes) -> Item:
     rtype = int(rec.type) if rec.type is not None else None
     return ("r", *object_fields(rec.key, rec.uid), rec.at, rtype, data, blob)
+
+
+def release_item(rel: HelmRelease, data: bytes, blob: bytes) -> Item:
+    return (
+        "h", rel.cluster, rel.namespace, rel.name, rel.revision, rel.status, rel.chart, rel.chart_version,
+        rel.app_version, rel.at, rel.first_deployed, rel.description, rel.storage, data, blob,
+    )  # fmt: skip
 
 
 def event_item(ev: Event) -> Item:
@@ -94,9 +101,17 @@ class BatchWriter:
         events: list[tuple[object, ...]] = []
         encoder, blobs, latest_cache = self._encoder, self._blobs, self._latest
         stored = unchanged = 0
+        releases: list[tuple[object, ...]] = []
         for item in batch:
             if item[0] == "e":
                 events.append(self._event_row(item))
+                continue
+            if item[0] == "h":
+                row, data, blob = self._release_row(item)
+                if blob not in blobs:
+                    blobs.add(blob)
+                    new_blobs.append((blob, data))
+                releases.append(row)
                 continue
             fields: ObjectFields = item[1:7]
             at, rtype, data, d = item[7:]
@@ -140,11 +155,20 @@ class BatchWriter:
                 events,
             )
             n_events = self._db.total_changes - before
+        n_releases = 0
+        if releases:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO releases (cluster, namespace, name, revision, status, chart, chart_version, "
+                "app_version, at, first_deployed, description, storage, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                releases,
+            )
+            n_releases = self._db.total_changes - before
         if len(latest_cache) > _CACHE_LIMIT or len(blobs) > _CACHE_LIMIT:
             latest_cache.clear()
             self._objects.clear()
             blobs.clear()
-        return stored, unchanged, n_events
+        return stored, unchanged, n_events, n_releases
 
     def _insert(
         self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]
@@ -166,6 +190,15 @@ class BatchWriter:
                 "INSERT INTO revisions (object, at, type, blob) VALUES (?, ?, ?, ?)", revisions
             )
         return len(revisions)
+
+    def _release_row(self, item: Item) -> tuple[tuple[object, ...], bytes, bytes]:
+        cluster, *fields, at, first, description, storage, data, blob = item[1:]
+        at = at if at is not None else self.ingest_time
+        return (
+            (self._cluster_id(cluster), *fields, at, first, description, storage, blob),
+            data,
+            blob,
+        )
 
     def _event_row(self, item: Item) -> tuple[object, ...]:
         fields: ObjectFields = item[1:7]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRevision
+from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRelease, StoredRevision
 from crumbs.store.codec import Decoder
 
 _REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
@@ -165,6 +165,68 @@ class Queries:
             for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows
         ]
 
+    # -- Helm ------------------------------------------------------------------
+
+    def releases(
+        self,
+        namespace: str | None = None,
+        name: str | None = None,
+        cluster: str | None = None,
+        at: int | None = None,
+    ) -> list[StoredRelease]:
+        """Helm release revisions, each as last recorded (at or before ``at``), by release then revision."""
+        params: list[object] = []
+        conds = []
+        for column, value in (("c.name", cluster), ("r.namespace", namespace), ("r.name", name)):
+            if value is not None:
+                conds.append(f"{column} = ?")
+                params.append(value)
+        if at is not None:
+            conds.append("r.at <= ?")
+            params.append(at)
+        rows = self.db.execute(
+            "SELECT r.id, c.name, r.namespace, r.name, r.revision, r.status, r.chart, r.chart_version, r.app_version, "
+            "r.at, r.first_deployed, r.description, r.storage, b.dict, b.data FROM releases r "
+            "JOIN clusters c ON c.id = r.cluster JOIN blobs b ON b.digest = r.blob "
+            f"WHERE {' AND '.join(conds) or '1'} ORDER BY c.name, r.namespace, r.name, r.revision, r.at, r.id",
+            params,
+        )
+        latest: dict[tuple[str, str, str, int], StoredRelease] = {}
+        for (
+            rid,
+            cl,
+            ns,
+            nm,
+            rev,
+            status,
+            chart,
+            cv,
+            av,
+            t,
+            first,
+            desc,
+            storage,
+            dict_id,
+            data,
+        ) in rows:
+            latest[(cl, ns, nm, rev)] = StoredRelease(
+                rid,
+                cl,
+                ns,
+                nm,
+                rev,
+                status,
+                chart,
+                cv,
+                av,
+                t,
+                first,
+                desc,
+                storage,
+                self.decoder.decode(dict_id, data),
+            )
+        return list(latest.values())
+
     # -- the store as a whole ------------------------------------------------
 
     def latest_time(self) -> int | None:
@@ -198,6 +260,7 @@ class Queries:
             "revisions": one("SELECT count(*) FROM revisions").fetchone()[0],
             "documents": one("SELECT count(*) FROM blobs").fetchone()[0],
             "events": one("SELECT count(*) FROM events").fetchone()[0],
+            "releases": one("SELECT count(*) FROM releases").fetchone()[0],
         }
 
 

@@ -75,6 +75,35 @@ def _initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _helm_releases(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Helm release revisions decoded from their storage Secrets; values and
+        -- manifest (redacted) in a blob: {"values", "defaults", "manifest": [...]}.
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            cluster INTEGER NOT NULL REFERENCES clusters(id),
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            chart TEXT NOT NULL,
+            chart_version TEXT NOT NULL,
+            app_version TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            first_deployed INTEGER,
+            description TEXT NOT NULL,
+            storage TEXT NOT NULL,
+            blob BLOB NOT NULL REFERENCES blobs(digest),
+            UNIQUE (cluster, namespace, name, revision, status, blob)
+        );
+        CREATE INDEX releases_by_name ON releases (namespace, name, revision);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
+    ("0002_helm_releases", _helm_releases),
 ]

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
-from crumbs.model import Event, Problem, Revision
-from crumbs.secrets import redact_secret
-from crumbs.store.batch import BatchWriter, Counts, Item, event_item, revision_item
+from crumbs.model import Event, HelmRelease, Problem, Revision
+from crumbs.secrets import redact_secret, redact_tree
+from crumbs.store.batch import BatchWriter, Counts, Item, event_item, release_item, revision_item
 from crumbs.store.codec import canonical, digest
 from crumbs.store.connection import connect
 from crumbs.timeutil import now_ns
@@ -44,12 +44,15 @@ class WriteStats:
     """Revisions dropped because their object already had that document then."""
     events: int = 0
     """Events stored (an event seen again is not counted)."""
+    releases: int = 0
+    """Helm release records stored."""
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, counts: Counts) -> None:
         self.revisions += counts[0]
         self.unchanged += counts[1]
         self.events += counts[2]
+        self.releases += counts[3]
 
 
 class Writer:
@@ -93,10 +96,21 @@ class Writer:
         finally:
             self.close()
 
-    def add(self, record: Revision | Event) -> None:
+    def add(self, record: Revision | Event | HelmRelease) -> None:
         """Queue a record; a full batch is written (or sent to the writer process)."""
         if isinstance(record, Event):
             self._pending.append(event_item(record))
+        elif isinstance(record, HelmRelease):
+            payload = {
+                "values": redact_tree(record.values, self._salt),
+                "defaults": redact_tree(record.defaults, self._salt),
+                "manifest": [
+                    redact_tree(redact_secret(doc, self._salt), self._salt, by_key=False)
+                    for doc in record.manifest
+                ],
+            }
+            packed = canonical(payload)
+            self._pending.append(release_item(record, packed, digest(packed)))
         else:
             data = self._serialise(record)
             if data is None:
