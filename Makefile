@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Debian packages the test suite needs (installed when running as root).
 DEBIAN_PACKAGES := sqlite3
 
-.PHONY: demo test venv lint bench clean
+.PHONY: demo test venv lint bench clean fmt debian
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts

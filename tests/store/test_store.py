@@ -123,7 +123,9 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
         Store.open(store_path)
     db = sqlite3.connect(store_path)
     assert "half" not in [r[1] for r in db.execute("PRAGMA table_info(objects)")]
-    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [name for name, _ in MIGRATIONS]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [
+        name for name, _ in MIGRATIONS
+    ]
 
 
 def test_same_document_is_one_revision_and_changes_are_appended(store: Store) -> None:
