@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from typing import Any
 
 from demo_kit import (
     HELM_ANNOTATIONS,
@@ -361,65 +362,81 @@ cron["metadata"]["managedFields"] = [
     )
 ]
 
-values = {
-    "image": {"repository": "ghcr.io/acme/billing", "tag": "1.4.2"},
-    "replicaCount": 2,
-    "invoices": {"schedule": "*/30 * * * *"},
-    "db": {
-        "host": "postgres.shop.svc.cluster.local",
-        "port": 5432,
-        "password": "hunter2-not-a-real-password",
-    },
-}
-manifest = "\n".join(
-    f"---\n# Source: billing/templates/{o['kind'].lower()}.yaml\n"
-    + json.dumps(
-        {k: v for k, v in o.items() if k != "status"}
-        | {"metadata": {"name": o["metadata"]["name"], "labels": o["metadata"].get("labels", {})}}
-    )
-    for o in (config, secret, svc, deploy, cron)
-)
-release = {
-    "name": "billing",
-    "namespace": NS,
-    "version": 1,
-    "info": {
-        "first_deployed": T_INSTALL,
-        "last_deployed": T_INSTALL,
-        "deleted": "",
-        "description": "Install complete",
-        "status": "deployed",
-    },
-    "chart": {
-        "metadata": {
-            "name": "billing",
-            "version": "1.4.2",
-            "appVersion": "1.4.2",
-            "apiVersion": "v2",
-            "description": "Billing API and invoice runs",
+
+def at_version(obj: dict[str, Any], version: str) -> dict[str, Any]:
+    """The same object as an older chart version rendered it (1.4.2 → ``version``)."""
+    return json.loads(json.dumps(obj).replace("1.4.2", version))
+
+
+def release_secret(
+    revision: int, version: str, status: str, deployed: str, description: str
+) -> dict[str, Any]:
+    """Helm's storage Secret for one revision of the billing release (as Helm 3 writes it)."""
+    values = {
+        "image": {"repository": "ghcr.io/acme/billing", "tag": version},
+        "replicaCount": 2,
+        "invoices": {"schedule": "*/30 * * * *"},
+        "db": {
+            "host": "postgres.shop.svc.cluster.local",
+            "port": 5432,
+            "password": "hunter2-not-a-real-password",
         },
-        "values": {
-            "image": {"repository": "ghcr.io/acme/billing", "tag": "latest"},
-            "replicaCount": 1,
-        },
-    },
-    "config": values,
-    "manifest": manifest,
-}
-payload = base64.b64encode(gzip.compress(json.dumps(release).encode(), mtime=0)).decode()
-helm_secret = {
-    "apiVersion": "v1",
-    "kind": "Secret",
-    "type": "helm.sh/release.v1",
-    "metadata": meta(
-        "sh.helm.release.v1.billing.v1",
-        T_INSTALL,
-        {"name": "billing", "owner": "helm", "status": "deployed", "version": "1"},
-    ),
-    "data": {"release": base64.b64encode(payload.encode()).decode()},
-}
-helm_secret["metadata"]["managedFields"] = [
-    entry(
-        "helm", "Update", T_INSTALL, owner_fields(helm_secret, ["data", "type", "metadata.labels"])
+    }
+    rendered = [at_version(o, version) for o in (config, secret, svc, deploy, cron)]
+    manifest = "\n".join(
+        f"---\n# Source: billing/templates/{o['kind'].lower()}.yaml\n"
+        + json.dumps(
+            {k: v for k, v in o.items() if k != "status"}
+            | {
+                "metadata": {
+                    "name": o["metadata"]["name"],
+                    "labels": o["metadata"].get("labels", {}),
+                }
+            }
+        )
+        for o in rendered
     )
-]
+    release = {
+        "name": "billing",
+        "namespace": NS,
+        "version": revision,
+        "info": {
+            "first_deployed": T_INSTALL,
+            "last_deployed": deployed,
+            "deleted": "",
+            "description": description,
+            "status": status,
+        },
+        "chart": {
+            "metadata": {
+                "name": "billing",
+                "version": version,
+                "appVersion": version,
+                "apiVersion": "v2",
+                "description": "Billing API and invoice runs",
+            },
+            "values": {
+                "image": {"repository": "ghcr.io/acme/billing", "tag": "latest"},
+                "replicaCount": 1,
+            },
+        },
+        "config": values,
+        "manifest": manifest,
+    }
+    payload = base64.b64encode(gzip.compress(json.dumps(release).encode(), mtime=0)).decode()
+    name = f"sh.helm.release.v1.billing.v{revision}"
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": meta(
+            name,
+            deployed,
+            {"name": "billing", "owner": "helm", "status": status, "version": str(revision)},
+        ),
+        "data": {"release": base64.b64encode(payload.encode()).decode()},
+    }
+    obj["metadata"]["managedFields"] = [
+        entry("helm", "Update", deployed, owner_fields(obj, ["data", "type", "metadata.labels"]))
+    ]
+    return obj

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from demo_kit import NS, emit, entry, event, lines, meta, owner, owner_fields, pod_for, rs_for, uid
 from demo_objects import (
+    T_INSTALL,
+    at_version,
     billing_template,
     checkout_deploy,
     checkout_pods,
@@ -38,8 +40,8 @@ from demo_objects import (
     config,
     cron,
     deploy,
-    helm_secret,
     job_template,
+    release_secret,
     secret,
     svc,
 )
@@ -73,33 +75,113 @@ for p in checkout_pods:
     emit("ADDED", "2026-11-10T11:02:25.500Z", p)
 emit("ADDED", "2026-11-10T11:02:26.100Z", checkout_slice)
 
-emit("ADDED", "2026-11-20T09:00:04.010Z", helm_secret)
-emit("ADDED", "2026-11-20T09:00:04.100Z", config)
-emit("ADDED", "2026-11-20T09:00:04.150Z", secret)
-emit("ADDED", "2026-11-20T09:00:04.200Z", svc)
-emit("ADDED", "2026-11-20T09:00:04.300Z", cron)
-fresh = copy.deepcopy(deploy)
+# 2026-11-20 09:00  helm install billing (chart 1.4.1)
+installed = {
+    name: at_version(obj, "1.4.1")
+    for name, obj in (
+        ("config", config),
+        ("secret", secret),
+        ("svc", svc),
+        ("cron", cron),
+        ("deploy", deploy),
+    )
+}
+emit(
+    "ADDED",
+    "2026-11-20T09:00:04.010Z",
+    release_secret(1, "1.4.1", "deployed", T_INSTALL, "Install complete"),
+)
+emit("ADDED", "2026-11-20T09:00:04.100Z", installed["config"])
+emit("ADDED", "2026-11-20T09:00:04.150Z", installed["secret"])
+emit("ADDED", "2026-11-20T09:00:04.200Z", installed["svc"])
+emit("ADDED", "2026-11-20T09:00:04.300Z", installed["cron"])
+fresh = copy.deepcopy(installed["deploy"])
 fresh["status"] = {}
 fresh["metadata"]["managedFields"] = fresh["metadata"]["managedFields"][:1]
 del fresh["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
 emit("ADDED", "2026-11-20T09:00:04.250Z", fresh)
-rs1 = rs_for(deploy, "billing-6d4c8b7f9", "1", "2026-11-20T09:00:04Z", 2, billing_template)
-emit("ADDED", "2026-11-20T09:00:04.400Z", rs1)
-old_pods = [
-    pod_for(rs1, s, "2026-11-20T09:00:05Z", ip, "node-2", "ghcr.io/acme/billing:1.4.2")
-    for s, ip in (("4xk7p", "10.244.2.31"), ("9wq2z", "10.244.1.44"))
+rs0 = rs_for(
+    installed["deploy"],
+    "billing-5c8f7d6b4",
+    "1",
+    "2026-11-20T09:00:04Z",
+    2,
+    installed["deploy"]["spec"]["template"],
+)
+emit("ADDED", "2026-11-20T09:00:04.400Z", rs0)
+first_pods = [
+    pod_for(rs0, s, "2026-11-20T09:00:05Z", ip, "node-2", "ghcr.io/acme/billing:1.4.1")
+    for s, ip in (("m2c8r", "10.244.2.11"), ("t7v4x", "10.244.1.20"))
 ]
-for p in old_pods:
+for p in first_pods:
     emit("ADDED", "2026-11-20T09:00:25.000Z", p)
-emit("MODIFIED", "2026-11-20T09:00:31.500Z", deploy)
+emit("MODIFIED", "2026-11-20T09:00:31.500Z", installed["deploy"])
 event(
     "2026-11-20T09:00:04Z",
+    installed["deploy"],
+    "Normal",
+    "ScalingReplicaSet",
+    "Scaled up replica set billing-5c8f7d6b4 to 2",
+    "deployment-controller",
+)
+
+# 2026-11-24 10:15  helm upgrade billing (chart 1.4.2: image.tag 1.4.1 → 1.4.2)
+T_UPGRADE = "2026-11-24T10:15:00Z"
+emit(
+    "ADDED",
+    "2026-11-24T10:15:00.010Z",
+    release_secret(2, "1.4.2", "deployed", T_UPGRADE, "Upgrade complete"),
+)
+superseded = release_secret(1, "1.4.1", "superseded", T_INSTALL, "Install complete")
+superseded["metadata"]["managedFields"][0]["time"] = T_UPGRADE
+emit("MODIFIED", "2026-11-24T10:15:00.020Z", superseded)
+for obj in (config, secret, svc, cron, deploy):
+    for e in obj["metadata"]["managedFields"]:
+        if e["manager"] == "helm":
+            e["time"] = T_UPGRADE
+deploy["metadata"]["generation"] = 2
+deploy["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "2"
+deploy["status"]["observedGeneration"] = 2
+emit("MODIFIED", "2026-11-24T10:15:00.100Z", config)
+emit("MODIFIED", "2026-11-24T10:15:00.150Z", secret)
+emit("MODIFIED", "2026-11-24T10:15:00.200Z", svc)
+emit("MODIFIED", "2026-11-24T10:15:00.300Z", cron)
+upgrading = copy.deepcopy(deploy)
+upgrading["status"] = installed["deploy"]["status"]
+emit("MODIFIED", "2026-11-24T10:15:00.250Z", upgrading)
+rs1 = rs_for(deploy, "billing-6d4c8b7f9", "2", T_UPGRADE, 2, billing_template)
+emit("ADDED", "2026-11-24T10:15:00.400Z", rs1)
+event(
+    T_UPGRADE,
     deploy,
     "Normal",
     "ScalingReplicaSet",
-    "Scaled up replica set billing-6d4c8b7f9 to 2",
+    "Scaled up replica set billing-6d4c8b7f9 to 1",
     "deployment-controller",
 )
+old_pods = [
+    pod_for(rs1, s, "2026-11-24T10:15:05Z", ip, "node-2", "ghcr.io/acme/billing:1.4.2")
+    for s, ip in (("4xk7p", "10.244.2.31"), ("9wq2z", "10.244.1.44"))
+]
+for n, p in enumerate(old_pods):
+    emit("ADDED", f"2026-11-24T10:15:{25 + 20 * n}.000Z", p)
+    emit("DELETED", f"2026-11-24T10:15:{30 + 20 * n}.000Z", first_pods[n])
+rs0_gone = copy.deepcopy(rs0)
+rs0_gone["spec"]["replicas"] = 0
+rs0_gone["status"] = {"replicas": 0, "observedGeneration": 2}
+rs0_gone["metadata"]["managedFields"][0]["time"] = "2026-11-24T10:16:05Z"
+emit("MODIFIED", "2026-11-24T10:16:05.200Z", rs0_gone)
+event(
+    "2026-11-24T10:16:05Z",
+    deploy,
+    "Normal",
+    "ScalingReplicaSet",
+    "Scaled down replica set billing-5c8f7d6b4 to 0 from 1",
+    "deployment-controller",
+)
+deploy["status"]["conditions"][1]["lastUpdateTime"] = "2026-11-24T10:16:06Z"
+deploy["metadata"]["managedFields"][1]["time"] = "2026-11-24T10:16:06Z"
+emit("MODIFIED", "2026-11-24T10:16:06.100Z", deploy)
 
 
 def cron_run(scheduled: str, job_name: str, ok: bool, finished: str) -> None:
@@ -299,7 +381,7 @@ cron_run("2026-11-27T14:00:00Z", "billing-invoices-29405400", True, "2026-11-27T
 # 14:05 kubectl patch deploy billing --image 2.0.0 (nobody told Helm)
 T_PATCH = "2026-11-27T14:05:12Z"
 patched = copy.deepcopy(deploy)
-patched["metadata"]["generation"] = 2
+patched["metadata"]["generation"] = 3
 patched["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/acme/billing:2.0.0"
 helm_entry = patched["metadata"]["managedFields"][0]
 del helm_entry["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"][
@@ -322,7 +404,7 @@ patched["metadata"]["managedFields"].append(
 )
 emit("MODIFIED", T_PATCH[:-1] + ".031Z", patched)
 new_template = patched["spec"]["template"]
-rs2 = rs_for(patched, "billing-7f5d9c6b8", "2", T_PATCH, 1, new_template)
+rs2 = rs_for(patched, "billing-7f5d9c6b8", "3", T_PATCH, 1, new_template)
 emit("ADDED", T_PATCH[:-1] + ".090Z", rs2)
 event(
     T_PATCH,
@@ -376,8 +458,8 @@ event(
     "deployment-controller",
 )
 rolled = copy.deepcopy(patched)
-rolled["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "2"
-rolled["status"] = {**deploy["status"], "observedGeneration": 2}
+rolled["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "3"
+rolled["status"] = {**deploy["status"], "observedGeneration": 3}
 rolled["status"]["conditions"] = [
     deploy["status"]["conditions"][0],
     {

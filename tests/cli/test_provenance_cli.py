@@ -74,14 +74,14 @@ def test_blame_from_the_store(demo) -> None:
         "Update",
         "human",
     )
-    assert image["time"] == "2026-11-27T14:05:12Z" and image["since"]["ordinal"] == 3
+    assert image["time"] == "2026-11-27T14:05:12Z" and image["since"]["ordinal"] == 5
     replicas = next(ln for ln in out["lines"] if ln["text"].strip() == "replicas: 2")
     assert replicas["manager"] == "helm" and replicas["since"]["ordinal"] == 1
     before = demo("blame", "deploy/billing", "--at", "2026-11-27T14:00:00Z", "-o", "json").json()
     old = next(ln for ln in before["lines"] if "image:" in ln["text"])
     assert old["manager"] == "helm" and "1.4.2" in old["text"]
     text = demo("blame", "deploy/billing").out
-    assert "kubectl-patch" in text and "r3" in text
+    assert "kubectl-patch" in text and "r5" in text
 
 
 @pytest.mark.corpus
@@ -94,3 +94,39 @@ def test_blame_files_as_kubectl_blame_does(cli) -> None:
     managers = {ln["manager"] for ln in blamed["lines"]}
     assert {"argocd-controller", "kube-controller-manager", "kubectl-client-side-apply"} <= managers
     assert cli("blame", "deploy/nothing-like-this", "-f", str(path)).code == 1
+
+
+def test_rollouts_releases_and_drift_tell_the_story(demo) -> None:
+    out = demo("rollouts", "deploy/billing", "-o", "json").json()
+    revs = out["revisions"]
+    assert [(r["revision"], r["name"], r["current"]) for r in revs] == [
+        (1, "billing-5c8f7d6b4", False),
+        (2, "billing-6d4c8b7f9", False),
+        (3, "billing-7f5d9c6b8", True),
+    ]
+    assert [r["actor"]["manager"] for r in revs] == ["helm", "helm", "kubectl-patch"]
+    assert revs[2]["summary"] == "image ghcr.io/acme/billing:1.4.2 → 2.0.0"
+    assert demo("rollouts", "svc/checkout").code == 2
+    releases = demo("releases", "-o", "json").json()["releases"]
+    assert [(r["name"], r["revision"], r["status"], r["chartVersion"]) for r in releases] == [
+        ("billing", 2, "deployed", "1.4.2")
+    ]
+    history = demo("releases", "billing", "-o", "json").json()["revisions"]
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "superseded"), (2, "deployed")]
+    assert {"op": "replace", "path": "/image/tag", "value": "1.4.2"} in history[1]["patch"]
+    assert history[1]["values"]["db"]["password"].startswith("crumbs-redacted:")
+    assert "Deployment/billing" in history[1]["resources"]
+    drift = demo("drift", "-o", "json").json()
+    (billing,) = drift["drift"]
+    assert billing["owner"]["kind"] == "Helm release" and billing["owner"]["name"] == "billing"
+    (field,) = billing["fields"]
+    assert (field["path"], field["manager"], field["channel"]) == (
+        "spec.template.spec.containers[billing].image",
+        "kubectl-patch",
+        "human",
+    )
+    assert field["value"] == "ghcr.io/acme/billing:2.0.0" and field["ageSeconds"] == 3386
+    assert sorted(u["object"]["kind"] + "/" + u["object"]["name"] for u in drift["unowned"]) == [
+        "Deployment/checkout",
+        "Service/checkout",
+    ]

@@ -70,12 +70,12 @@ def test_timeline_since_counts_back_from_the_store_clock(demo_store) -> None:
 def test_history_and_diff(demo_store) -> None:
     h = demo_store("history", "deploy/billing", "-o", "json").json()
     assert h["object"]["name"] == "billing" and h["object"]["namespace"] == "shop"
-    assert [r["summary"] for r in h["revisions"]][:1] == ["created (ghcr.io/acme/billing:1.4.2)"]
+    assert [r["summary"] for r in h["revisions"]][:1] == ["created (ghcr.io/acme/billing:1.4.1)"]
     assert [r["ordinal"] for r in h["revisions"]] == list(range(1, len(h["revisions"]) + 1))
     assert "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in [r["summary"] for r in h["revisions"]]
     text = demo_store("history", "deployment", "billing", "-n", "shop").out
     assert "REV" in text and "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in text
-    d = demo_store("diff", "deploy/billing", "--from", "2", "--to", "3", "-o", "json").json()
+    d = demo_store("diff", "deploy/billing", "--from", "4", "--to", "5", "-o", "json").json()
     assert d["patch"] == [
         {
             "op": "replace",
@@ -83,7 +83,7 @@ def test_history_and_diff(demo_store) -> None:
             "value": "ghcr.io/acme/billing:2.0.0",
         }
     ]
-    assert (d["from"]["ordinal"], d["to"]["ordinal"]) == (2, 3)
+    assert (d["from"]["ordinal"], d["to"]["ordinal"]) == (4, 5)
     text = demo_store("diff", "svc/checkout", "-n", "shop").out
     assert (
         "-  selector:" not in text

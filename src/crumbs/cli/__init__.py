@@ -51,15 +51,37 @@ def _root(
 
 
 def _register() -> None:
-    from crumbs.cli import blame, demo, diff, get, history, ingest, timeline
+    from crumbs.cli import (
+        blame,
+        demo,
+        diff,
+        drift,
+        get,
+        history,
+        ingest,
+        releases,
+        rollouts,
+        timeline,
+    )
 
-    for module in (ingest, timeline, history, diff, blame, get, demo):
+    for module in (ingest, timeline, history, diff, blame, rollouts, releases, drift, get, demo):
         module.register(app)
 
 
 _register()
 
-COMMANDS = ("ingest", "timeline", "history", "diff", "blame", "get", "demo")
+COMMANDS = (
+    "ingest",
+    "timeline",
+    "history",
+    "diff",
+    "blame",
+    "rollouts",
+    "releases",
+    "drift",
+    "get",
+    "demo",
+)
 """Every command, in the order the README documents them (a test checks both)."""
 
 

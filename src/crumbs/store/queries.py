@@ -114,15 +114,17 @@ class Queries:
         ).fetchall()
         return next(self._revisions(row), None)
 
-    def state_at(self, at: int, sel: Selector = Selector()) -> list[StoredRevision]:
-        """Time travel: each selected object as it was at ``at`` (deleted ones left out)."""
+    def state_at(
+        self, at: int, sel: Selector = Selector(), include_deleted: bool = False
+    ) -> list[StoredRevision]:
+        """Time travel: each selected object as it was at ``at`` (deleted ones left out, unless asked for)."""
         params: list[object] = [at]
         cond = sel.where(params)
         rows = self.db.execute(
             f"SELECT {_REVISION_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster "
             "JOIN revisions r ON r.id = (SELECT id FROM revisions WHERE object = o.id AND at <= ? "
             "ORDER BY at DESC, id DESC LIMIT 1) "
-            f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {int(RevisionType.DELETED)} AND {cond} "
+            f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {-1 if include_deleted else int(RevisionType.DELETED)} AND {cond} "
             "ORDER BY o.namespace, o.kind, o.name",
             params,
         )

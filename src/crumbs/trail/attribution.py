@@ -28,7 +28,9 @@ from crumbs.trail.fieldsets import (
 from crumbs.trail.managers import actor
 
 Path = tuple[PathElement, ...]
-_MISSING = object()
+MISSING = object()
+"""What :func:`resolve` returns for a path that is not there."""
+_MISSING = MISSING
 _NOISE_FIELDS = {
     ("metadata", "resourceVersion"),
     ("metadata", "generation"),

@@ -237,6 +237,15 @@ def status(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
                 reason = f" ({c['reason']})" if c.get("reason") else ""
                 was = f"{fmt(before)} → " if before is not None else ""
                 facts.append(f"{t} {was}{fmt(c.get('status'))}{reason}")
+            elif conds_a.get(t) != c:
+                what = (
+                    "message"
+                    if conds_a[t].get("message") != c.get("message")
+                    else "reason"
+                    if conds_a[t].get("reason") != c.get("reason")
+                    else "times"
+                )
+                facts.append(f"{t} condition {what} updated")
     for field in _COUNTS:
         if a.get(field) != b.get(field) and not isinstance(b.get(field), (list, dict)):
             claim(f"/status/{field}")
