@@ -208,6 +208,43 @@ class StoredRelease:
     """``{"values", "defaults", "manifest"}``, redacted."""
 
 
+@dataclass(slots=True)
+class AuditRecord:
+    """A mutating request from the API server's audit log (audit.k8s.io/v1 Event, ResponseComplete)."""
+
+    key: ObjectKey
+    uid: str
+    at: int
+    """When the response completed (``stageTimestamp``)."""
+    verb: str
+    user: str
+    groups: tuple[str, ...]
+    source_ips: tuple[str, ...]
+    user_agent: str
+    code: int
+    audit_id: str
+    subresource: str = ""
+    resource_version: str = ""
+    """The object's resourceVersion after the request (RequestResponse level only)."""
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAudit:
+    id: int
+    key: ObjectKey
+    uid: str
+    at: int
+    verb: str
+    user: str
+    groups: tuple[str, ...]
+    source_ips: tuple[str, ...]
+    user_agent: str
+    code: int
+    subresource: str
+    resource_version: str
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Something read on purpose without storing it (a BOOKMARK, a log file)."""

@@ -130,3 +130,23 @@ def test_rollouts_releases_and_drift_tell_the_story(demo) -> None:
         "Deployment/checkout",
         "Service/checkout",
     ]
+
+
+@pytest.mark.corpus
+def test_the_kspan_rollout_is_attributed(cli) -> None:
+    """A real rollback recorded by kspan: kubectl apply set podinfo back to 5.0.0; controllers did the rest."""
+    assert cli("ingest", str(need_corpus() / "kspan")).code == 0
+    entries = cli("timeline", "--no-events", "-o", "json").json()["entries"]
+    by_object = {(e["object"]["kind"], e["object"]["name"]): e for e in entries}
+    deploy = by_object[("Deployment", "px")]
+    assert deploy["summary"].startswith("first seen (created 2021-05-05T16:22:15Z)")
+    assert (deploy["actor"]["manager"], deploy["actor"]["channel"], deploy["actor"]["certain"]) == (
+        "kubectl-client-side-apply",
+        "human",
+        True,
+    )
+    others = [e for e in entries if e is not deploy]
+    assert others and {e["actor"]["manager"] for e in others} == {"kube-controller-manager"}
+    rollouts = cli("rollouts", "deploy/px", "-n", "default", "-o", "json").json()["revisions"]
+    assert [(r["revision"], r["current"]) for r in rollouts] == [(2, False), (3, True)]
+    assert rollouts[1]["summary"] == "image ghcr.io/stefanprodan/podinfo:5.1.3 → 5.0.0"

@@ -17,7 +17,7 @@ from crumbs.cli.common import (
 from crumbs.errors import EXIT_OK
 from crumbs.report.shapes import object_ref, revision_ref
 from crumbs.report.text import console, short_time
-from crumbs.trail.changes import changes
+from crumbs.trail.changes import by_object, changes
 
 
 def history(
@@ -32,7 +32,8 @@ def history(
     with open_store(ctx) as store:
         sel = object_selector(store, target, namespace, cluster, name)
         revs = store.queries.history(sel)
-    found = changes(revs, lambda _rev: None)
+        audit = by_object(store.queries.audit(None, None, sel))
+    found = changes(revs, lambda _rev: None, audit)
     if output is Output.json:
         last = revs[-1]
         emit_json(

@@ -15,7 +15,7 @@ from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.reader import iter_files
-from crumbs.model import Event, HelmRelease, Note, Problem, Revision, Skipped
+from crumbs.model import AuditRecord, Event, HelmRelease, Note, Problem, Revision, Skipped
 from crumbs.report.text import console
 from crumbs.store import Store
 from crumbs.store.writer import BATCH_SIZE
@@ -63,7 +63,7 @@ def ingest(
     live = output is Output.text and sys.stderr.isatty()
     problems: list[Problem] = []
     skipped: list[Skipped] = []
-    read = {"files": 0, "revisions": 0, "events": 0, "releases": 0}
+    read = {"files": 0, "revisions": 0, "events": 0, "releases": 0, "audit": 0}
     notes: list[Note] = []
     started = time.perf_counter()
     with (
@@ -89,6 +89,9 @@ def ingest(
                         writer.add(rec)
                     elif isinstance(rec, HelmRelease):
                         read["releases"] += 1
+                        writer.add(rec)
+                    elif isinstance(rec, AuditRecord):
+                        read["audit"] += 1
                         writer.add(rec)
                     elif isinstance(rec, Note):
                         notes.append(rec)
@@ -129,6 +132,7 @@ def ingest(
                     "unchanged": stats.unchanged,
                     "events": stats.events,
                     "releases": stats.releases,
+                    "audit": stats.audits,
                 },
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
                 "notes": [{"where": n.where, "message": n.message} for n in notes],
@@ -147,6 +151,7 @@ def ingest(
         out.print(
             f"stored {stats.revisions} revisions ({stats.unchanged} unchanged), {stats.events} events"
             + (f", {stats.releases} Helm release records" if stats.releases else "")
+            + (f", {stats.audits} audit records" if stats.audits else "")
             + " "
             f"from {read['files']} files into {store.path} in {seconds:.2f}s{rejected}{stopped}",
             highlight=False,

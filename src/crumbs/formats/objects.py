@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from crumbs import kinds
-from crumbs.formats import helm
+from crumbs.formats import audit, helm
 from crumbs.formats.events import is_event, to_event
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
+    AuditRecord,
     Event,
     HelmRelease,
     Note,
@@ -28,7 +29,7 @@ from crumbs.model import (
 )
 from crumbs.timeutil import parse_time
 
-Record = Revision | Event | HelmRelease | Note | Problem | Skipped
+Record = Revision | Event | HelmRelease | AuditRecord | Note | Problem | Skipped
 
 WATCH_TYPES = {
     "ADDED": RevisionType.ADDED,
@@ -134,6 +135,9 @@ def _list(
 def _object(
     obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None
 ) -> Iterator[Record]:
+    if audit.is_audit(obj):
+        yield from audit.to_records(obj, where, cluster)
+        return
     problem = check_object(obj)
     if problem:
         looks_like_k8s = isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)

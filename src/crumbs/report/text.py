@@ -42,7 +42,7 @@ def who(att: Attribution | None) -> str:
         return att.note or "uncertain"
     first = att.actors[0]
     more = f" +{len(att.actors) - 1}" if len(att.actors) > 1 else ""
-    user = f" ({first.user})" if first.user else ""
+    user = f" as {first.user}" if first.user else ""
     return f"{first.manager}{user} · {first.channel}{more}"
 
 
@@ -50,6 +50,8 @@ def change_line(ch: Change) -> str:
     rev = ch.revision
     style = _TYPE_STYLE.get(rev.type, "")
     word = {RevisionType.ADDED: "created", RevisionType.DELETED: "deleted"}.get(rev.type, "changed")
+    if rev.type == RevisionType.ADDED and ch.summary.startswith("first seen"):
+        word = "seen"
     att = ch.attribution
     channel = att.actors[0].channel if att and att.actors else "unknown"
     return (

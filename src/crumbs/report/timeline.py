@@ -9,7 +9,9 @@ from crumbs.model import Change, Channel, StoredEvent
 from crumbs.report.shapes import change_entry, event_entry
 from crumbs.report.text import change_line, event_line
 from crumbs.store import Queries, Selector
-from crumbs.trail.changes import changes, is_noise
+from crumbs.timeutil import NS
+from crumbs.trail.audit import SKEW
+from crumbs.trail.changes import by_object, changes, is_noise
 
 Entry = Change | StoredEvent
 
@@ -24,9 +26,16 @@ def collect(
     channels: Collection[str] | None = None,
 ) -> list[Entry]:
     """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end]."""
+    audit = by_object(
+        queries.audit(
+            start - 3600 * NS if start is not None else None,
+            end + SKEW if end is not None else None,
+            sel,
+        )
+    )
     found: list[Entry] = [
         ch
-        for ch in changes(queries.between(start, end, sel), queries.previous)
+        for ch in changes(queries.between(start, end, sel), queries.previous, audit)
         if (noise or not is_noise(ch)) and (channels is None or _through(ch, channels))
     ]
     if events and channels is None:

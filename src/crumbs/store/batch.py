@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crumbs.model import Event, HelmRelease, ObjectKey, Revision, RevisionType
+from crumbs.model import AuditRecord, Event, HelmRelease, ObjectKey, Revision, RevisionType
 from crumbs.store.codec import Encoder, digest
 
 _DELETED = int(RevisionType.DELETED)
@@ -33,8 +33,8 @@ ObjectFields = tuple[str, str, str, str, str, str]
 """(cluster, group, kind, namespace, name, uid): items[1:7], and the object cache's key."""
 Latest = tuple[int, bytes, int]
 """An object's newest known revision: (at, blob digest, type)."""
-Counts = tuple[int, int, int, int]
-"""(revisions stored, revisions unchanged, events stored, Helm release records stored)."""
+Counts = tuple[int, int, int, int, int]
+"""(revisions stored, revisions unchanged, events stored, Helm release records stored, audit records stored)."""
 
 
 def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
@@ -50,6 +50,13 @@ def release_item(rel: HelmRelease, data: bytes, blob: bytes) -> Item:
     return (
         "h", rel.cluster, rel.namespace, rel.name, rel.revision, rel.status, rel.chart, rel.chart_version,
         rel.app_version, rel.at, rel.first_deployed, rel.description, rel.storage, data, blob,
+    )  # fmt: skip
+
+
+def audit_item(rec: AuditRecord) -> Item:
+    return (
+        "a", *object_fields(rec.key, rec.uid), rec.at, rec.verb, rec.user, "\n".join(rec.groups), "\n".join(rec.source_ips),
+        rec.user_agent, rec.code, rec.subresource, rec.resource_version, rec.audit_id,
     )  # fmt: skip
 
 
@@ -102,9 +109,13 @@ class BatchWriter:
         encoder, blobs, latest_cache = self._encoder, self._blobs, self._latest
         stored = unchanged = 0
         releases: list[tuple[object, ...]] = []
+        audits: list[tuple[object, ...]] = []
         for item in batch:
             if item[0] == "e":
                 events.append(self._event_row(item))
+                continue
+            if item[0] == "a":
+                audits.append((self._object_id(item[1:7]), *item[7:]))
                 continue
             if item[0] == "h":
                 row, data, blob = self._release_row(item)
@@ -168,7 +179,16 @@ class BatchWriter:
             latest_cache.clear()
             self._objects.clear()
             blobs.clear()
-        return stored, unchanged, n_events, n_releases
+        n_audits = 0
+        if audits:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO audit (object, at, verb, user, groups, source_ips, user_agent, code, subresource, "
+                "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                audits,
+            )
+            n_audits = self._db.total_changes - before
+        return stored, unchanged, n_events, n_releases, n_audits
 
     def _insert(
         self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crumbs.model import ObjectKey, RevisionType, StoredEvent, StoredRelease, StoredRevision
+from crumbs.model import (
+    ObjectKey,
+    RevisionType,
+    StoredAudit,
+    StoredEvent,
+    StoredRelease,
+    StoredRevision,
+)
 from crumbs.store.codec import Decoder
 
 _REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
@@ -167,6 +174,27 @@ class Queries:
             for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows
         ]
 
+    # -- audit logs ------------------------------------------------------------
+
+    def audit(
+        self, start: int | None, end: int | None, sel: Selector = Selector()
+    ) -> list[StoredAudit]:
+        """Audit records of the selected objects in [start, end], oldest first."""
+        params: list[object] = []
+        time_cond = _window("a.at", start, end, params)
+        cond = sel.where(params)
+        rows = self.db.execute(
+            "SELECT a.id, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a.user, a.groups, a.source_ips, "
+            "a.user_agent, a.code, a.subresource, a.resource_version FROM audit a JOIN objects o ON o.id = a.object "
+            f"JOIN clusters c ON c.id = o.cluster WHERE {time_cond} AND {cond} ORDER BY a.at, a.id",
+            params,
+        )
+        return [
+            StoredAudit(aid, ObjectKey(cl, g, k, ns, nm), uid, at, verb, user, tuple(filter(None, groups.split("\n"))),
+                        tuple(filter(None, ips.split("\n"))), agent, code, sub, rv)
+            for aid, cl, g, k, ns, nm, uid, at, verb, user, groups, ips, agent, code, sub, rv in rows
+        ]  # fmt: skip
+
     # -- Helm ------------------------------------------------------------------
 
     def releases(
@@ -263,6 +291,7 @@ class Queries:
             "documents": one("SELECT count(*) FROM blobs").fetchone()[0],
             "events": one("SELECT count(*) FROM events").fetchone()[0],
             "releases": one("SELECT count(*) FROM releases").fetchone()[0],
+            "audit": one("SELECT count(*) FROM audit").fetchone()[0],
         }
 
 

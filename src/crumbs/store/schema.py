@@ -103,7 +103,33 @@ def _helm_releases(db: sqlite3.Connection) -> None:
     )
 
 
+def _audit(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Mutating requests from audit logs: who changed an object, from where, with what.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            object INTEGER NOT NULL REFERENCES objects(id),
+            at INTEGER NOT NULL,
+            verb TEXT NOT NULL,
+            user TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            source_ips TEXT NOT NULL,
+            user_agent TEXT NOT NULL,
+            code INTEGER NOT NULL,
+            subresource TEXT NOT NULL,
+            resource_version TEXT NOT NULL,
+            audit_id TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX audit_by_object ON audit (object, at);
+        CREATE INDEX audit_by_time ON audit (at);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
+    ("0003_audit", _audit),
 ]

@@ -21,9 +21,17 @@ from typing import TYPE_CHECKING
 
 from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
-from crumbs.model import Event, HelmRelease, Problem, Revision
+from crumbs.model import AuditRecord, Event, HelmRelease, Problem, Revision
 from crumbs.secrets import redact_secret, redact_tree
-from crumbs.store.batch import BatchWriter, Counts, Item, event_item, release_item, revision_item
+from crumbs.store.batch import (
+    BatchWriter,
+    Counts,
+    Item,
+    audit_item,
+    event_item,
+    release_item,
+    revision_item,
+)
 from crumbs.store.codec import canonical, digest
 from crumbs.store.connection import connect
 from crumbs.timeutil import now_ns
@@ -46,6 +54,8 @@ class WriteStats:
     """Events stored (an event seen again is not counted)."""
     releases: int = 0
     """Helm release records stored."""
+    audits: int = 0
+    """Audit log records stored."""
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, counts: Counts) -> None:
@@ -53,6 +63,7 @@ class WriteStats:
         self.unchanged += counts[1]
         self.events += counts[2]
         self.releases += counts[3]
+        self.audits += counts[4]
 
 
 class Writer:
@@ -96,10 +107,12 @@ class Writer:
         finally:
             self.close()
 
-    def add(self, record: Revision | Event | HelmRelease) -> None:
+    def add(self, record: Revision | Event | HelmRelease | AuditRecord) -> None:
         """Queue a record; a full batch is written (or sent to the writer process)."""
         if isinstance(record, Event):
             self._pending.append(event_item(record))
+        elif isinstance(record, AuditRecord):
+            self._pending.append(audit_item(record))
         elif isinstance(record, HelmRelease):
             payload = {
                 "values": redact_tree(record.values, self._salt),

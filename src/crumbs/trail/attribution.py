@@ -15,14 +15,14 @@ from typing import Any
 
 import orjson
 
-from crumbs.model import Attribution, Obj, RevisionType
+from crumbs.model import Attribution, Channel, Obj, RevisionType
 from crumbs.timeutil import NS, parse_time
 from crumbs.trail.fieldsets import (
     FieldsError,
     Manager,
     PathElement,
     managers,
-    owned_paths,
+    paths_of,
     same_value,
 )
 from crumbs.trail.managers import actor
@@ -97,7 +97,7 @@ def _changed(paths: Iterable[Path], before: Obj, after: Obj) -> list[Path]:
 
 def _fields(entry_fields: Any) -> list[Path]:
     try:
-        return list(owned_paths(entry_fields)) if entry_fields is not None else []
+        return list(paths_of(entry_fields)) if entry_fields is not None else []
     except FieldsError:
         return []
 
@@ -112,7 +112,7 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
     if not now:
         return Attribution((), "none", False, "attribution unknown: no managedFields")
     if previous is None or rtype == RevisionType.ADDED:
-        return _creation(doc, [m for m, _ in now])
+        return _creation(doc, now)
     before = {_key(m): (m, f) for m, f in managers(previous)}
     moved: list[tuple[Manager, list[Path]]] = []
     for entry, fields in now:
@@ -152,19 +152,42 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
     return Attribution(actors, "managedFields", True, "several writers: " + " and ".join(writers))
 
 
-def _creation(doc: Obj, entries: list[Manager]) -> Attribution:
-    """The writers at creation: entries no later than a second after creationTimestamp, status aside."""
-    created = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
-    writers = [e for e in entries if e.subresource != "status"] or entries
-    if created is not None:
-        at_creation = [e for e in writers if e.time is not None and e.time <= created + NS]
-        writers = at_creation or writers
-    if len(writers) > 1:
-        first = min(e.time or 0 for e in writers)
-        writers = [e for e in writers if (e.time or 0) == first]
-    actors = tuple(actor(e.manager, e.operation, e.subresource) for e in writers)
-    if len(actors) == 1:
-        return Attribution(actors, "creation", True)
-    return Attribution(
-        actors, "creation", False, "uncertain: " + " or ".join(e.manager for e in writers)
+def _status_only(entry: Manager, fields: Any) -> bool:
+    """A status writer: ``subresource: status``, or (before Kubernetes 1.22) owning nothing but ``status``."""
+    return entry.subresource == "status" or (
+        isinstance(fields, dict) and bool(fields) and set(fields) == {"f:status"}
     )
+
+
+def _prefer_the_cause(writers: list[Manager]) -> list[Manager]:
+    """Writers of the same moment: a controller beside one other writer was reacting to it."""
+    if len(writers) < 2:
+        return writers
+    channels = [actor(e.manager, e.operation, e.subresource).channel for e in writers]
+    others = [
+        e
+        for e, c in zip(writers, channels, strict=True)
+        if c not in (Channel.CONTROLLER, Channel.OPERATOR)
+    ]
+    return others if len(others) == 1 else writers
+
+
+def _creation(doc: Obj, entries: list[tuple[Manager, Any]]) -> Attribution:
+    """The writers at creation (status writers aside); for an object first seen later, its latest writers."""
+    created = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
+    writers = [e for e, f in entries if not _status_only(e, f)] or [e for e, _ in entries]
+    at_creation = [
+        e for e in writers if created is not None and e.time is not None and e.time <= created + NS
+    ]
+    if at_creation:
+        first = min(e.time or 0 for e in at_creation)
+        chosen, basis, note = [e for e in at_creation if (e.time or 0) == first], "creation", ""
+    else:
+        last = max(e.time or 0 for e in writers)
+        chosen, basis = [e for e in writers if (e.time or 0) == last], "managedFields"
+        note = "first seen after its creation: its latest writers"
+    chosen = _prefer_the_cause(chosen)
+    actors = tuple(actor(e.manager, e.operation, e.subresource) for e in chosen)
+    if len(actors) == 1:
+        return Attribution(actors, basis, True, note)
+    return Attribution(actors, basis, False, "uncertain: " + " or ".join(e.manager for e in chosen))

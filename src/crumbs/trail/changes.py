@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
-from crumbs.model import Change, StoredRevision
+from crumbs.model import Change, ObjectKey, StoredAudit, StoredRevision
+from crumbs.trail.audit import attribute_with_audit
 from crumbs.trail.diff import change
 
 Previous = Callable[[StoredRevision], StoredRevision | None]
 
 
-def changes(revisions: Iterable[StoredRevision], previous: Previous) -> list[Change]:
-    """Changes for revisions in time order; ``previous`` fetches a predecessor not in the list."""
+def changes(
+    revisions: Iterable[StoredRevision],
+    previous: Previous,
+    audit: Mapping[ObjectKey, Sequence[StoredAudit]] | None = None,
+) -> list[Change]:
+    """Changes for revisions in time order; ``previous`` fetches a predecessor not in the list.
+
+    ``audit``: audit records by object; a matching record overrides the attribution inferred from managedFields.
+    """
     last: dict[int, StoredRevision] = {}
     out = []
     for rev in revisions:
         prev = last.get(rev.object_id)
         if prev is None:
             prev = previous(rev)
-        out.append(change(rev, prev))
+        ch = change(rev, prev)
+        records = audit.get(rev.key) if audit else None
+        if records:
+            better = attribute_with_audit(rev, prev, records, ch.attribution)
+            if better is not None:
+                ch = replace(ch, attribution=better)
+        out.append(ch)
         last[rev.object_id] = rev
+    return out
+
+
+def by_object(records: Iterable[StoredAudit]) -> dict[ObjectKey, list[StoredAudit]]:
+    out: dict[ObjectKey, list[StoredAudit]] = {}
+    for r in records:
+        out.setdefault(r.key, []).append(r)
     return out
 
 

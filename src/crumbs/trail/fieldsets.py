@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -129,6 +130,26 @@ def owned_paths(
             yield path
 
 
+@lru_cache(maxsize=8192)
+def _parsed(raw: bytes) -> tuple[tuple[PathElement, ...], ...] | FieldsError:
+    try:
+        return tuple(owned_paths(orjson.loads(raw)))
+    except FieldsError as err:
+        return err
+
+
+def paths_of(fields_v1: Any) -> tuple[tuple[PathElement, ...], ...]:
+    """The owned paths of a ``fieldsV1`` trie, parsed once per distinct trie (they repeat across revisions)."""
+    try:
+        raw = orjson.dumps(fields_v1)
+    except TypeError as err:
+        raise FieldsError(str(err)) from None
+    result = _parsed(raw)
+    if isinstance(result, FieldsError):
+        raise result
+    return result
+
+
 def managers(obj: dict[str, Any]) -> list[tuple[Manager, Any]]:
     """(entry, fieldsV1) for each well-formed managedFields entry."""
     out = []
@@ -171,7 +192,7 @@ def ownership(obj: dict[str, Any]) -> Ownership:
             entries.append(entry)
             continue
         try:
-            paths = list(owned_paths(fields_v1))
+            paths = paths_of(fields_v1)
         except FieldsError as err:
             problems.append(f"managedFields[{entry.index}] ({entry.manager}): {err}")
             continue

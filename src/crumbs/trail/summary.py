@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs.model import Obj, RevisionType, StoredRevision
+from crumbs.timeutil import format_time, parse_time
 from crumbs.trail.facts import CONTAINER, RECOGNISERS, STATUS, Fact, pod_spec_path
 from crumbs.trail.noise import strip_noise
 from crumbs.trail.paths import display_path, get_pointer
@@ -17,7 +18,7 @@ def summarize(rev: StoredRevision, old: Obj | None, patch: list[dict[str, Any]])
     if rev.type == RevisionType.DELETED:
         return "deleted"
     if old is None:
-        return created(rev.doc)
+        return created(rev.doc, rev.at)
     if not patch:
         return "no change (only resourceVersion, managedFields or heartbeats moved)"
     a, b = strip_noise(old), strip_noise(rev.doc)
@@ -48,10 +49,26 @@ def join(facts: list[str]) -> str:
     return "; ".join(shown) + (f"; +{more} more" if more else "")
 
 
-def created(doc: Obj) -> str:
+FIRST_SEEN_AFTER = 60 * 1_000_000_000
+"""A first revision more than a minute after creationTimestamp is the object as first seen."""
+
+
+def first_seen_late(doc: Obj, at: int) -> int | None:
+    """The creation time of an object the store first saw well after it was created, else None."""
+    created_at = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
+    return created_at if created_at is not None and at - created_at > FIRST_SEEN_AFTER else None
+
+
+def created(doc: Obj, at: int | None = None) -> str:
+    born = first_seen_late(doc, at) if at is not None else None
+    word = (
+        f"first seen (created {format_time(born, precise=False)})"
+        if born is not None
+        else "created"
+    )
     path = pod_spec_path(doc)
     if path is None:
-        return "created"
+        return word
     spec = doc
     for p in path:
         spec = spec.get(p, {})
@@ -60,7 +77,7 @@ def created(doc: Obj) -> str:
         for c in spec.get("containers") or ()
         if isinstance(c, dict) and c.get("image")
     ]
-    return "created" + (f" ({', '.join(images[:3])})" if images else "")
+    return word + (f" ({', '.join(images[:3])})" if images else "")
 
 
 def _generic(op: dict[str, Any], a: Obj, b: Obj) -> str:
