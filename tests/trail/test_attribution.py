@@ -242,3 +242,16 @@ def test_a_revision_against_itself_has_nobody_to_blame(mf: list, replicas: int) 
     doc["metadata"]["managedFields"] = mf
     att = attribute(doc, copy.deepcopy(doc), MOD)
     assert not att.certain
+
+
+def test_broken_managed_fields_are_named_in_the_note() -> None:
+    before = obj(entry("helm", T1, REPLICAS))
+    after = obj(
+        entry("helm", T1, REPLICAS),
+        entry("kubectl-patch", T2, IMAGE),
+        {"manager": "weird", "operation": "Update", "fieldsV1": {"q:?": {}}},
+        image="x:2",
+    )
+    att = attribute(before, after, MOD)
+    assert att.certain and att.actor is not None and att.actor.manager == "kubectl-patch"
+    assert att.note == "attribution unknown for weird: broken managedFields"

@@ -11,6 +11,7 @@ time. Noise (resourceVersion, generation, heartbeats) is no evidence.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -103,7 +104,34 @@ def _fields(entry_fields: Any) -> list[Path]:
 
 
 def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attribution:
-    """Who made the revision ``doc`` (``previous``: the revision before it, None for a creation)."""
+    """Who made the revision ``doc`` (``previous``: the revision before it, None for a creation).
+
+    Broken managedFields entries are left out and named in the note.
+    """
+    result = _attribute(previous, doc, rtype)
+    broken = _broken(doc)
+    if not broken:
+        return result
+    note = f"attribution unknown for {', '.join(broken)}: broken managedFields"
+    return replace(result, note=f"{result.note}; {note}" if result.note else note)
+
+
+def _broken(doc: Obj) -> list[str]:
+    out = []
+    entries = (doc.get("metadata") or {}).get("managedFields")
+    for e in entries if isinstance(entries, list) else ():
+        if not isinstance(e, dict) or not isinstance(e.get("manager"), str):
+            out.append("an entry without a manager")
+            continue
+        try:
+            if e.get("fieldsV1") is not None:
+                paths_of(e["fieldsV1"])
+        except FieldsError:
+            out.append(e["manager"])
+    return out
+
+
+def _attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attribution:
     now = managers(doc)
     if rtype == RevisionType.DELETED:
         return Attribution(
