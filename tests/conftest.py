@@ -109,3 +109,14 @@ def deployment(
     }
     obj.update(extra)
     return obj
+
+
+@pytest.fixture
+def demo_cli(cli, tmp_path: Path):
+    """The CLI on a store holding the bundled demo incident."""
+    from crumbs.cli.demo import recording
+
+    (tmp_path / "incident.jsonl").write_bytes(recording())
+    r = cli("ingest", str(tmp_path / "incident.jsonl"))
+    assert r.code == 0, r.err
+    return cli

@@ -210,7 +210,10 @@ class StoredRelease:
 
 @dataclass(slots=True)
 class AuditRecord:
-    """A mutating request from the API server's audit log (audit.k8s.io/v1 Event, ResponseComplete)."""
+    """A mutating request from the API server's audit log (audit.k8s.io/v1 Event, ResponseComplete).
+
+    The same record goes into the store and comes back out of it.
+    """
 
     key: ObjectKey
     uid: str
@@ -227,22 +230,6 @@ class AuditRecord:
     resource_version: str = ""
     """The object's resourceVersion after the request (RequestResponse level only)."""
     where: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAudit:
-    id: int
-    key: ObjectKey
-    uid: str
-    at: int
-    verb: str
-    user: str
-    groups: tuple[str, ...]
-    source_ips: tuple[str, ...]
-    user_agent: str
-    code: int
-    subresource: str
-    resource_version: str
 
 
 @dataclass(frozen=True, slots=True)

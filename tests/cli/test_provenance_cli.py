@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from crumbs.cli.demo import recording
 from tests.conftest import need_corpus
 
 
 @pytest.fixture
-def demo(cli, tmp_path: Path):
-    (tmp_path / "incident.jsonl").write_bytes(recording())
-    assert cli("ingest", str(tmp_path / "incident.jsonl")).code == 0
-    return cli
+def demo(demo_cli):
+    return demo_cli
 
 
 def test_timeline_names_who_changed_what(demo) -> None:

@@ -10,16 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crumbs.cli.demo import recording
 from crumbs.timeutil import parse_time
 
 
 @pytest.fixture
-def demo_store(cli, tmp_path: Path):
-    (tmp_path / "incident.jsonl").write_bytes(recording())
-    r = cli("ingest", str(tmp_path / "incident.jsonl"))
-    assert r.code == 0, r.err
-    return cli
+def demo_store(demo_cli):
+    return demo_cli
 
 
 def test_timeline_interleaves_changes_and_events(demo_store) -> None:

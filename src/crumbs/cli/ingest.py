@@ -20,6 +20,14 @@ from crumbs.report.text import console
 from crumbs.store import Store
 from crumbs.store.writer import BATCH_SIZE
 
+STORED: dict[type, str] = {
+    Revision: "revisions",
+    Event: "events",
+    HelmRelease: "releases",
+    AuditRecord: "audit",
+}
+"""What the writer takes, and what it is counted as."""
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
@@ -63,7 +71,7 @@ def ingest(
     live = output is Output.text and sys.stderr.isatty()
     problems: list[Problem] = []
     skipped: list[Skipped] = []
-    read = {"files": 0, "revisions": 0, "events": 0, "releases": 0, "audit": 0}
+    read = {"files": 0, **dict.fromkeys(STORED.values(), 0)}
     notes: list[Note] = []
     started = time.perf_counter()
     with (
@@ -81,17 +89,8 @@ def ingest(
             for _name, records in iter_files(paths, cluster, max_object_size):
                 read["files"] += 1
                 for rec in records:
-                    if isinstance(rec, Revision):
-                        read["revisions"] += 1
-                        writer.add(rec)
-                    elif isinstance(rec, Event):
-                        read["events"] += 1
-                        writer.add(rec)
-                    elif isinstance(rec, HelmRelease):
-                        read["releases"] += 1
-                        writer.add(rec)
-                    elif isinstance(rec, AuditRecord):
-                        read["audit"] += 1
+                    if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord)):
+                        read[STORED[type(rec)]] += 1
                         writer.add(rec)
                     elif isinstance(rec, Note):
                         notes.append(rec)

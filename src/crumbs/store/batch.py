@@ -157,38 +157,34 @@ class BatchWriter:
         if encoder.due():
             encoder.train()
         stored += self._insert(new_blobs, revisions)
-        n_events = 0
-        if events:
-            before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO events (object, at, type, reason, message, count, source, first_at, digest) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                events,
-            )
-            n_events = self._db.total_changes - before
-        n_releases = 0
-        if releases:
-            before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO releases (cluster, namespace, name, revision, status, chart, chart_version, "
-                "app_version, at, first_deployed, description, storage, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                releases,
-            )
-            n_releases = self._db.total_changes - before
+        n_events = self._insert_counted(
+            "INSERT OR IGNORE INTO events (object, at, type, reason, message, count, source, first_at, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+        n_releases = self._insert_counted(
+            "INSERT OR IGNORE INTO releases (cluster, namespace, name, revision, status, chart, chart_version, "
+            "app_version, at, first_deployed, description, storage, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            releases,
+        )
         if len(latest_cache) > _CACHE_LIMIT or len(blobs) > _CACHE_LIMIT:
             latest_cache.clear()
             self._objects.clear()
             blobs.clear()
-        n_audits = 0
-        if audits:
-            before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO audit (object, at, verb, user, groups, source_ips, user_agent, code, subresource, "
-                "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                audits,
-            )
-            n_audits = self._db.total_changes - before
+        n_audits = self._insert_counted(
+            "INSERT OR IGNORE INTO audit (object, at, verb, user, groups, source_ips, user_agent, code, subresource, "
+            "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            audits,
+        )
         return stored, unchanged, n_events, n_releases, n_audits
+
+    def _insert_counted(self, sql: str, rows: list[tuple[object, ...]]) -> int:
+        """``INSERT OR IGNORE`` rows; how many were new."""
+        if not rows:
+            return 0
+        before = self._db.total_changes
+        self._db.executemany(sql, rows)
+        return self._db.total_changes - before
 
     def _insert(
         self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from crumbs.model import (
+    AuditRecord,
     ObjectKey,
     RevisionType,
-    StoredAudit,
     StoredEvent,
     StoredRelease,
     StoredRevision,
@@ -178,22 +178,43 @@ class Queries:
 
     def audit(
         self, start: int | None, end: int | None, sel: Selector = Selector()
-    ) -> list[StoredAudit]:
+    ) -> list[AuditRecord]:
         """Audit records of the selected objects in [start, end], oldest first."""
         params: list[object] = []
         time_cond = _window("a.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
-            "SELECT a.id, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a.user, a.groups, a.source_ips, "
-            "a.user_agent, a.code, a.subresource, a.resource_version FROM audit a JOIN objects o ON o.id = a.object "
+            "SELECT c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a.user, a.groups, a.source_ips, "
+            "a.user_agent, a.code, a.audit_id, a.subresource, a.resource_version FROM audit a JOIN objects o ON o.id = a.object "
             f"JOIN clusters c ON c.id = o.cluster WHERE {time_cond} AND {cond} ORDER BY a.at, a.id",
             params,
         )
-        return [
-            StoredAudit(aid, ObjectKey(cl, g, k, ns, nm), uid, at, verb, user, tuple(filter(None, groups.split("\n"))),
-                        tuple(filter(None, ips.split("\n"))), agent, code, sub, rv)
-            for aid, cl, g, k, ns, nm, uid, at, verb, user, groups, ips, agent, code, sub, rv in rows
-        ]  # fmt: skip
+        out = []
+        for (
+            cl,
+            g,
+            k,
+            ns,
+            nm,
+            uid,
+            at,
+            verb,
+            user,
+            groups,
+            ips,
+            agent,
+            code,
+            audit_id,
+            sub,
+            rv,
+        ) in rows:
+            out.append(
+                AuditRecord(
+                    ObjectKey(cl, g, k, ns, nm), uid, at, verb, user, tuple(filter(None, groups.split("\n"))),
+                    tuple(filter(None, ips.split("\n"))), agent, code, audit_id, sub, rv,
+                )
+            )  # fmt: skip
+        return out
 
     # -- Helm ------------------------------------------------------------------
 
@@ -239,22 +260,8 @@ class Queries:
             dict_id,
             data,
         ) in rows:
-            latest[(cl, ns, nm, rev)] = StoredRelease(
-                rid,
-                cl,
-                ns,
-                nm,
-                rev,
-                status,
-                chart,
-                cv,
-                av,
-                t,
-                first,
-                desc,
-                storage,
-                self.decoder.decode(dict_id, data),
-            )
+            payload = self.decoder.decode(dict_id, data)
+            latest[(cl, ns, nm, rev)] = StoredRelease(rid, cl, ns, nm, rev, status, chart, cv, av, t, first, desc, storage, payload)  # fmt: skip
         return list(latest.values())
 
     # -- the store as a whole ------------------------------------------------

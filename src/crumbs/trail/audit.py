@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crumbs.model import Actor, Attribution, Channel, RevisionType, StoredAudit, StoredRevision
+from crumbs.model import Actor, Attribution, AuditRecord, Channel, RevisionType, StoredRevision
 from crumbs.timeutil import NS
 from crumbs.trail.managers import actor
 
@@ -25,8 +25,8 @@ _GITOPS_NAMESPACES = {"argocd", "argo-cd", "flux-system", "fleet-system"}
 
 
 def match(
-    rev: StoredRevision, previous: StoredRevision | None, records: Sequence[StoredAudit]
-) -> StoredAudit | None:
+    rev: StoredRevision, previous: StoredRevision | None, records: Sequence[AuditRecord]
+) -> AuditRecord | None:
     """The audit record of the request that made ``rev`` (records of its object, oldest first)."""
     verbs = _VERBS[rev.type]
     rv = str((rev.doc.get("metadata") or {}).get("resourceVersion") or "")
@@ -46,7 +46,7 @@ def match(
     return window[-1] if window else None
 
 
-def audit_actor(record: StoredAudit, inferred: Attribution | None) -> Actor:
+def audit_actor(record: AuditRecord, inferred: Attribution | None) -> Actor:
     """The actor of an audit record: its client's channel, else its user's; the user is always named."""
     product = record.user_agent.split("/", 1)[0].split(" ", 1)[0]
     base = actor(product, "", record.subresource) if product else None
@@ -78,7 +78,7 @@ def _by_user(user: str, tool: str) -> tuple[str, str]:
 def attribute_with_audit(
     rev: StoredRevision,
     previous: StoredRevision | None,
-    records: Sequence[StoredAudit],
+    records: Sequence[AuditRecord],
     inferred: Attribution | None,
 ) -> Attribution | None:
     """An attribution from the audit log, or None when no record matches."""

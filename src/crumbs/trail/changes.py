@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from crumbs.model import Change, ObjectKey, StoredAudit, StoredRevision
+from crumbs.model import AuditRecord, Change, ObjectKey, StoredRevision
 from crumbs.trail.audit import attribute_with_audit
 from crumbs.trail.diff import change
 
@@ -15,7 +15,7 @@ Previous = Callable[[StoredRevision], StoredRevision | None]
 def changes(
     revisions: Iterable[StoredRevision],
     previous: Previous,
-    audit: Mapping[ObjectKey, Sequence[StoredAudit]] | None = None,
+    audit: Mapping[ObjectKey, Sequence[AuditRecord]] | None = None,
 ) -> list[Change]:
     """Changes for revisions in time order; ``previous`` fetches a predecessor not in the list.
 
@@ -38,8 +38,8 @@ def changes(
     return out
 
 
-def by_object(records: Iterable[StoredAudit]) -> dict[ObjectKey, list[StoredAudit]]:
-    out: dict[ObjectKey, list[StoredAudit]] = {}
+def by_object(records: Iterable[AuditRecord]) -> dict[ObjectKey, list[AuditRecord]]:
+    out: dict[ObjectKey, list[AuditRecord]] = {}
     for r in records:
         out.setdefault(r.key, []).append(r)
     return out
