@@ -303,3 +303,82 @@ class Change:
     """Changed paths as dotted names: ``spec.template.spec.containers[billing].image``."""
     attribution: Attribution | None = None
     """Who made it (None until attributed)."""
+
+
+class Severity:
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a finding rests on: a revision, an event, or an object as it is now."""
+
+    kind: str
+    """``revision``, ``event`` or ``object``."""
+    key: ObjectKey
+    at: int | None
+    summary: str
+    id: int | None = None
+    """The revision or event id in the store, when there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """A change that may have caused a finding, and why it ranks where it does."""
+
+    rank: int
+    score: float
+    change: Change
+    why: str
+    distance: int
+    """Hops in the dependency graph from the finding's subject (0: the subject itself)."""
+
+
+@dataclass(slots=True)
+class Finding:
+    """Something broken (or about to be) in the cluster."""
+
+    analyzer: str
+    rule: str
+    """What exactly: ``crashloop``, ``selector-matches-no-pods``, ``image-lags-app``..."""
+    severity: str
+    key: ObjectKey
+    uid: str
+    api_version: str
+    title: str
+    detail: str = ""
+    since: int | None = None
+    """When it began, as far as the data tell."""
+    evidence: list[Evidence] = field(default_factory=list)
+    remediation: str = ""
+    related: list[ObjectKey] = field(default_factory=list)
+    """Other objects the finding is about (where causes are looked for first)."""
+    relations: dict[ObjectKey, str] = field(default_factory=dict)
+    """How some related objects relate, for people: ``the Deployment of the same app``."""
+    causes: list[Cause] = field(default_factory=list)
+    discriminator: str = ""
+    """Tells apart findings of one rule on one object (a container name, a port)."""
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the rule, the object and the discriminator, hashed."""
+        import hashlib
+
+        k = self.key
+        text = "\0".join(
+            (
+                self.analyzer,
+                self.rule,
+                k.cluster,
+                k.group,
+                k.kind,
+                k.namespace,
+                k.name,
+                self.discriminator,
+            )
+        )
+        return "F" + hashlib.sha256(text.encode()).hexdigest()[:12]

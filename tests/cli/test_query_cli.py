@@ -167,3 +167,18 @@ def test_the_kubectl_plugin_name_runs_the_same_cli(tmp_path: Path) -> None:
         [plugin, "--db", str(tmp_path / "x.db"), "timeline"], capture_output=True, text=True
     )
     assert r.returncode == 1 and r.stderr.startswith("crumbs: error:")
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("nosuchcommand",), 2),
+        (("timeline", "--nosuchoption"), 2),
+        (("history",), 2),
+        (("--version",), 0),
+    ],
+)
+def test_click_usage_errors_are_short_and_have_no_traceback(cli, args: tuple, code: int) -> None:
+    r = cli(*args)
+    assert r.code == code
+    assert "Traceback" not in r.err and "crashed" not in r.err

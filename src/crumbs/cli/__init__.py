@@ -61,10 +61,23 @@ def _register() -> None:
         ingest,
         releases,
         rollouts,
+        scan,
         timeline,
     )
 
-    for module in (ingest, timeline, history, diff, blame, rollouts, releases, drift, get, demo):
+    for module in (
+        ingest,
+        timeline,
+        history,
+        diff,
+        blame,
+        rollouts,
+        releases,
+        drift,
+        scan,
+        get,
+        demo,
+    ):
         module.register(app)
 
 
@@ -79,10 +92,39 @@ COMMANDS = (
     "rollouts",
     "releases",
     "drift",
+    "scan",
+    "why",
     "get",
     "demo",
 )
 """Every command, in the order the README documents them (a test checks both)."""
+
+
+def _click_errors() -> tuple[
+    tuple[type[BaseException], ...],
+    tuple[type[BaseException], ...],
+    tuple[type[BaseException], ...],
+]:
+    """(ClickException, UsageError, Abort) classes: Typer ≥ 0.29 vendors its own Click, older ones use click's."""
+    modules = [click.exceptions]
+    try:
+        from typer._click import exceptions as vendored
+
+        modules.insert(0, vendored)
+    except ImportError:
+        pass
+    aborts: list[type[BaseException]] = [
+        click.exceptions.Abort,
+        getattr(typer, "Abort", click.exceptions.Abort),
+    ]
+    return (
+        tuple(m.ClickException for m in modules),
+        tuple(m.UsageError for m in modules),
+        tuple(aborts),
+    )
+
+
+_CLICK_EXCEPTION, _USAGE_ERROR, _ABORT = _click_errors()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,11 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     except CrumbsError as err:
         _fail(str(err))
         return err.exit_code
-    except click.exceptions.Abort:
+    except _ABORT:
         return EXIT_INTERRUPTED
-    except click.ClickException as err:
-        err.show()
-        return EXIT_USAGE if isinstance(err, click.UsageError) else EXIT_ERROR
+    except _CLICK_EXCEPTION as err:
+        err.show()  # type: ignore[attr-defined]
+        return EXIT_USAGE if isinstance(err, _USAGE_ERROR) else EXIT_ERROR
+    except (typer.Exit, click.exceptions.Exit) as err:
+        return int(getattr(err, "exit_code", 0) or 0)
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_INTERRUPTED

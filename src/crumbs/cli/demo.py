@@ -8,14 +8,19 @@ from importlib import resources
 
 import typer
 
+from crumbs.analyze import registry
+from crumbs.analyze.scan import Options, run
+from crumbs.analyze.view import ClusterView
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
 from crumbs.cli.ingest import paused_gc
 from crumbs.errors import EXIT_OK, InputError
 from crumbs.formats.reader import read_bytes
-from crumbs.model import Event, HelmRelease, Problem, Revision
+from crumbs.model import Event, HelmRelease, Problem, Revision, Severity
+from crumbs.report import findings
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 from crumbs.store import Store
+from crumbs.store.source import StoreSource
 
 RECORDING = "incident.jsonl"
 
@@ -43,8 +48,17 @@ def demo(
     with Store.open(path, create=True) as store:
         load(store)
         entries = report.collect(store.queries, None, None)
+        clock = store.queries.latest_time() or 0
+        view = ClusterView(StoreSource(store.queries), clock)
+        found = run(view, registry.choose(), Options(min_severity=Severity.WARNING))
     if output is Output.json:
-        emit_json({"store": path, "timeline": report.as_json(entries)})
+        emit_json(
+            {
+                "store": path,
+                "timeline": report.as_json(entries),
+                "scan": findings.as_json(clock, found),
+            }
+        )
         return EXIT_OK
     out = console()
     out.print(
@@ -52,8 +66,13 @@ def demo(
     )
     for line in report.as_lines(entries):
         out.print(line)
+    out.print("\n[bold]What broke, and why[/] (crumbs scan):")
+    for line in findings.as_text(clock, found):
+        out.print(line)
     out.print(f"\n[dim]The store is at {path}. Explore it:[/]")
     for cmd in (
+        "why svc/checkout",
+        "drift",
         "history deploy/billing -n shop",
         "diff deploy/billing -n shop",
         "get cronjob -n shop --at 2026-11-27T14:00:00Z -o yaml",

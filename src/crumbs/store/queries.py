@@ -137,6 +137,20 @@ class Queries:
         )
         return list(self._revisions(rows))
 
+    def deleted_between(
+        self, start: int | None, end: int | None, sel: Selector = Selector()
+    ) -> list[StoredRevision]:
+        """Deletions in [start, end], oldest first (the object as it was when deleted)."""
+        params: list[object] = []
+        time_cond = _window("r.at", start, end, params)
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} "
+            f"WHERE r.type = {int(RevisionType.DELETED)} AND {time_cond} AND {cond} ORDER BY r.at, r.id",
+            params,
+        )
+        return list(self._revisions(rows))
+
     def revision(self, revision_id: int) -> StoredRevision | None:
         rows = self.db.execute(
             f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id = ?",

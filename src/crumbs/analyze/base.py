@@ -1,0 +1,121 @@
+"""What analyzers share: building findings, reading conditions and container states, owners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from crumbs.analyze.view import ClusterView
+from crumbs.model import (
+    Evidence,
+    Finding,
+    Obj,
+    ObjectKey,
+    StoredEvent,
+    StoredRevision,
+    mapping,
+    sequence,
+)
+from crumbs.timeutil import NS, parse_time
+
+MINUTE = 60 * NS
+
+
+def finding(
+    analyzer: str, rule: str, severity: str, rev: StoredRevision, title: str, **fields: Any
+) -> Finding:
+    """A finding about ``rev``'s object, with the revision itself as first evidence."""
+    f = Finding(
+        analyzer,
+        rule,
+        severity,
+        rev.key,
+        rev.uid,
+        str(rev.doc.get("apiVersion") or ""),
+        title,
+        **fields,
+    )
+    f.evidence.insert(0, Evidence("revision", rev.key, rev.at, "the object as of the scan", rev.id))
+    return f
+
+
+def event_evidence(events: Iterable[StoredEvent]) -> list[Evidence]:
+    return [
+        Evidence(
+            "event",
+            e.key,
+            e.at,
+            f"{e.type} {e.reason}: {e.message}" + (f" (x{e.count})" if e.count > 1 else ""),
+            e.id,
+        )
+        for e in events
+    ]
+
+
+def status(doc: Obj) -> dict[str, Any]:
+    return mapping(doc.get("status"))
+
+
+def spec(doc: Obj) -> dict[str, Any]:
+    return mapping(doc.get("spec"))
+
+
+def meta(doc: Obj) -> dict[str, Any]:
+    return mapping(doc.get("metadata"))
+
+
+def condition(doc: Obj, kind: str) -> dict[str, Any] | None:
+    for c in sequence(status(doc).get("conditions")):
+        if isinstance(c, dict) and c.get("type") == kind:
+            return c
+    return None
+
+
+def time_of(value: Any) -> int | None:
+    return parse_time(value) if isinstance(value, str) and value else None
+
+
+def top_owner(view: ClusterView, rev: StoredRevision) -> StoredRevision:
+    """The outermost controlling owner in the view (Pod → ReplicaSet → Deployment), or the object itself."""
+    seen = {rev.key}
+    current = rev
+    while True:
+        owner = view.owner_of(current)
+        if owner is None or owner.key in seen:
+            return current
+        seen.add(owner.key)
+        current = owner
+
+
+def chain(view: ClusterView, rev: StoredRevision) -> list[ObjectKey]:
+    """The object and its controlling owners, innermost first."""
+    out = [rev.key]
+    current = rev
+    while (owner := view.owner_of(current)) is not None and owner.key not in out:
+        out.append(owner.key)
+        current = owner
+    return out
+
+
+def pod_spec_of(doc: Obj) -> dict[str, Any]:
+    """The pod spec of a Pod or of a workload's template."""
+    kind = doc.get("kind")
+    if kind == "Pod":
+        return spec(doc)
+    if kind == "CronJob":
+        return mapping(
+            mapping(mapping(mapping(spec(doc).get("jobTemplate")).get("spec")).get("template")).get(
+                "spec"
+            )
+        )
+    return mapping(mapping(spec(doc).get("template")).get("spec"))
+
+
+def containers(pod_spec: dict[str, Any], init: bool = True) -> list[dict[str, Any]]:
+    fields = ("initContainers", "containers") if init else ("containers",)
+    return [c for f in fields for c in sequence(pod_spec.get(f)) if isinstance(c, dict)]
+
+
+def short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

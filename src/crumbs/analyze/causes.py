@@ -1,0 +1,236 @@
+"""Root causes: the changes most likely to have caused a finding, ranked, each with its why.
+
+Candidates are the changes of the objects around the finding's subject in the
+dependency graph (the subject; its owners; what its pod template uses:
+ConfigMaps, Secrets, ServiceAccounts, PVCs; Services that select its pods and
+the pods a Service selects; Ingress and route backends; Services it calls by
+DNS name; and what the analyzer named as related), made in the week before the
+problem began (or up to two minutes after, for clocks and sync loops).
+
+score = time × distance × kind:
+
+- time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2;
+- distance: 1.0 for the subject, 0.85, 0.7, 0.55 for one, two, three hops;
+- kind: what changed: deletions, images, selectors, ConfigMap and Secret data,
+  ports 1.0; other container settings 0.9; other spec 0.7; a new object 0.6;
+  labels and annotations 0.35; a ``restartedAt`` rollout alone 0.25 (it picks
+  up a change, it is rarely one).
+
+Noise-only and status-only changes, and changes by the control plane's own
+controllers (bookkeeping), are not causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from crumbs.analyze.base import pod_spec_of, spec, top_owner
+from crumbs.analyze.refs import called_services, references
+from crumbs.analyze.selectors import from_map
+from crumbs.analyze.view import ClusterView
+from crumbs.model import (
+    Cause,
+    Change,
+    Channel,
+    Finding,
+    ObjectKey,
+    RevisionType,
+    StoredRevision,
+    mapping,
+)
+from crumbs.timeutil import NS, humanize_age
+from crumbs.trail.changes import by_object, changes
+
+HOUR = 3600 * NS
+LOOKBACK = 7 * 24 * HOUR
+SLACK = 120 * NS
+DISTANCE = (1.0, 0.85, 0.7, 0.55)
+KEEP = 5
+_GROUPS = {
+    "ConfigMap": "",
+    "Secret": "",
+    "ServiceAccount": "",
+    "PersistentVolumeClaim": "",
+    "Service": "",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    key: ObjectKey
+    distance: int
+    relation: str
+
+
+def neighbours(view: ClusterView, f: Finding) -> list[Node]:
+    found: dict[ObjectKey, Node] = {}
+
+    def add(key: ObjectKey, distance: int, relation: str) -> None:
+        if key not in found or found[key].distance > distance:
+            found[key] = Node(key, min(distance, len(DISTANCE) - 1), relation)
+
+    subject = view.get(f.key.kind, f.key.namespace, f.key.name, f.key.group)
+    add(f.key, 0, f"{f.key.kind} {f.key.name} itself")
+    workloads: list[tuple[StoredRevision, int]] = []
+    if subject is not None:
+        workloads.append((subject, 0))
+        current, d = subject, 0
+        while (owner := view.owner_of(current)) is not None and owner.key not in found:
+            d += 1
+            add(owner.key, d, f"its owner {owner.key.kind} {owner.key.name}")
+            workloads.append((owner, d))
+            current = owner
+    for key in f.related:
+        add(key, 1, f.relations.get(key, f"{key.kind} {key.name}"))
+        rel = view.get(key.kind, key.namespace, key.name, key.group)
+        if rel is not None and rel.key.kind in (
+            "Pod",
+            "Job",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+        ):
+            owner = top_owner(view, rel)
+            if owner.key != rel.key:
+                add(
+                    owner.key,
+                    2,
+                    f"{owner.key.kind} {owner.key.name}, which runs {key.kind} {key.name}",
+                )
+            workloads.append((owner, 1 if owner.key == rel.key else 2))
+    for rev, d in workloads:
+        ns = rev.key.namespace
+        pod_spec = pod_spec_of(rev.doc)
+        for ref in references(pod_spec):
+            if ref.name:
+                add(
+                    ObjectKey(rev.key.cluster, _GROUPS[ref.kind], ref.kind, ns, ref.name),
+                    d + 1,
+                    f"{ref.kind} {ref.name} ({ref.where} of {rev.key.kind} {rev.key.name})",
+                )
+        for svc_ns, svc_name, where in called_services(pod_spec, ns):
+            add(
+                ObjectKey(rev.key.cluster, "", "Service", svc_ns, svc_name),
+                d + 1,
+                f"Service {svc_ns}/{svc_name} it calls ({where})",
+            )
+        labels = mapping(
+            mapping(mapping(spec(rev.doc).get("template")).get("metadata")).get("labels")
+        ) or mapping(mapping(rev.doc.get("metadata")).get("labels"))
+        if labels and rev.key.kind in (
+            "Pod",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+        ):
+            for svc in view.objects("Service", ns):
+                selector = spec(svc.doc).get("selector")
+                if (
+                    isinstance(selector, dict)
+                    and selector
+                    and all(labels.get(k) == v for k, v in selector.items())
+                ):
+                    add(svc.key, d + 1, f"Service {svc.key.name}, which selects its pods")
+    if subject is not None and subject.key.kind == "Service":
+        selector = spec(subject.doc).get("selector")
+        if isinstance(selector, dict) and selector:
+            for pod in view.select("Pod", subject.key.namespace, from_map(selector))[:20]:
+                owner = top_owner(view, pod)
+                add(owner.key, 1, f"{owner.key.kind} {owner.key.name}, whose pods it selects")
+    return sorted(found.values(), key=lambda n: n.distance)
+
+
+def kind_weight(ch: Change) -> tuple[float, str]:
+    """How much a change of this kind looks like a cause, and a word for it."""
+    rev = ch.revision
+    if rev.type == RevisionType.DELETED:
+        return 1.0, "deleted"
+    if rev.type == RevisionType.ADDED or ch.previous is None:
+        return 0.6, "created"
+    paths = [p for p in ch.paths if not p.startswith("status")]
+    if not paths:
+        return 0.0, ""
+    if all("restartedAt" in p for p in paths):
+        return 0.25, "restarted"
+    if all(p.startswith("metadata.labels") or p.startswith("metadata.annotations") for p in paths):
+        return 0.35, "relabelled"
+    if any(p.startswith(("data", "binaryData", "stringData")) for p in paths):
+        return 1.0, "its data changed"
+    if any(
+        p.endswith(".image") or "selector" in p or "targetPort" in p or p.startswith("spec.ports")
+        for p in paths
+    ):
+        return 1.0, "changed"
+    if any(p.endswith("replicas") for p in paths) and spec(rev.doc).get("replicas") == 0:
+        return 1.0, "scaled to zero"
+    if any("containers[" in p for p in paths):
+        return 0.9, "changed"
+    return 0.7, "changed"
+
+
+def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
+    onset = f.since if f.since is not None else view.at
+    start, end = onset - LOOKBACK, min(onset + SLACK, view.at)
+    scored: list[tuple[float, Change, Node, str]] = []
+    for node in neighbours(view, f):
+        history = view.history(node.key)
+        if not history:
+            continue
+        audit = (
+            by_object(view.source.audit_of(node.key)) if hasattr(view.source, "audit_of") else None
+        )
+        for ch in _changes_in(history, start, end, audit):
+            weight, word = kind_weight(ch)
+            att = ch.attribution
+            if weight == 0.0 or (
+                att is not None
+                and att.actors
+                and all(a.channel == Channel.CONTROLLER for a in att.actors)
+            ):
+                continue
+            if (
+                ch.previous is not None
+                and not ch.patch
+                and ch.revision.type == RevisionType.MODIFIED
+            ):
+                continue
+            hours = max(onset - ch.revision.at, 0) / HOUR
+            score = (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight
+            scored.append((score, ch, node, word))
+    scored.sort(key=lambda s: -s[0])
+    out = []
+    for i, (score, ch, node, word) in enumerate(scored[:keep], 1):
+        out.append(Cause(i, round(score, 3), ch, _why(ch, node, word, onset, f), node.distance))
+    return out
+
+
+def _changes_in(
+    history: Sequence[StoredRevision], start: int, end: int, audit: object
+) -> Iterator[Change]:
+    window = [(i, r) for i, r in enumerate(history) if start <= r.at <= end]
+    if not window:
+        return
+    by_index = {
+        r.id: history[i - 1] if i and history[i - 1].uid == r.uid else None for i, r in window
+    }
+    yield from changes([r for _, r in window], lambda r: by_index.get(r.id), audit)  # type: ignore[arg-type]
+
+
+def _why(ch: Change, node: Node, word: str, onset: int, f: Finding) -> str:
+    """``changed 24m before the problem began, on Deployment billing, the same app (...), by kubectl-patch (human)``."""
+    before = onset - ch.revision.at
+    when = f"{humanize_age(before)} before" if before > 0 else "as"
+    att = ch.attribution
+    who = ""
+    if att is not None and att.actors:
+        a = att.actors[0]
+        user = f" as {a.user}" if a.user else ""
+        who = (
+            f", by {a.manager}{user} ({a.channel})"
+            if att.certain
+            else f", by {att.note or 'someone, uncertain'}"
+        )
+    return f"{word} {when} the problem began, on {node.relation}{who}"

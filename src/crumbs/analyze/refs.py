@@ -1,0 +1,127 @@
+"""What a pod template refers to: ConfigMaps, Secrets, a ServiceAccount, PVCs, images, and hosts it calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from crumbs.analyze.base import containers
+from crumbs.model import mapping, sequence
+
+_HOST = re.compile(
+    r"(?:(?:https?|grpc|tcp|amqps?|redis|postgres(?:ql)?|mysql|mongodb)://)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?::\d+)?",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    kind: str
+    """``ConfigMap``, ``Secret``, ``ServiceAccount``, ``PersistentVolumeClaim``."""
+    name: str
+    where: str
+    """How it is used: ``volume config``, ``envFrom``, ``env DB_PASSWORD``, ``imagePullSecrets``."""
+    optional: bool = False
+
+
+def references(pod_spec: dict[str, Any]) -> Iterator[Ref]:
+    sa = pod_spec.get("serviceAccountName") or pod_spec.get("serviceAccount")
+    if isinstance(sa, str) and sa and sa != "default":
+        yield Ref("ServiceAccount", sa, "serviceAccountName")
+    for secret in sequence(pod_spec.get("imagePullSecrets")):
+        if isinstance(secret, dict) and secret.get("name"):
+            yield Ref("Secret", str(secret["name"]), "imagePullSecrets", optional=True)
+    for vol in sequence(pod_spec.get("volumes")):
+        v = mapping(vol)
+        vname = str(v.get("name") or "")
+        if "configMap" in v:
+            cm = mapping(v["configMap"])
+            yield Ref(
+                "ConfigMap", str(cm.get("name") or ""), f"volume {vname}", bool(cm.get("optional"))
+            )
+        if "secret" in v:
+            sec = mapping(v["secret"])
+            yield Ref(
+                "Secret",
+                str(sec.get("secretName") or ""),
+                f"volume {vname}",
+                bool(sec.get("optional")),
+            )
+        if "persistentVolumeClaim" in v:
+            yield Ref(
+                "PersistentVolumeClaim",
+                str(mapping(v["persistentVolumeClaim"]).get("claimName") or ""),
+                f"volume {vname}",
+            )
+        for source in sequence(mapping(v.get("projected")).get("sources")):
+            s = mapping(source)
+            if "configMap" in s:
+                yield Ref(
+                    "ConfigMap",
+                    str(mapping(s["configMap"]).get("name") or ""),
+                    f"volume {vname}",
+                    bool(mapping(s["configMap"]).get("optional")),
+                )
+            if "secret" in s:
+                yield Ref(
+                    "Secret",
+                    str(mapping(s["secret"]).get("name") or ""),
+                    f"volume {vname}",
+                    bool(mapping(s["secret"]).get("optional")),
+                )
+    for c in containers(pod_spec):
+        cname = str(c.get("name") or "")
+        for src in sequence(c.get("envFrom")):
+            s = mapping(src)
+            for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                if field in s:
+                    ref = mapping(s[field])
+                    yield Ref(
+                        kind,
+                        str(ref.get("name") or ""),
+                        f"envFrom in container {cname}",
+                        bool(ref.get("optional")),
+                    )
+        for env in sequence(c.get("env")):
+            value_from = mapping(mapping(env).get("valueFrom"))
+            for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                if field in value_from:
+                    ref = mapping(value_from[field])
+                    yield Ref(
+                        kind,
+                        str(ref.get("name") or ""),
+                        f"env {mapping(env).get('name')} in container {cname}",
+                        bool(ref.get("optional")),
+                    )
+
+
+def images(pod_spec: dict[str, Any]) -> list[str]:
+    return [str(c.get("image")) for c in containers(pod_spec, init=False) if c.get("image")]
+
+
+def called_services(pod_spec: dict[str, Any], namespace: str) -> list[tuple[str, str, str]]:
+    """(namespace, service, where) for every ``svc.ns.svc`` host in env values, args and commands."""
+    found: list[tuple[str, str, str]] = []
+    for c in containers(pod_spec):
+        texts = [
+            (f"env {mapping(e).get('name')}", str(mapping(e).get("value") or ""))
+            for e in sequence(c.get("env"))
+        ]
+        texts += [("args", str(a)) for a in sequence(c.get("args"))] + [
+            ("command", str(a)) for a in sequence(c.get("command"))
+        ]
+        for where, text in texts:
+            for m in _HOST.finditer(text):
+                found.append((m.group(3), m.group(1), f"{where} in container {c.get('name')}"))
+    return found
+
+
+def image_parts(image: str) -> tuple[str, str]:
+    """``ghcr.io/acme/billing:1.4.2`` → (``ghcr.io/acme/billing``, ``1.4.2``); a digest counts as the tag."""
+    if "@" in image:
+        repo, _, digest = image.partition("@")
+        return repo.rsplit(":", 1)[0] if ":" in repo.rsplit("/", 1)[-1] else repo, digest
+    slash, colon = image.rfind("/"), image.rfind(":")
+    return (image[:colon], image[colon + 1 :]) if colon > slash else (image, "latest")

@@ -1,0 +1,90 @@
+"""The analyzer Protocol and the registry: built-ins and (later) WebAssembly analyzers alike.
+
+An analyzer is a name, a description, the kinds it looks at, and
+``analyze(view) -> findings``: pure, over a read-only view. The registry is a
+plain dict from name to analyzer (the pattern of pre-commit's languages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from crumbs.analyze.view import ClusterView
+from crumbs.errors import UsageError
+from crumbs.model import Finding
+
+
+class Analyzer(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
+
+    def analyze(self, view: ClusterView) -> Iterable[Finding]: ...
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    description: str
+    kinds: tuple[str, ...]
+    run: Callable[[ClusterView], Iterable[Finding]]
+
+    def analyze(self, view: ClusterView) -> Iterable[Finding]:
+        return self.run(view)
+
+
+REGISTRY: dict[str, Analyzer] = {}
+
+
+def analyzer(
+    name: str, kinds: tuple[str, ...], description: str
+) -> Callable[
+    [Callable[[ClusterView], Iterable[Finding]]], Callable[[ClusterView], Iterable[Finding]]
+]:
+    """Register a function as a built-in analyzer."""
+
+    def register(
+        fn: Callable[[ClusterView], Iterable[Finding]],
+    ) -> Callable[[ClusterView], Iterable[Finding]]:
+        REGISTRY[name] = Builtin(name, description, kinds, fn)
+        return fn
+
+    return register
+
+
+def load_builtins() -> dict[str, Analyzer]:
+    """Import every built-in analyzer module (each registers itself) and return the registry."""
+    from crumbs.analyze import (  # noqa: F401 - imported for their registrations
+        apis,
+        autoscaling,
+        batch,
+        config,
+        cron,
+        network,
+        nodes,
+        pods,
+        policy,
+        services,
+        storage,
+        webhooks,
+        workloads,
+    )
+
+    return REGISTRY
+
+
+def choose(enable: Iterable[str] | None = None, disable: Iterable[str] = ()) -> list[Analyzer]:
+    """The analyzers to run: all (or ``enable``) but ``disable``; unknown names are a usage error."""
+    registry = load_builtins()
+    wanted = list(enable) if enable else list(registry)
+    unknown = [n for n in [*wanted, *disable] if n not in registry]
+    if unknown:
+        raise UsageError(
+            f"unknown analyzer {', '.join(unknown)} (known: {', '.join(sorted(registry))})"
+        )
+    return [registry[n] for n in wanted if n not in set(disable)]

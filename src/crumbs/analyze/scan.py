@@ -1,0 +1,72 @@
+"""Running analyzers over a view: filters, containment of a failing analyzer, cause ranking, order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from crumbs.analyze.causes import rank
+from crumbs.analyze.registry import Analyzer
+from crumbs.analyze.selectors import Requirement, matches
+from crumbs.analyze.view import ClusterView
+from crumbs.model import Finding, Severity, mapping
+
+
+@dataclass
+class Options:
+    namespace: str | None = None
+    labels: list[Requirement] | None = None
+    min_severity: str = Severity.INFO
+    causes: bool = True
+    kinds: set[str] = field(default_factory=set)
+
+
+def run(
+    view: ClusterView, analyzers: Iterable[Analyzer], options: Options = Options()
+) -> list[Finding]:
+    findings: dict[str, Finding] = {}
+    for a in analyzers:
+        try:
+            produced = list(a.analyze(view))
+        except Exception as err:  # one broken analyzer must not hide the others' findings
+            produced = [_failure(a, err)]
+        for f in produced:
+            findings.setdefault(f.id, f)
+    limit = Severity.ORDER[options.min_severity]
+    kept = [
+        f
+        for f in findings.values()
+        if Severity.ORDER.get(f.severity, 9) <= limit and _selected(view, f, options)
+    ]
+    if options.causes:
+        for f in kept:
+            if f.severity != Severity.INFO:
+                f.causes = rank(view, f)
+    kept.sort(
+        key=lambda f: (
+            Severity.ORDER.get(f.severity, 9),
+            f.since if f.since is not None else view.at,
+            f.key.namespace,
+            f.key.name,
+        )
+    )
+    return kept
+
+
+def _selected(view: ClusterView, f: Finding, options: Options) -> bool:
+    if options.namespace is not None and f.key.namespace != options.namespace:
+        return False
+    if options.labels:
+        subject = view.get(f.key.kind, f.key.namespace, f.key.name, f.key.group)
+        labels = mapping(mapping(subject.doc.get("metadata")).get("labels")) if subject else {}
+        if not matches(options.labels, labels):
+            return False
+    return True
+
+
+def _failure(a: Analyzer, err: Exception) -> Finding:
+    from crumbs.model import ObjectKey
+
+    text = f"{type(err).__name__}: {err}"
+    return Finding(a.name, "analyzer-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", a.name), "", "", f"analyzer {a.name} failed: {text[:200]}",
+                   detail="its findings are missing from this scan; the other analyzers ran")  # fmt: skip

@@ -1,0 +1,176 @@
+"""Services: a selector that matches no pods, no ready endpoints, a targetPort no selected container exposes,
+a LoadBalancer still pending. Endpoints come from EndpointSlices, or the Endpoints object when there are none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from crumbs.analyze.base import MINUTE, containers, finding, meta, spec, status, time_of
+from crumbs.analyze.registry import analyzer
+from crumbs.analyze.selectors import from_map
+from crumbs.analyze.view import ClusterView
+from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
+from crumbs.trail.values import labels as show_labels
+
+LB_PENDING_AFTER = 10 * MINUTE
+SERVICE_NAME = "kubernetes.io/service-name"
+
+
+def slices_of(view: ClusterView, svc: StoredRevision) -> list[StoredRevision]:
+    return [
+        s
+        for s in view.objects("EndpointSlice", svc.key.namespace)
+        if mapping(meta(s.doc).get("labels")).get(SERVICE_NAME) == svc.key.name
+    ]
+
+
+def ready_endpoints(
+    view: ClusterView, svc: StoredRevision
+) -> tuple[int | None, list[StoredRevision]]:
+    """How many ready addresses the Service has (None: no endpoint data at all), and from which objects."""
+    slices = slices_of(view, svc)
+    if slices:
+        n = 0
+        for s in slices:
+            for ep in sequence(s.doc.get("endpoints")):
+                if mapping(mapping(ep).get("conditions")).get("ready", True) is not False:
+                    n += len(sequence(mapping(ep).get("addresses")))
+        return n, slices
+    eps = view.find("Endpoints", svc.key.namespace, svc.key.name)
+    if eps is not None:
+        return sum(
+            len(sequence(mapping(s).get("addresses"))) for s in sequence(eps.doc.get("subsets"))
+        ), [eps]
+    return None, []
+
+
+def onset_of_emptiness(view: ClusterView, sources: list[StoredRevision]) -> int | None:
+    """When the endpoint objects last went from some ready addresses to none."""
+    since: int | None = None
+    for src in sources:
+        history = view.history(src.key)
+        for rev in reversed(history):
+            if _ready_in(rev.doc) > 0:
+                break
+            since = rev.at if since is None else min(since, rev.at)
+    return since
+
+
+def _ready_in(doc: dict[str, Any]) -> int:
+    if doc.get("kind") == "EndpointSlice":
+        return sum(
+            len(sequence(mapping(ep).get("addresses")))
+            for ep in sequence(doc.get("endpoints"))
+            if mapping(mapping(ep).get("conditions")).get("ready", True) is not False
+        )
+    return sum(len(sequence(mapping(s).get("addresses"))) for s in sequence(doc.get("subsets")))
+
+
+def selector_since(view: ClusterView, svc: StoredRevision) -> int | None:
+    """When the Service got its current selector."""
+    current = spec(svc.doc).get("selector")
+    since = None
+    for rev in reversed(view.history(svc.key)):
+        if rev.uid != svc.uid or spec(rev.doc).get("selector") != current:
+            break
+        since = rev.at
+    return since
+
+
+@analyzer(
+    "services",
+    ("Service", "EndpointSlice", "Endpoints", "Pod"),
+    "Services that reach no pod, or reach pods on a port they do not serve",
+)
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    for svc in view.objects("Service"):
+        s = spec(svc.doc)
+        if s.get("type") == "ExternalName":
+            continue
+        selector = s.get("selector")
+        if isinstance(selector, dict) and selector:
+            pods = [
+                p
+                for p in view.select("Pod", svc.key.namespace, from_map(selector))
+                if status(p.doc).get("phase") not in ("Succeeded", "Failed")
+            ]
+            if not pods:
+                ready, sources = ready_endpoints(view, svc)
+                since = onset_of_emptiness(view, sources) or selector_since(view, svc)
+                f = finding("services", "selector-matches-no-pods", Severity.ERROR, svc, f"Service {svc.key.name}: selector {show_labels(selector)} matches no pods",
+                            detail=_neighbours(view, svc, selector), since=since, related=[x.key for x in sources],
+                            remediation="fix the selector, or the pods' labels; compare with the Service's history (crumbs history svc/NAME)")  # fmt: skip
+                f.evidence.extend(
+                    Evidence(
+                        "revision",
+                        x.key,
+                        x.at,
+                        f"{x.key.kind} {x.key.name}: no ready endpoints",
+                        x.id,
+                    )
+                    for x in sources
+                )
+                yield f
+                continue
+            ready, sources = ready_endpoints(view, svc)
+            if ready == 0:
+                yield finding("services", "no-ready-endpoints", Severity.ERROR, svc, f"Service {svc.key.name}: {len(pods)} pods selected, none ready",
+                              since=onset_of_emptiness(view, sources), related=[p.key for p in pods] + [x.key for x in sources],
+                              remediation="the selected pods are not ready: see their findings")  # fmt: skip
+            yield from _ports(svc, pods)
+        if s.get("type") == "LoadBalancer" and not sequence(
+            mapping(status(svc.doc).get("loadBalancer")).get("ingress")
+        ):
+            created = time_of(meta(svc.doc).get("creationTimestamp"))
+            if created is None or view.at - created > LB_PENDING_AFTER:
+                yield finding("services", "load-balancer-pending", Severity.WARNING, svc, f"Service {svc.key.name}: load balancer not provisioned",
+                              since=created, remediation="check the cloud controller and its events for this Service")  # fmt: skip
+
+
+def _neighbours(view: ClusterView, svc: StoredRevision, selector: dict[str, Any]) -> str:
+    """What the pods of the namespace do carry under the selector's keys (the likely right value)."""
+    seen: dict[str, set[str]] = {}
+    for pod in view.objects("Pod", svc.key.namespace):
+        labels = mapping(meta(pod.doc).get("labels"))
+        for k in selector:
+            if k in labels:
+                seen.setdefault(k, set()).add(str(labels[k]))
+    if not seen:
+        return "no pod in the namespace carries the selector's label keys"
+    return "pods in the namespace carry " + "; ".join(
+        f"{k}={'|'.join(sorted(v)[:5])}" for k, v in seen.items()
+    )
+
+
+def _ports(svc: StoredRevision, pods: list[StoredRevision]) -> Iterator[Finding]:
+    exposed_numbers: set[int] = set()
+    exposed_names: set[str] = set()
+    declared = False
+    for pod in pods:
+        for c in containers(spec(pod.doc), init=False):
+            for p in sequence(c.get("ports")):
+                pm = mapping(p)
+                declared = True
+                if isinstance(pm.get("containerPort"), int):
+                    exposed_numbers.add(pm["containerPort"])
+                if pm.get("name"):
+                    exposed_names.add(str(pm["name"]))
+    if not declared:
+        return  # containers that declare no ports can still listen on any: nothing to say
+    for port in sequence(spec(svc.doc).get("ports")):
+        pm = mapping(port)
+        target = pm.get("targetPort", pm.get("port"))
+        missing = (isinstance(target, int) and target not in exposed_numbers) or (
+            isinstance(target, str) and not target.isdigit() and target not in exposed_names
+        )
+        if isinstance(target, str) and target.isdigit():
+            missing = int(target) not in exposed_numbers
+        if missing:
+            offered = ", ".join(
+                [*(str(n) for n in sorted(exposed_numbers)), *sorted(exposed_names)]
+            )
+            yield finding("services", "target-port-not-exposed", Severity.ERROR, svc, f"Service {svc.key.name}: targetPort {target} is not a port of the selected pods",
+                          detail=f"port {pm.get('port')} → {target}; the pods' containers expose {offered}", discriminator=str(pm.get("port")),
+                          related=[p.key for p in pods[:5]], remediation="point targetPort at a containerPort (number or name) the pods declare")  # fmt: skip

@@ -1,0 +1,199 @@
+"""The read-only cluster analyzers see: every object as of one time, indexed; history and events on demand.
+
+A :class:`Source` provides the data (the store does; later a live cluster
+will); analyzers see only this view, never the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from crumbs.analyze.selectors import Requirement, matches
+from crumbs.model import (
+    AuditRecord,
+    Obj,
+    ObjectKey,
+    StoredEvent,
+    StoredRelease,
+    StoredRevision,
+    mapping,
+)
+
+EVENT_WINDOW = 6 * 3600 * 1_000_000_000
+"""Events older than this before the view's time are not preloaded (history still reaches them)."""
+
+
+class Source(Protocol):
+    """Where a view's data come from."""
+
+    def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]: ...
+    def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]: ...
+    def events_between(
+        self, start: int | None, end: int | None, namespace: str | None = None
+    ) -> Sequence[StoredEvent]: ...
+    def audit_of(self, key: ObjectKey) -> Sequence[AuditRecord]: ...
+    def releases_at(self, at: int) -> Sequence[StoredRelease]: ...
+    def deleted_between(
+        self, start: int | None, end: int, namespace: str | None = None
+    ) -> Sequence[StoredRevision]: ...
+
+
+GK = tuple[str, str]
+
+
+class ClusterView:
+    def __init__(self, source: Source, at: int, namespace: str | None = None) -> None:
+        self.source = source
+        self.at = at
+        self.namespace = namespace
+        self._by_kind: dict[str, list[StoredRevision]] = defaultdict(list)
+        self._by_key: dict[tuple[str, str, str, str], StoredRevision] = {}
+        self._by_label: dict[tuple[str, str, str, str], list[StoredRevision]] = defaultdict(list)
+        for rev in source.objects_at(at, namespace):
+            self.add(rev)
+        self._events: dict[ObjectKey, list[StoredEvent]] | None = None
+        self._history: dict[ObjectKey, list[StoredRevision]] = {}
+        self._releases: list[StoredRelease] | None = None
+
+    def add(self, rev: StoredRevision) -> None:
+        k = rev.key
+        self._by_kind[k.kind].append(rev)
+        self._by_key[(k.group, k.kind, k.namespace, k.name)] = rev
+        if k.kind == "Pod":
+            for label, value in mapping(mapping(rev.doc.get("metadata")).get("labels")).items():
+                self._by_label[(k.namespace, k.kind, label, str(value))].append(rev)
+
+    # -- objects ---------------------------------------------------------------
+
+    def objects(
+        self, kind: str, namespace: str | None = None, group: str | None = None
+    ) -> list[StoredRevision]:
+        found = self._by_kind.get(kind, [])
+        if namespace is None and group is None:
+            return found
+        return [
+            r
+            for r in found
+            if (namespace is None or r.key.namespace == namespace)
+            and (group is None or r.key.group == group)
+        ]
+
+    def get(
+        self, kind: str, namespace: str, name: str, group: str | None = None
+    ) -> StoredRevision | None:
+        if group is not None:
+            return self._by_key.get((group, kind, namespace, name))
+        for rev in self._by_kind.get(kind, ()):
+            if rev.key.name == name and rev.key.namespace == namespace:
+                return rev
+        return None
+
+    def find(self, kind: str, namespace: str, name: str) -> StoredRevision | None:
+        """Like :meth:`get` for the usual group of a kind (fast path)."""
+        group = _USUAL_GROUP.get(kind)
+        if group is not None:
+            return self._by_key.get((group, kind, namespace, name))
+        return self.get(kind, namespace, name)
+
+    def select(
+        self, kind: str, namespace: str, requirements: list[Requirement]
+    ) -> list[StoredRevision]:
+        """Objects of a kind in a namespace whose labels satisfy the requirements."""
+        if kind == "Pod":
+            equal = [(k, next(iter(v))) for k, op, v in requirements if op == "In" and len(v) == 1]
+            if equal:
+                pools = [self._by_label.get((namespace, kind, k, v), []) for k, v in equal]
+                smallest = min(pools, key=len)
+                return [
+                    r
+                    for r in smallest
+                    if matches(requirements, mapping(mapping(r.doc.get("metadata")).get("labels")))
+                ]
+        return [
+            r
+            for r in self.objects(kind, namespace)
+            if matches(requirements, mapping(mapping(r.doc.get("metadata")).get("labels")))
+        ]
+
+    def owned_by(self, owner: StoredRevision, kind: str) -> list[StoredRevision]:
+        """Objects of ``kind`` whose controlling owner is ``owner`` (by uid)."""
+        uid = owner.uid
+        out = []
+        for rev in self.objects(kind, owner.key.namespace):
+            for ref in mapping(rev.doc.get("metadata")).get("ownerReferences") or ():
+                if isinstance(ref, dict) and ref.get("uid") == uid:
+                    out.append(rev)
+                    break
+        return out
+
+    def owner_of(self, rev: StoredRevision) -> StoredRevision | None:
+        for ref in mapping(rev.doc.get("metadata")).get("ownerReferences") or ():
+            if isinstance(ref, dict) and ref.get("controller") is True:
+                found = self.find(str(ref.get("kind")), rev.key.namespace, str(ref.get("name")))
+                if found is not None and (not ref.get("uid") or found.uid == ref.get("uid")):
+                    return found
+        return None
+
+    # -- on demand -------------------------------------------------------------
+
+    def events(self, key: ObjectKey) -> list[StoredEvent]:
+        """Recent events of an object (the last hours before the view's time)."""
+        if self._events is None:
+            self._events = defaultdict(list)
+            for ev in self.source.events_between(self.at - EVENT_WINDOW, self.at, self.namespace):
+                self._events[ev.key].append(ev)
+        return self._events.get(key, [])
+
+    def history(self, key: ObjectKey) -> list[StoredRevision]:
+        """Every revision of an object up to the view's time, all incarnations, oldest first."""
+        if key not in self._history:
+            self._history[key] = [r for r in self.source.history_of(key) if r.at <= self.at]
+        return self._history[key]
+
+    def releases(self) -> list[StoredRelease]:
+        if self._releases is None:
+            self._releases = list(self.source.releases_at(self.at))
+        return self._releases
+
+    def deleted(self, since: int | None = None) -> list[StoredRevision]:
+        """Objects deleted (their last revision a deletion) in [since, at]."""
+        return list(self.source.deleted_between(since, self.at, self.namespace))
+
+    @property
+    def cluster_version(self) -> str | None:
+        """The highest kubelet version among the Nodes (the API server is at least as new)."""
+        versions = [
+            str(mapping(mapping(n.doc.get("status")).get("nodeInfo")).get("kubeletVersion") or "")
+            for n in self.objects("Node")
+        ]
+        parsed = [v for v in (parse_version(v) for v in versions) if v]
+        if not parsed:
+            return None
+        major, minor, patch = max(parsed)
+        return f"v{major}.{minor}.{patch}"
+
+
+_USUAL_GROUP = {
+    "Pod": "", "Service": "", "ConfigMap": "", "Secret": "", "ServiceAccount": "", "PersistentVolumeClaim": "",
+    "PersistentVolume": "", "Node": "", "Namespace": "", "Endpoints": "", "Deployment": "apps", "ReplicaSet": "apps",
+    "StatefulSet": "apps", "DaemonSet": "apps", "Job": "batch", "CronJob": "batch", "EndpointSlice": "discovery.k8s.io",
+    "StorageClass": "storage.k8s.io", "IngressClass": "networking.k8s.io", "PriorityClass": "scheduling.k8s.io",
+}  # fmt: skip
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``v1.29.3-eks-abc`` → (1, 29, 3)."""
+    import re
+
+    m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+def labels_of(doc: Obj) -> dict[str, Any]:
+    return mapping(mapping(doc.get("metadata")).get("labels"))
+
+
+def by_uid(revisions: Iterable[StoredRevision]) -> dict[str, StoredRevision]:
+    return {r.uid: r for r in revisions if r.uid}

@@ -1,0 +1,138 @@
+"""``crumbs scan`` and ``crumbs why``: what is broken, and which changes most likely caused it."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+from crumbs.analyze import registry
+from crumbs.analyze.scan import Options, run
+from crumbs.analyze.selectors import parse as parse_labels
+from crumbs.analyze.view import ClusterView
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    NAMESPACE_OPTION,
+    OUTPUT_OPTION,
+    Output,
+    emit_json,
+    object_selector,
+    open_store,
+    parse_time_option,
+    store_clock,
+)
+from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from crumbs.model import Finding, Severity
+from crumbs.report import findings as report
+from crumbs.report.text import console
+from crumbs.store.source import StoreSource
+
+
+class ScanOutput(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _exit_code(found: list[Finding]) -> int:
+    return EXIT_FINDINGS if any(f.severity == Severity.ERROR for f in found) else EXIT_OK
+
+
+def _emit(at: int, found: list[Finding], output: ScanOutput | Output) -> None:
+    if output == "json":
+        emit_json(report.as_json(at, found))
+    elif output == "markdown":
+        sys.stdout.write(report.as_markdown(at, found))
+    else:
+        out = console()
+        for line in report.as_text(at, found):
+            out.print(line)
+
+
+def scan(
+    ctx: typer.Context,
+    namespace: str = typer.Option(
+        None, "--namespace", "-n", help="Only findings about this namespace."
+    ),
+    at: str = typer.Option(
+        None,
+        "--at",
+        help="As of this time (default: the newest time the store has seen, never the wall clock).",
+    ),
+    selector: str = typer.Option(
+        None,
+        "--selector",
+        "-l",
+        help="Only findings whose object matches these labels (app=web,tier!=db).",
+    ),
+    analyzer: list[str] = typer.Option(
+        None, "--analyzer", "-a", help="Only these analyzers (repeatable)."
+    ),
+    disable: list[str] = typer.Option(None, "--disable", help="Not these analyzers (repeatable)."),
+    severity: str = typer.Option(
+        "info", "--severity", help="Lowest severity shown: error, warning or info."
+    ),
+    cluster: str = CLUSTER_OPTION,
+    output: ScanOutput = typer.Option(
+        ScanOutput.text, "--output", "-o", help="text, json (the documented contract) or markdown."
+    ),
+) -> int:
+    """What is broken (or about to be), and for each problem the changes that most likely caused it.
+
+    Exit code 0 when there is no finding at error severity, 3 when there is one.
+    """
+    if severity not in Severity.ORDER:
+        raise UsageError(f"--severity {severity!r}: one of error, warning, info")
+    chosen = registry.choose(analyzer or None, disable or ())
+    labels = parse_labels(selector) if selector else None
+    with open_store(ctx) as store:
+        clock = store_clock(store)
+        when = parse_time_option(at, "--at", clock) if at else clock
+        view = ClusterView(StoreSource(store.queries, cluster), when, namespace)
+        found = run(
+            view, chosen, Options(namespace=namespace, labels=labels, min_severity=severity)
+        )
+    _emit(when, found, output)
+    return _exit_code(found)
+
+
+def why(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="KIND/NAME: the object something is wrong with."),
+    name: str = typer.Argument(None, hidden=True),
+    namespace: str = NAMESPACE_OPTION,
+    at: str = typer.Option(None, "--at", help="As of this time (default: the store's newest)."),
+    cluster: str = CLUSTER_OPTION,
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """The findings about one object (or about what it owns or serves), each with its ranked causes."""
+    with open_store(ctx) as store:
+        sel = object_selector(store, target, namespace, cluster, name)
+        clock = store_clock(store)
+        when = parse_time_option(at, "--at", clock) if at else clock
+        view = ClusterView(StoreSource(store.queries, cluster), when, sel.namespace)
+        found = run(view, registry.choose(), Options(namespace=sel.namespace, causes=False))
+        wanted = [
+            f
+            for f in found
+            if f.key.name == sel.name
+            and (f.key.kind, f.key.group) in {(k, g) for g, k in sel.kinds or ()}
+        ]
+        about = [f for f in found if f not in wanted and any(k.name == sel.name for k in f.related)]
+        chosen = wanted + about
+        from crumbs.analyze.causes import rank
+
+        for f in chosen:
+            f.causes = rank(view, f)
+    _emit(when, chosen, output)
+    if not chosen and output is Output.text:
+        console().print(
+            f"nothing wrong found with {target} as of the store's newest data", style="dim"
+        )
+    return _exit_code(chosen)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+    app.command("why")(why)

@@ -1,0 +1,151 @@
+"""Findings and their causes: terminal text, the JSON contract, and Markdown for tickets and chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+
+from crumbs.model import Cause, Evidence, Finding, ObjectKey, Severity
+from crumbs.report.shapes import attribution_ref
+from crumbs.report.text import short_time, who
+from crumbs.timeutil import format_time
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[str, Any]:
+    out = {
+        "apiVersion": api_version,
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+    }
+    if uid:
+        out["uid"] = uid
+    return out
+
+
+def evidence_ref(e: Evidence) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "subject": subject_ref(e.key),
+        "at": format_time(e.at) if e.at else None,
+        "summary": e.summary,
+        "id": e.id,
+    }
+
+
+def cause_ref(c: Cause) -> dict[str, Any]:
+    rev = c.change.revision
+    actor = attribution_ref(c.change.attribution)
+    return {
+        "rank": c.rank,
+        "score": c.score,
+        "subject": subject_ref(rev.key, str(rev.doc.get("apiVersion") or ""), rev.uid),
+        "at": format_time(rev.at),
+        "revision": rev.id,
+        "actor": {
+            k: actor[k]
+            for k in ("manager", "operation", "channel", "user", "certain", "note")
+            if k in actor
+        },
+        "summary": c.change.summary,
+        "paths": list(c.change.paths),
+        "distance": c.distance,
+        "why": c.why,
+    }
+
+
+def finding_ref(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "analyzer": f.analyzer,
+        "rule": f.rule,
+        "severity": f.severity,
+        "subject": subject_ref(f.key, f.api_version, f.uid),
+        "title": f.title,
+        "detail": f.detail,
+        "since": format_time(f.since) if f.since is not None else None,
+        "remediation": f.remediation,
+        "evidence": [evidence_ref(e) for e in f.evidence],
+        "related": [subject_ref(k) for k in f.related],
+        "causes": [cause_ref(c) for c in f.causes],
+    }
+
+
+def as_json(at: int, findings: list[Finding]) -> dict[str, Any]:
+    counts = {
+        s: sum(f.severity == s for f in findings)
+        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    }
+    return {
+        "at": format_time(at),
+        "summary": counts,
+        "findings": [finding_ref(f) for f in findings],
+    }
+
+
+def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
+    out = [f"[dim]as of {format_time(at)}[/]"]
+    if not findings:
+        out.append("[green]no findings[/]")
+        return out
+    for f in findings:
+        style = _STYLE.get(f.severity, "")
+        since = f"  [dim]since {short_time(f.since)}[/]" if f.since is not None else ""
+        where = f"{f.key.namespace}/" if f.key.namespace else ""
+        out.append(f"\n[{style}]{f.severity.upper():<7}[/] [bold]{escape(f.title)}[/]{since}")
+        out.append(
+            f"        [dim]{escape(where + f.key.kind + '/' + f.key.name)} · {f.analyzer}/{f.rule} · {f.id}[/]"
+        )
+        if f.detail:
+            out.append(f"        {escape(f.detail)}")
+        for c in f.causes[:causes]:
+            rev = c.change.revision
+            out.append(
+                f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(rev.at)}  {escape(rev.key.display())}: {escape(c.change.summary)}  [magenta]‹{escape(who(c.change.attribution))}›[/]"
+            )
+            out.append(f"                [dim]{escape(c.why)}[/]")
+        if f.remediation:
+            out.append(f"        [green]→ {escape(f.remediation)}[/]")
+    counts = {
+        s: sum(f.severity == s for f in findings)
+        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    }
+    out.append(f"\n{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+    return out
+
+
+def as_markdown(at: int, findings: list[Finding], causes: int = 3) -> str:
+    lines = [f"# Crumbs scan as of {format_time(at)}", ""]
+    if not findings:
+        return "\n".join([*lines, "No findings."]) + "\n"
+    for f in findings:
+        lines.append(f"## {f.severity.upper()}: {f.title}")
+        lines.append("")
+        lines.append(f"- **Object:** `{f.key.display()}` · `{f.analyzer}/{f.rule}` · `{f.id}`")
+        if f.since is not None:
+            lines.append(f"- **Since:** {format_time(f.since)}")
+        if f.detail:
+            lines.append(f"- **Detail:** {f.detail}")
+        if f.remediation:
+            lines.append(f"- **Remediation:** {f.remediation}")
+        if f.causes:
+            lines.append("")
+            lines.append("| # | score | when | object | change | by | why |")
+            lines.append("|---|---|---|---|---|---|---|")
+            for c in f.causes[:causes]:
+                rev = c.change.revision
+                cells = [
+                    str(c.rank),
+                    f"{c.score:.2f}",
+                    format_time(rev.at, precise=False),
+                    f"`{rev.key.display()}`",
+                    c.change.summary,
+                    who(c.change.attribution),
+                    c.why,
+                ]
+                lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""The store as a source of cluster views for the analyzers (``crumbs.analyze.view.Source``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crumbs.model import AuditRecord, ObjectKey, StoredEvent, StoredRelease, StoredRevision
+from crumbs.store.queries import Queries, Selector
+
+
+class StoreSource:
+    def __init__(self, queries: Queries, cluster: str | None = None) -> None:
+        self.queries = queries
+        self.cluster = cluster
+
+    def _of(self, key: ObjectKey) -> Selector:
+        return Selector(
+            cluster=key.cluster,
+            namespace=key.namespace,
+            kinds=[(key.group, key.kind)],
+            name=key.name,
+        )
+
+    def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]:
+        return self.queries.state_at(at, Selector(cluster=self.cluster, namespace=namespace))
+
+    def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]:
+        return self.queries.history(self._of(key))
+
+    def events_between(
+        self, start: int | None, end: int | None, namespace: str | None = None
+    ) -> Sequence[StoredEvent]:
+        return self.queries.events(start, end, Selector(cluster=self.cluster, namespace=namespace))
+
+    def audit_of(self, key: ObjectKey) -> Sequence[AuditRecord]:
+        return self.queries.audit(None, None, self._of(key))
+
+    def releases_at(self, at: int) -> Sequence[StoredRelease]:
+        return self.queries.releases(cluster=self.cluster, at=at)
+
+    def deleted_between(
+        self, start: int | None, end: int, namespace: str | None = None
+    ) -> Sequence[StoredRevision]:
+        return self.queries.deleted_between(
+            start, end, Selector(cluster=self.cluster, namespace=namespace)
+        )
+
+    def changes_of(
+        self, keys: Sequence[ObjectKey], start: int | None, end: int | None
+    ) -> Sequence[StoredRevision]:
+        """Revisions of these objects in [start, end] (for cause ranking)."""
+        out: list[StoredRevision] = []
+        for key in keys:
+            out.extend(
+                r
+                for r in self.queries.history(self._of(key))
+                if (start is None or r.at >= start) and (end is None or r.at <= end)
+            )
+        return out
