@@ -178,6 +178,26 @@ def is_namespaced(group: str, kind: str) -> bool | None:
     return None if info is None else info.namespaced
 
 
+# The served version of built-in kinds whose group's stable version is not v1.
+_VERSION = {
+    ("autoscaling", "HorizontalPodAutoscaler"): "v2",
+    ("extensions", "Ingress"): "v1beta1",
+}
+_BETA_GROUPS = {
+    "internal.apiserver.k8s.io": "v1alpha1",
+    "resource.k8s.io": "v1beta1",
+    "storagemigration.k8s.io": "v1alpha1",
+}
+
+
+def api_version_of(group: str, kind: str) -> str:
+    """The apiVersion a current cluster serves a built-in kind at; "" for other kinds."""
+    if (group, kind) not in _BY_GROUP_KIND:
+        return ""
+    version = _VERSION.get((group, kind)) or _BETA_GROUPS.get(group, "v1")
+    return f"{group}/{version}" if group else version
+
+
 def resolve(text: str) -> list[tuple[str, str]]:
     """What a user typed for a kind → candidate (group, kind) pairs, best first.
 

@@ -362,6 +362,8 @@ class Finding:
     causes: list[Cause] = field(default_factory=list)
     discriminator: str = ""
     """Tells apart findings of one rule on one object (a container name, a port)."""
+    versions: dict[ObjectKey, str] = field(default_factory=dict)
+    """The apiVersion of the objects its evidence and related refer to, where known."""
 
     @property
     def id(self) -> str:

@@ -23,7 +23,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         if (
             kind
             and name
-            and view.objects(kind)
+            and view.knows(kind)
             and view.find(kind, hpa.key.namespace, name) is None
         ):
             group, _ = split_api_version(str(target.get("apiVersion") or ""))

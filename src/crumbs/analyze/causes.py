@@ -12,7 +12,7 @@ score = time × distance × kind:
 - time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2;
 - distance: 1.0 for the subject, 0.85, 0.7, 0.55 for one, two, three hops;
 - kind: what changed: deletions, images, selectors, ConfigMap and Secret data,
-  ports 1.0; other container settings 0.9; other spec 0.7; a new object 0.6;
+  ports, suspending or resuming 1.0; other container settings 0.9; other spec 0.7; a new object 0.6;
   labels and annotations 0.35; a ``restartedAt`` rollout alone 0.25 (it picks
   up a change, it is rarely one).
 
@@ -157,6 +157,8 @@ def kind_weight(ch: Change) -> tuple[float, str]:
         return 0.25, "restarted"
     if all(p.startswith("metadata.labels") or p.startswith("metadata.annotations") for p in paths):
         return 0.35, "relabelled"
+    if "spec.suspend" in paths:
+        return 1.0, "suspended" if spec(rev.doc).get("suspend") else "resumed"
     if any(p.startswith(("data", "binaryData", "stringData")) for p in paths):
         return 1.0, "its data changed"
     if any(

@@ -141,8 +141,15 @@ def _missed(
     missed = schedule.next_times(earliest, view.at - MISS_GRACE, limit=TOO_MANY_MISSED + 1)
     too_many = [e for e in events if e.reason in ("TooManyMissedTimes", "FailedNeedsStart")]
     if len(missed) > TOO_MANY_MISSED or too_many:
+        # the controller counts misses when it looks: past the 100th, or on resuming
+        since = missed[TOO_MANY_MISSED] if len(missed) > TOO_MANY_MISSED else None
+        resumed = _resumed_at(view, cj)
+        if resumed is not None and (since is None or resumed > since):
+            since = resumed
+        if too_many and since is None:
+            since = too_many[0].at
         f = finding("cronjobs", "too-many-missed", Severity.ERROR, cj, f"CronJob {cj.key.name}: more than {TOO_MANY_MISSED} missed start times: the controller starts nothing",
-                    detail=f"last scheduled {format_time(last, precise=False)}; schedule {schedule.text}", since=missed[0] if missed else None,
+                    detail=f"last scheduled {format_time(last, precise=False)}; schedule {schedule.text}" + (f"; resumed {format_time(resumed, precise=False)}" if resumed else ""), since=since,
                     remediation="set startingDeadlineSeconds (the controller then only counts recent misses), or re-create the CronJob")  # fmt: skip
         f.evidence.extend(event_evidence(too_many))
         yield f
@@ -211,16 +218,27 @@ def _moved_on(view: ClusterView, cj: StoredRevision) -> Iterator[Finding]:
             yield finding("cronjobs", "app-gone", Severity.WARNING, cj, f"CronJob {cj.key.name} still fires, but {gone.key.kind} {gone.key.name} of its app was deleted",
                           since=gone.at, related=[gone.key], remediation="delete or suspend the CronJob if its app is retired")  # fmt: skip
     services = {(ns, svc): where for ns, svc, where in called_services(pod_spec, cj.key.namespace)}
-    if services and view.objects("Service"):
+    if services and view.knows("Service"):
         deleted = {
             (d.key.namespace, d.key.name): d for d in view.deleted() if d.key.kind == "Service"
         }
         for (ns, svc), where in services.items():
+            if view.namespace not in (None, ns):
+                continue  # another namespace is outside this view
             if view.find("Service", ns, svc) is None:
                 gone_rev = deleted.get((ns, svc))
                 yield finding("cronjobs", "calls-missing-service", Severity.WARNING, cj, f"CronJob {cj.key.name} calls Service {ns}/{svc}, which does not exist",
                               detail=f"{svc}.{ns}.svc in {where}" + (f"; deleted {format_time(gone_rev.at, precise=False)}" if gone_rev else ""),
                               since=gone_rev.at if gone_rev else None, related=[ObjectKey(cj.key.cluster, "", "Service", ns, svc)], discriminator=f"{ns}/{svc}")  # fmt: skip
+
+
+def _resumed_at(view: ClusterView, cj: StoredRevision) -> int | None:
+    """When the CronJob was last un-suspended, if it ever was."""
+    history = [r for r in view.history(cj.key) if r.uid == cj.uid]
+    for before, after in zip(reversed(history[:-1]), reversed(history[1:]), strict=True):
+        if spec(before.doc).get("suspend") and not spec(after.doc).get("suspend"):
+            return after.at
+    return None
 
 
 def _image_since(view: ClusterView, workload: StoredRevision, repo: str) -> int | None:

@@ -9,6 +9,7 @@ from crumbs.analyze.causes import rank
 from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.selectors import Requirement, matches
 from crumbs.analyze.view import ClusterView
+from crumbs.kinds import api_version_of
 from crumbs.model import Finding, Severity, mapping
 
 
@@ -38,6 +39,8 @@ def run(
         for f in findings.values()
         if Severity.ORDER.get(f.severity, 9) <= limit and _selected(view, f, options)
     ]
+    for f in kept:
+        _resolve_versions(view, f)
     if options.causes:
         for f in kept:
             if f.severity != Severity.INFO:
@@ -51,6 +54,17 @@ def run(
         )
     )
     return kept
+
+
+def _resolve_versions(view: ClusterView, f: Finding) -> None:
+    """apiVersions for the finding's references: as the view or history has them, else the kind's served one."""
+    for key in {*(e.key for e in f.evidence), *f.related}:
+        rev = view.get(key.kind, key.namespace, key.name, key.group)
+        if rev is None:
+            history = view.history(key)
+            rev = history[-1] if history else None
+        version = str(rev.doc.get("apiVersion") or "") if rev is not None else ""
+        f.versions[key] = version or api_version_of(key.group, key.kind)
 
 
 def _selected(view: ClusterView, f: Finding, options: Options) -> bool:

@@ -36,7 +36,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             detail = events[-1].message if events else ""
             if (
                 cls
-                and view.objects("StorageClass")
+                and view.knows("StorageClass")
                 and view.get("StorageClass", "", str(cls)) is None
             ):
                 detail = f"StorageClass {cls} does not exist" + (f"; {detail}" if detail else "")

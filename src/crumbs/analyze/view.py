@@ -7,7 +7,7 @@ will); analyzers see only this view, never the store.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from crumbs.analyze.selectors import Requirement, matches
@@ -38,6 +38,9 @@ class Source(Protocol):
     def deleted_between(
         self, start: int | None, end: int, namespace: str | None = None
     ) -> Sequence[StoredRevision]: ...
+    def kinds_seen(self) -> Collection[str]:
+        """Every kind the data has ever held, deleted objects included."""
+        ...
 
 
 GK = tuple[str, str]
@@ -56,6 +59,7 @@ class ClusterView:
         self._events: dict[ObjectKey, list[StoredEvent]] | None = None
         self._history: dict[ObjectKey, list[StoredRevision]] = {}
         self._releases: list[StoredRelease] | None = None
+        self._kinds: Collection[str] | None = None
 
     def add(self, rev: StoredRevision) -> None:
         k = rev.key
@@ -137,6 +141,18 @@ class ClusterView:
         return None
 
     # -- on demand -------------------------------------------------------------
+
+    def knows(self, kind: str) -> bool:
+        """Whether the data covers ``kind`` at all: objects of it exist now or did once.
+
+        Guards "X refers to a missing Y": without any Y in the data (say, a
+        namespace-only snapshot), "missing" would be a guess.
+        """
+        if self._by_kind.get(kind):
+            return True
+        if self._kinds is None:
+            self._kinds = set(self.source.kinds_seen())
+        return kind in self._kinds
 
     def events(self, key: ObjectKey) -> list[StoredEvent]:
         """Recent events of an object (the last hours before the view's time)."""

@@ -24,7 +24,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 if not svc:
                     continue
                 ns, name = str(svc.get("namespace") or ""), str(svc.get("name") or "")
-                if not view.objects("Service", ns) or view.find("Service", ns, name) is not None:
+                if not view.knows("Service") or view.find("Service", ns, name) is not None:
                     continue
                 blocking = (h.get("failurePolicy") or "Fail") == "Fail"
                 yield finding("webhooks", "service-missing", Severity.ERROR if blocking else Severity.WARNING, cfg,

@@ -26,10 +26,10 @@ def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[st
     return out
 
 
-def evidence_ref(e: Evidence) -> dict[str, Any]:
+def evidence_ref(e: Evidence, versions: dict[ObjectKey, str]) -> dict[str, Any]:
     return {
         "kind": e.kind,
-        "subject": subject_ref(e.key),
+        "subject": subject_ref(e.key, versions.get(e.key, "")),
         "at": format_time(e.at) if e.at else None,
         "summary": e.summary,
         "id": e.id,
@@ -68,8 +68,8 @@ def finding_ref(f: Finding) -> dict[str, Any]:
         "detail": f.detail,
         "since": format_time(f.since) if f.since is not None else None,
         "remediation": f.remediation,
-        "evidence": [evidence_ref(e) for e in f.evidence],
-        "related": [subject_ref(k) for k in f.related],
+        "evidence": [evidence_ref(e, f.versions) for e in f.evidence],
+        "related": [subject_ref(k, f.versions.get(k, "")) for k in f.related],
         "causes": [cause_ref(c) for c in f.causes],
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from crumbs.model import AuditRecord, ObjectKey, StoredEvent, StoredRelease, StoredRevision
 from crumbs.store.queries import Queries, Selector
@@ -44,6 +44,9 @@ class StoreSource:
         return self.queries.deleted_between(
             start, end, Selector(cluster=self.cluster, namespace=namespace)
         )
+
+    def kinds_seen(self) -> Collection[str]:
+        return {kind for _, kind in self.queries.kinds_present()}
 
     def changes_of(
         self, keys: Sequence[ObjectKey], start: int | None, end: int | None

@@ -1,0 +1,74 @@
+"""Incident scenarios: a recorded cluster history in, the right finding and root cause out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+HERE = Path(__file__).parent / "incidents"
+EXPECTED = yaml.safe_load((HERE / "expected.yaml").read_text())
+
+
+def _subject(ref: dict[str, Any]) -> str:
+    return f"{ref['kind']}/{ref['name']}"
+
+
+def _label(f: dict[str, Any]) -> str:
+    return f"{f['analyzer']}/{f['rule']} on {_subject(f['subject'])}"
+
+
+def _cause_matches(cause: dict[str, Any], want: dict[str, Any]) -> bool:
+    return (
+        _subject(cause["subject"]) == want["subject"]
+        and cause["actor"].get("manager") == want["manager"]
+        and want.get("summary", "") in cause["summary"]
+    )
+
+
+def test_at_least_fifteen_incidents_and_a_healthy_cluster() -> None:
+    recorded = {p.stem for p in HERE.glob("*.jsonl")}
+    assert set(EXPECTED) == recorded
+    assert sum(1 for e in EXPECTED.values() if e["finding"]) >= 15
+    assert EXPECTED["healthy"]["finding"] is None
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scenario(cli, name: str) -> None:
+    want = EXPECTED[name]
+    assert cli("ingest", str(HERE / f"{name}.jsonl")).code == 0
+    result = cli("scan", "-o", "json")
+    report = result.json()
+    findings = report["findings"]
+    if want["finding"] is None:
+        # the false-positive guards: an HPA at minReplicas, a Deployment scaled to zero on purpose,
+        # completed Jobs, a finished rollout and healthy Nodes are not problems, not even warnings
+        assert [_label(f) for f in findings if f["severity"] != "info"] == []
+        assert result.code == 0
+        return
+    assert findings, "no findings"
+    top = findings[0]
+    assert (f"{top['analyzer']}/{top['rule']}", top["severity"], _subject(top["subject"])) == (
+        want["finding"]["rule"],
+        want["finding"]["severity"],
+        want["finding"]["subject"],
+    ), [_label(f) for f in findings]
+    assert result.code == (3 if any(f["severity"] == "error" for f in findings) else 0)
+    if "detail" in want:
+        assert want["detail"] in top["detail"]
+    for other in want.get("also", []):
+        assert other in [_label(f) for f in findings]
+    if want["cause"] is None:
+        assert top["causes"] == []
+        return
+    assert top["causes"], f"no cause for {_label(top)}"
+    first = top["causes"][0]
+    assert _cause_matches(first, want["cause"]), (first["subject"], first["actor"], first["summary"])
+    assert first["rank"] == 1 and 0 < first["score"] <= 1
+    assert first["why"] and first["paths"] is not None
+    if "also_cause" in want:
+        later = top["causes"][1:]
+        assert any(_cause_matches(c, want["also_cause"]) for c in later)
+        assert all(c["score"] <= first["score"] for c in later)
