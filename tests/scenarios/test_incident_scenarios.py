@@ -65,7 +65,11 @@ def test_scenario(cli, name: str) -> None:
         return
     assert top["causes"], f"no cause for {_label(top)}"
     first = top["causes"][0]
-    assert _cause_matches(first, want["cause"]), (first["subject"], first["actor"], first["summary"])
+    assert _cause_matches(first, want["cause"]), (
+        first["subject"],
+        first["actor"],
+        first["summary"],
+    )
     assert first["rank"] == 1 and 0 < first["score"] <= 1
     assert first["why"] and first["paths"] is not None
     if "also_cause" in want:

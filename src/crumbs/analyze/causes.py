@@ -39,7 +39,7 @@ from crumbs.model import (
     StoredRevision,
     mapping,
 )
-from crumbs.timeutil import NS, humanize_age
+from crumbs.timeutil import NS, humanize_age, parse_time
 from crumbs.trail.changes import by_object, changes
 
 HOUR = 3600 * NS
@@ -176,7 +176,7 @@ def kind_weight(ch: Change) -> tuple[float, str]:
 def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
     onset = f.since if f.since is not None else view.at
     start, end = onset - LOOKBACK, min(onset + SLACK, view.at)
-    scored: list[tuple[float, Change, Node, str]] = []
+    scored: list[tuple[float, Change, Node, str, int]] = []
     for node in neighbours(view, f):
         history = view.history(node.key)
         if not history:
@@ -199,14 +199,30 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
                 and ch.revision.type == RevisionType.MODIFIED
             ):
                 continue
-            hours = max(onset - ch.revision.at, 0) / HOUR
+            when = _when(ch)
+            if when is None or not start <= when <= end:
+                continue
+            hours = max(onset - when, 0) / HOUR
             score = (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight
-            scored.append((score, ch, node, word))
+            scored.append((score, ch, node, word, when))
     scored.sort(key=lambda s: -s[0])
     out = []
-    for i, (score, ch, node, word) in enumerate(scored[:keep], 1):
-        out.append(Cause(i, round(score, 3), ch, _why(ch, node, word, onset, f), node.distance))
+    for i, (score, ch, node, word, when) in enumerate(scored[:keep], 1):
+        out.append(Cause(i, round(score, 3), ch, _why(ch, node, word, onset - when), node.distance))
     return out
+
+
+def _when(ch: Change) -> int | None:
+    """When the change happened: its revision's time, or for an object first seen
+    after its creation, the creation (None when unknown: a snapshot is not a change)."""
+    rev = ch.revision
+    if ch.previous is not None or rev.type == RevisionType.DELETED:
+        return rev.at
+    created = mapping(rev.doc.get("metadata")).get("creationTimestamp")
+    born = parse_time(created) if isinstance(created, str) and created else None
+    if born is None:
+        return None
+    return min(born, rev.at)
 
 
 def _changes_in(
@@ -221,9 +237,8 @@ def _changes_in(
     yield from changes([r for _, r in window], lambda r: by_index.get(r.id), audit)  # type: ignore[arg-type]
 
 
-def _why(ch: Change, node: Node, word: str, onset: int, f: Finding) -> str:
+def _why(ch: Change, node: Node, word: str, before: int) -> str:
     """``changed 24m before the problem began, on Deployment billing, the same app (...), by kubectl-patch (human)``."""
-    before = onset - ch.revision.at
     when = f"{humanize_age(before)} before" if before > 0 else "as"
     att = ch.attribution
     who = ""

@@ -16,7 +16,7 @@ def _service_port(view: ClusterView, ns: str, name: str, port: Any) -> str | Non
     """What is wrong with a backend reference, or None."""
     svc = view.find("Service", ns, name)
     if svc is None:
-        return f"Service {name} does not exist"
+        return f"Service {name} does not exist" if view.knows("Service") else None
     if port in (None, ""):
         return None
     for p in sequence(spec(svc.doc).get("ports")):
@@ -68,7 +68,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                     view, ing, problem, where, ObjectKey(ing.key.cluster, "", "Service", ns, name)
                 )
         cls = spec(ing.doc).get("ingressClassName")
-        if cls and view.objects("IngressClass") and view.get("IngressClass", "", str(cls)) is None:
+        if cls and view.knows("IngressClass") and view.get("IngressClass", "", str(cls)) is None:
             yield finding(
                 "network",
                 "missing-ingress-class",
@@ -96,7 +96,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             yield from _gateway_route(view, route)
     for gw in view.objects("Gateway"):
         cls = spec(gw.doc).get("gatewayClassName")
-        if cls and view.objects("GatewayClass") and view.get("GatewayClass", "", str(cls)) is None:
+        if cls and view.knows("GatewayClass") and view.get("GatewayClass", "", str(cls)) is None:
             yield finding(
                 "network",
                 "missing-gateway-class",

@@ -127,6 +127,17 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         elif reason in CONFIG_ERRORS:
             yield Problem("config-error", Severity.ERROR, "cannot start", short(f"container {name}: {reason}: {waiting.get('message') or ''}"), _ready_since(doc), name,
                           remediation="a referenced ConfigMap, Secret or key is missing, or the command is wrong")  # fmt: skip
+        elif (
+            phase == "Running"
+            and terminated
+            and terminated.get("reason") != "OOMKilled"
+            and terminated.get("exitCode") not in (0, None)
+            and mapping(doc.get("spec")).get("restartPolicy", "Always") != "Never"
+        ):
+            # between two restarts: the kubelet will put it in CrashLoopBackOff next
+            yield Problem("crashloop", Severity.ERROR, "crash-looping",
+                          f"container {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts", time_of(terminated.get("finishedAt")) or _ready_since(doc), name,
+                          remediation="read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
         elif terminated.get("reason") == "OOMKilled" or (
             last.get("reason") == "OOMKilled" and restarts and state.get("running")
         ):

@@ -96,7 +96,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 for p in view.select("Pod", svc.key.namespace, from_map(selector))
                 if status(p.doc).get("phase") not in ("Succeeded", "Failed")
             ]
-            if not pods:
+            if not pods and view.knows("Pod"):
                 ready, sources = ready_endpoints(view, svc)
                 since = onset_of_emptiness(view, sources) or selector_since(view, svc)
                 f = finding("services", "selector-matches-no-pods", Severity.ERROR, svc, f"Service {svc.key.name}: selector {show_labels(selector)} matches no pods",
@@ -115,7 +115,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 yield f
                 continue
             ready, sources = ready_endpoints(view, svc)
-            if ready == 0:
+            if ready == 0 and pods:
                 yield finding("services", "no-ready-endpoints", Severity.ERROR, svc, f"Service {svc.key.name}: {len(pods)} pods selected, none ready",
                               since=onset_of_emptiness(view, sources), related=[p.key for p in pods] + [x.key for x in sources],
                               remediation="the selected pods are not ready: see their findings")  # fmt: skip

@@ -51,10 +51,16 @@ def scenario(fn: Callable[[Recording], None]) -> Callable[[Recording], None]:
 
 
 def image_fields(name: str) -> dict[str, Any]:
-    return {"f:spec": {"f:template": {"f:spec": {"f:containers": {f'k:{{"name":"{name}"}}': {"f:image": {}}}}}}}
+    return {
+        "f:spec": {
+            "f:template": {"f:spec": {"f:containers": {f'k:{{"name":"{name}"}}': {"f:image": {}}}}}
+        }
+    }
 
 
-def app(rec: Recording, name: str, image: str, replicas: int = 2, expose: bool = True, **pod_spec: Any) -> dict[str, Any]:
+def app(
+    rec: Recording, name: str, image: str, replicas: int = 2, expose: bool = True, **pod_spec: Any
+) -> dict[str, Any]:
     """A healthy app as of T0: Deployment, ReplicaSet, pods, and a Service with its EndpointSlice."""
     rec.add(T0, node("node-1"))
     dep = rec.add(T0, deployment(name, image, replicas, **pod_spec))
@@ -68,7 +74,16 @@ def app(rec: Recording, name: str, image: str, replicas: int = 2, expose: bool =
     return objs
 
 
-def rollout(rec: Recording, objs: dict[str, Any], new: dict[str, Any], time: str, state: str, hash_: str = "7b9c6d5f8", stuck: bool = False, **detail: Any) -> list[dict[str, Any]]:
+def rollout(
+    rec: Recording,
+    objs: dict[str, Any],
+    new: dict[str, Any],
+    time: str,
+    state: str,
+    hash_: str = "7b9c6d5f8",
+    stuck: bool = False,
+    **detail: Any,
+) -> list[dict[str, Any]]:
     """Roll ``new`` (the Deployment as changed) out; its pods end in ``state``. Returns the new pods."""
     old_rev = int(objs["dep"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
     new = copy.deepcopy(new)
@@ -77,27 +92,52 @@ def rollout(rec: Recording, objs: dict[str, Any], new: dict[str, Any], time: str
     dep = rec.change(time, new)
     rs = rec.add(time, replica_set(dep, hash_, time, old_rev + 1))
     later = time[:-3] + "45Z"
-    pods = [rec.add(later, pod(rs, f"n{i}w{i}k", time, next(IPS), state, since=time, **detail)) for i in range(1 if state != "running" else dep["spec"]["replicas"])]
+    pods = [
+        rec.add(later, pod(rs, f"n{i}w{i}k", time, next(IPS), state, since=time, **detail))
+        for i in range(1 if state != "running" else dep["spec"]["replicas"])
+    ]
     healthy = state == "running"
     st = dep["status"]
     st.update(observedGeneration=old_rev + 1, updatedReplicas=len(pods), readyReplicas=dep["spec"]["replicas"] if healthy else dep["spec"]["replicas"] - 1,
               availableReplicas=dep["spec"]["replicas"] if healthy else dep["spec"]["replicas"] - 1, replicas=dep["spec"]["replicas"] + (0 if healthy else 1))  # fmt: skip
     if not healthy:
         st["unavailableReplicas"] = 1
-        st["conditions"][1].update(reason="ReplicaSetUpdated", message=f'ReplicaSet "{rs["metadata"]["name"]}" is progressing.', lastUpdateTime=later)
+        st["conditions"][1].update(
+            reason="ReplicaSetUpdated",
+            message=f'ReplicaSet "{rs["metadata"]["name"]}" is progressing.',
+            lastUpdateTime=later,
+        )
         if stuck:
-            st["conditions"][1].update(status="False", reason="ProgressDeadlineExceeded", message=f'ReplicaSet "{rs["metadata"]["name"]}" has timed out progressing.', lastTransitionTime=detail.get("deadline", later), lastUpdateTime=detail.get("deadline", later))
-    dep = rec.change(later, changed(dep, "kube-controller-manager", later, {"f:status": {}}, sub="status"))
+            st["conditions"][1].update(
+                status="False",
+                reason="ProgressDeadlineExceeded",
+                message=f'ReplicaSet "{rs["metadata"]["name"]}" has timed out progressing.',
+                lastTransitionTime=detail.get("deadline", later),
+                lastUpdateTime=detail.get("deadline", later),
+            )
+    dep = rec.change(
+        later, changed(dep, "kube-controller-manager", later, {"f:status": {}}, sub="status")
+    )
     if healthy:
         old = copy.deepcopy(objs["rs"])
         old["spec"]["replicas"] = 0
         old["status"] = {"replicas": 0}
-        rec.change(later, changed(old, "kube-controller-manager", later, {"f:spec": {"f:replicas": {}}}))
+        rec.change(
+            later, changed(old, "kube-controller-manager", later, {"f:spec": {"f:replicas": {}}})
+        )
         for p in objs["pods"]:
             rec.delete(later, p)
     objs.update(dep=dep, new_rs=rs, new_pods=pods)
     if "eps" in objs:
-        objs["eps"] = rec.change(later, {**objs["eps"], "endpoints": endpoint_slice(objs["svc"], (objs["pods"] if not healthy else []) + pods)["endpoints"]})
+        objs["eps"] = rec.change(
+            later,
+            {
+                **objs["eps"],
+                "endpoints": endpoint_slice(
+                    objs["svc"], (objs["pods"] if not healthy else []) + pods
+                )["endpoints"],
+            },
+        )
     return pods
 
 
@@ -105,14 +145,51 @@ def rollout(rec: Recording, objs: dict[str, Any], new: dict[str, Any], time: str
 def crashloop_after_configmap_edit(rec: Recording) -> None:
     """A hand edit of a ConfigMap, picked up by a `kubectl rollout restart`: the new pods crash."""
     cm = rec.add(T0, configmap("api-config", {"DB_HOST": "db.shop.svc", "LOG_LEVEL": "info"}))
-    objs = app(rec, "api", "registry.example.com/api:3.2.0", container={"envFrom": [{"configMapRef": {"name": "api-config"}}]})
+    objs = app(
+        rec,
+        "api",
+        "registry.example.com/api:3.2.0",
+        container={"envFrom": [{"configMapRef": {"name": "api-config"}}]},
+    )
     edited = changed(cm, "kubectl-edit", "2026-11-27T14:00:05Z", {"f:data": {"f:DB_HOST": {}}})
     edited["data"]["DB_HOST"] = "db-new.shop.svc"
     rec.change("2026-11-27T14:00:05Z", edited)
-    restart = changed(objs["dep"], "kubectl-rollout", "2026-11-27T14:01:10Z", {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {"f:kubectl.kubernetes.io/restartedAt": {}}}}}})
-    restart["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/restartedAt": "2026-11-27T14:01:10Z"}
-    pods = rollout(rec, objs, restart, "2026-11-27T14:01:10Z", "crashloop", restarts=5, exit=1, message="dial tcp: lookup db-new.shop.svc: no such host", finished="2026-11-27T14:06:00Z")
-    rec.add("2026-11-27T14:06:00Z", event(pods[0], "2026-11-27T14:06:00Z", "BackOff", "Back-off restarting failed container api in pod " + pods[0]["metadata"]["name"], count=12))
+    restart = changed(
+        objs["dep"],
+        "kubectl-rollout",
+        "2026-11-27T14:01:10Z",
+        {
+            "f:spec": {
+                "f:template": {
+                    "f:metadata": {"f:annotations": {"f:kubectl.kubernetes.io/restartedAt": {}}}
+                }
+            }
+        },
+    )
+    restart["spec"]["template"]["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/restartedAt": "2026-11-27T14:01:10Z"
+    }
+    pods = rollout(
+        rec,
+        objs,
+        restart,
+        "2026-11-27T14:01:10Z",
+        "crashloop",
+        restarts=5,
+        exit=1,
+        message="dial tcp: lookup db-new.shop.svc: no such host",
+        finished="2026-11-27T14:06:00Z",
+    )
+    rec.add(
+        "2026-11-27T14:06:00Z",
+        event(
+            pods[0],
+            "2026-11-27T14:06:00Z",
+            "BackOff",
+            "Back-off restarting failed container api in pod " + pods[0]["metadata"]["name"],
+            count=12,
+        ),
+    )
 
 
 @scenario
@@ -121,42 +198,120 @@ def image_pull_after_set_image(rec: Recording) -> None:
     new = changed(objs["dep"], "kubectl-set", "2026-11-27T14:00:00Z", image_fields("web"))
     new["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/web:2.4.1-rc"
     pods = rollout(rec, objs, new, "2026-11-27T14:00:00Z", "pull")
-    rec.add("2026-11-27T14:00:40Z", event(pods[0], "2026-11-27T14:00:40Z", "Failed", 'Failed to pull image "registry.example.com/web:2.4.1-rc": manifest unknown', count=6))
+    rec.add(
+        "2026-11-27T14:00:40Z",
+        event(
+            pods[0],
+            "2026-11-27T14:00:40Z",
+            "Failed",
+            'Failed to pull image "registry.example.com/web:2.4.1-rc": manifest unknown',
+            count=6,
+        ),
+    )
 
 
 @scenario
 def oom_after_helm_upgrade(rec: Recording) -> None:
     objs = app(rec, "worker", "registry.example.com/worker:1.9.0", expose=False)
-    new = changed(objs["dep"], "helm", "2026-11-27T14:00:00Z", {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"worker"}': {"f:resources": {"f:limits": {"f:memory": {}}}}}}}}})
+    new = changed(
+        objs["dep"],
+        "helm",
+        "2026-11-27T14:00:00Z",
+        {
+            "f:spec": {
+                "f:template": {
+                    "f:spec": {
+                        "f:containers": {
+                            'k:{"name":"worker"}': {"f:resources": {"f:limits": {"f:memory": {}}}}
+                        }
+                    }
+                }
+            }
+        },
+    )
     new["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "64Mi"
     new["metadata"]["labels"]["helm.sh/chart"] = "worker-1.9.1"
-    rollout(rec, objs, new, "2026-11-27T14:00:00Z", "crashloop", restarts=7, exit=137, reason="OOMKilled", finished="2026-11-27T14:09:00Z")
+    rollout(
+        rec,
+        objs,
+        new,
+        "2026-11-27T14:00:00Z",
+        "crashloop",
+        restarts=7,
+        exit=137,
+        reason="OOMKilled",
+        finished="2026-11-27T14:09:00Z",
+    )
 
 
 @scenario
 def unschedulable_after_requests(rec: Recording) -> None:
     objs = app(rec, "search", "registry.example.com/search:5.0.2")
-    new = changed(objs["dep"], "kubectl-patch", "2026-11-27T14:00:00Z", {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"search"}': {"f:resources": {"f:requests": {"f:cpu": {}}}}}}}}})
+    new = changed(
+        objs["dep"],
+        "kubectl-patch",
+        "2026-11-27T14:00:00Z",
+        {
+            "f:spec": {
+                "f:template": {
+                    "f:spec": {
+                        "f:containers": {
+                            'k:{"name":"search"}': {"f:resources": {"f:requests": {"f:cpu": {}}}}
+                        }
+                    }
+                }
+            }
+        },
+    )
     new["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "64"
     message = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     pods = rollout(rec, objs, new, "2026-11-27T14:00:00Z", "pending", message=message)
-    rec.add("2026-11-27T14:05:00Z", event(pods[0], "2026-11-27T14:05:00Z", "FailedScheduling", message, count=9, component="default-scheduler"))
+    rec.add(
+        "2026-11-27T14:05:00Z",
+        event(
+            pods[0],
+            "2026-11-27T14:05:00Z",
+            "FailedScheduling",
+            message,
+            count=9,
+            component="default-scheduler",
+        ),
+    )
 
 
 @scenario
 def service_selector_edit(rec: Recording) -> None:
     objs = app(rec, "checkout", "registry.example.com/checkout:4.1.0")
-    svc = changed(objs["svc"], "kubectl-edit", "2026-11-27T14:20:40Z", {"f:spec": {"f:selector": {"f:app": {}}}})
+    svc = changed(
+        objs["svc"],
+        "kubectl-edit",
+        "2026-11-27T14:20:40Z",
+        {"f:spec": {"f:selector": {"f:app": {}}}},
+    )
     svc["spec"]["selector"] = {"app": "checkout-api"}
     rec.change("2026-11-27T14:20:40Z", svc)
     rec.change("2026-11-27T14:20:41Z", {**objs["eps"], "endpoints": []})
-    rec.add("2026-11-27T14:25:00Z", event(objs["pods"][0], "2026-11-27T14:25:00Z", "Started", "Started container checkout", type_="Normal"))
+    rec.add(
+        "2026-11-27T14:25:00Z",
+        event(
+            objs["pods"][0],
+            "2026-11-27T14:25:00Z",
+            "Started",
+            "Started container checkout",
+            type_="Normal",
+        ),
+    )
 
 
 @scenario
 def service_target_port_after_helm_upgrade(rec: Recording) -> None:
     objs = app(rec, "payments", "registry.example.com/payments:7.3.0")
-    svc = changed(objs["svc"], "helm", "2026-11-27T14:00:00Z", {"f:spec": {"f:ports": {'k:{"port":80,"protocol":"TCP"}': {"f:targetPort": {}}}}})
+    svc = changed(
+        objs["svc"],
+        "helm",
+        "2026-11-27T14:00:00Z",
+        {"f:spec": {"f:ports": {'k:{"port":80,"protocol":"TCP"}': {"f:targetPort": {}}}}},
+    )
     svc["spec"]["ports"][0]["targetPort"] = 9090
     svc["metadata"]["labels"]["helm.sh/chart"] = "payments-7.3.1"
     rec.change("2026-11-27T14:00:00Z", svc)
@@ -174,26 +329,71 @@ def ingress_to_deleted_service(rec: Recording) -> None:
 def rollout_stuck_after_gitops_sync(rec: Recording) -> None:
     objs = app(rec, "orders", "registry.example.com/orders:8.0.0", manager="argocd-controller",
                container={"readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10}})  # fmt: skip
-    new = changed(objs["dep"], "argocd-controller", "2026-11-27T14:00:00Z", image_fields("orders"), op="Apply")
+    new = changed(
+        objs["dep"], "argocd-controller", "2026-11-27T14:00:00Z", image_fields("orders"), op="Apply"
+    )
     new["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/orders:8.1.0"
-    pods = rollout(rec, objs, new, "2026-11-27T14:00:00Z", "notready", stuck=True, deadline="2026-11-27T14:10:00Z")
-    rec.add("2026-11-27T14:09:00Z", event(pods[0], "2026-11-27T14:09:00Z", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", count=54))
+    pods = rollout(
+        rec,
+        objs,
+        new,
+        "2026-11-27T14:00:00Z",
+        "notready",
+        stuck=True,
+        deadline="2026-11-27T14:10:00Z",
+    )
+    rec.add(
+        "2026-11-27T14:09:00Z",
+        event(
+            pods[0],
+            "2026-11-27T14:09:00Z",
+            "Unhealthy",
+            "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            count=54,
+        ),
+    )
 
 
 @scenario
 def missing_secret_reference(rec: Recording) -> None:
     objs = app(rec, "mailer", "registry.example.com/mailer:2.2.0", expose=False)
     rec.add(T0, secret("mailer-dkim", ["private.key"]))
-    new = changed(objs["dep"], "kubectl-client-side-apply", "2026-11-27T14:00:00Z", {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"mailer"}': {"f:env": {}}}}}}})
-    new["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "SMTP_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "smtp-credentials", "key": "password"}}}]
-    rollout(rec, objs, new, "2026-11-27T14:00:00Z", "config", message='secret "smtp-credentials" not found')
+    new = changed(
+        objs["dep"],
+        "kubectl-client-side-apply",
+        "2026-11-27T14:00:00Z",
+        {
+            "f:spec": {
+                "f:template": {"f:spec": {"f:containers": {'k:{"name":"mailer"}': {"f:env": {}}}}}
+            }
+        },
+    )
+    new["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {
+            "name": "SMTP_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "smtp-credentials", "key": "password"}},
+        }
+    ]
+    rollout(
+        rec,
+        objs,
+        new,
+        "2026-11-27T14:00:00Z",
+        "config",
+        message='secret "smtp-credentials" not found',
+    )
 
 
 @scenario
 def cron_old_image(rec: Recording) -> None:
     """The demo's story: the app moved to 2.0 by hand; its CronJob still runs 1.4 and fails."""
     objs = app(rec, "billing", "registry.example.com/billing:1.4.2")
-    cj = rec.add(T0, cronjob("billing-invoices", "registry.example.com/billing:1.4.2", labels={"app": "billing"}))
+    cj = rec.add(
+        T0,
+        cronjob(
+            "billing-invoices", "registry.example.com/billing:1.4.2", labels={"app": "billing"}
+        ),
+    )
     new = changed(objs["dep"], "kubectl-patch", "2026-11-27T14:05:12Z", image_fields("billing"))
     new["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/billing:2.0.0"
     rollout(rec, objs, new, "2026-11-27T14:05:12Z", "running")
@@ -201,36 +401,85 @@ def cron_old_image(rec: Recording) -> None:
         rec.add(t, job(cj, t, "succeeded"))
     for t in ("2026-11-27T14:30:00Z", "2026-11-27T15:00:00Z"):
         rec.add(t, job(cj, t, "failed", "Job has reached the specified backoff limit"))
-    cj["status"] = {"lastScheduleTime": "2026-11-27T15:00:00Z", "lastSuccessfulTime": "2026-11-27T14:00:45Z"}
-    rec.change("2026-11-27T15:00:50Z", changed(cj, "kube-controller-manager", "2026-11-27T15:00:50Z", {"f:status": {}}, sub="status"))
+    cj["status"] = {
+        "lastScheduleTime": "2026-11-27T15:00:00Z",
+        "lastSuccessfulTime": "2026-11-27T14:00:45Z",
+    }
+    rec.change(
+        "2026-11-27T15:00:50Z",
+        changed(
+            cj, "kube-controller-manager", "2026-11-27T15:00:50Z", {"f:status": {}}, sub="status"
+        ),
+    )
 
 
 @scenario
 def cron_calls_deleted_service(rec: Recording) -> None:
     ledger = app(rec, "ledger", "registry.example.com/ledger:3.0.0")
     env = [{"name": "LEDGER_URL", "value": "http://ledger.shop.svc.cluster.local:80/api"}]
-    cj = rec.add(T0, cronjob("ledger-sync", "registry.example.com/ledger-sync:1.0.0", schedule="0 * * * *", env=env))
+    cj = rec.add(
+        T0,
+        cronjob(
+            "ledger-sync", "registry.example.com/ledger-sync:1.0.0", schedule="0 * * * *", env=env
+        ),
+    )
     rec.delete("2026-11-27T13:20:00Z", ledger["svc"])
     rec.add("2026-11-27T13:00:00Z", job(cj, "2026-11-27T13:00:00Z", "succeeded"))
-    rec.add("2026-11-27T14:00:00Z", job(cj, "2026-11-27T14:00:00Z", "failed", "Job has reached the specified backoff limit"))
-    cj["status"] = {"lastScheduleTime": "2026-11-27T14:00:00Z", "lastSuccessfulTime": "2026-11-27T13:00:45Z"}
-    rec.change("2026-11-27T14:01:00Z", changed(cj, "kube-controller-manager", "2026-11-27T14:01:00Z", {"f:status": {}}, sub="status"))
+    rec.add(
+        "2026-11-27T14:00:00Z",
+        job(cj, "2026-11-27T14:00:00Z", "failed", "Job has reached the specified backoff limit"),
+    )
+    cj["status"] = {
+        "lastScheduleTime": "2026-11-27T14:00:00Z",
+        "lastSuccessfulTime": "2026-11-27T13:00:45Z",
+    }
+    rec.change(
+        "2026-11-27T14:01:00Z",
+        changed(
+            cj, "kube-controller-manager", "2026-11-27T14:01:00Z", {"f:status": {}}, sub="status"
+        ),
+    )
 
 
 @scenario
 def cron_too_many_missed(rec: Recording) -> None:
     """Suspended for a month by hand; resumed without startingDeadlineSeconds: the controller starts nothing."""
     rec.add(T0, node("node-1"))
-    cj = rec.add("2026-10-01T00:00:00Z", cronjob("export", "registry.example.com/export:1.1.0", schedule="*/5 * * * *", created="2026-10-01T00:00:00Z"))
-    cj["status"] = {"lastScheduleTime": "2026-10-20T09:55:00Z", "lastSuccessfulTime": "2026-10-20T09:55:40Z"}
-    cj = rec.change("2026-10-20T09:55:41Z", changed(cj, "kube-controller-manager", "2026-10-20T09:55:41Z", {"f:status": {}}, sub="status"))
+    cj = rec.add(
+        "2026-10-01T00:00:00Z",
+        cronjob(
+            "export",
+            "registry.example.com/export:1.1.0",
+            schedule="*/5 * * * *",
+            created="2026-10-01T00:00:00Z",
+        ),
+    )
+    cj["status"] = {
+        "lastScheduleTime": "2026-10-20T09:55:00Z",
+        "lastSuccessfulTime": "2026-10-20T09:55:40Z",
+    }
+    cj = rec.change(
+        "2026-10-20T09:55:41Z",
+        changed(
+            cj, "kube-controller-manager", "2026-10-20T09:55:41Z", {"f:status": {}}, sub="status"
+        ),
+    )
     off = changed(cj, "kubectl-patch", "2026-10-20T10:00:00Z", {"f:spec": {"f:suspend": {}}})
     off["spec"]["suspend"] = True
     rec.change("2026-10-20T10:00:00Z", off)
     on = changed(off, "kubectl-patch", "2026-11-27T14:00:00Z", {"f:spec": {"f:suspend": {}}})
     on["spec"]["suspend"] = False
     on = rec.change("2026-11-27T14:00:00Z", on)
-    rec.add("2026-11-27T14:00:10Z", event(on, "2026-11-27T14:00:10Z", "TooManyMissedTimes", "too many missed start times: 10942. Set or decrease .spec.startingDeadlineSeconds or check clock skew", component="cronjob-controller"))
+    rec.add(
+        "2026-11-27T14:00:10Z",
+        event(
+            on,
+            "2026-11-27T14:00:10Z",
+            "TooManyMissedTimes",
+            "too many missed start times: 10942. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+            component="cronjob-controller",
+        ),
+    )
 
 
 @scenario
@@ -238,8 +487,24 @@ def cron_suspended_with_active_job(rec: Recording) -> None:
     rec.add(T0, node("node-1"))
     cj = rec.add(T0, cronjob("reindex", "registry.example.com/reindex:4.0.0", schedule="0 3 * * *"))
     run = rec.add("2026-11-27T03:00:00Z", job(cj, "2026-11-27T03:00:00Z", "running"))
-    cj["status"] = {"lastScheduleTime": "2026-11-27T03:00:00Z", "active": [{"apiVersion": "batch/v1", "kind": "Job", "name": run["metadata"]["name"], "namespace": NS, "uid": run["metadata"]["uid"]}]}
-    cj = rec.change("2026-11-27T03:00:01Z", changed(cj, "kube-controller-manager", "2026-11-27T03:00:01Z", {"f:status": {}}, sub="status"))
+    cj["status"] = {
+        "lastScheduleTime": "2026-11-27T03:00:00Z",
+        "active": [
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "name": run["metadata"]["name"],
+                "namespace": NS,
+                "uid": run["metadata"]["uid"],
+            }
+        ],
+    }
+    cj = rec.change(
+        "2026-11-27T03:00:01Z",
+        changed(
+            cj, "kube-controller-manager", "2026-11-27T03:00:01Z", {"f:status": {}}, sub="status"
+        ),
+    )
     off = changed(cj, "kubectl-patch", "2026-11-27T14:00:00Z", {"f:spec": {"f:suspend": {}}})
     off["spec"]["suspend"] = True
     rec.change("2026-11-27T14:00:00Z", off)
@@ -248,11 +513,22 @@ def cron_suspended_with_active_job(rec: Recording) -> None:
 @scenario
 def orphaned_jobs_after_recreate(rec: Recording) -> None:
     rec.add(T0, node("node-1"))
-    old = rec.add(T0, cronjob("cleanup", "registry.example.com/cleanup:1.0.0", schedule="0 */6 * * *"))
+    old = rec.add(
+        T0, cronjob("cleanup", "registry.example.com/cleanup:1.0.0", schedule="0 */6 * * *")
+    )
     for t in ("2026-11-27T06:00:00Z", "2026-11-27T12:00:00Z"):
         rec.add(t, job(old, t, "running"))
     rec.delete("2026-11-27T14:00:00Z", old)
-    rec.add("2026-11-27T14:00:02Z", cronjob("cleanup", "registry.example.com/cleanup:1.1.0", schedule="0 */6 * * *", created="2026-11-27T14:00:02Z", manager="kubectl-client-side-apply"))
+    rec.add(
+        "2026-11-27T14:00:02Z",
+        cronjob(
+            "cleanup",
+            "registry.example.com/cleanup:1.1.0",
+            schedule="0 */6 * * *",
+            created="2026-11-27T14:00:02Z",
+            manager="kubectl-client-side-apply",
+        ),
+    )
 
 
 @scenario
@@ -270,15 +546,38 @@ def pvc_storage_class_deleted(rec: Recording) -> None:
     rec.add(T0, node("node-1"))
     sc = rec.add(T0, storage_class("fast-ssd"))
     rec.delete("2026-11-27T14:00:00Z", sc)
-    claim = rec.add("2026-11-27T14:01:00Z", pvc("data-db-0", "fast-ssd", phase="Pending", created="2026-11-27T14:01:00Z", manager="kube-controller-manager"))
-    rec.add("2026-11-27T14:10:05Z", event(claim, "2026-11-27T14:10:05Z", "ProvisioningFailed", 'storageclass.storage.k8s.io "fast-ssd" not found', count=14, component="persistentvolume-controller"))
+    claim = rec.add(
+        "2026-11-27T14:01:00Z",
+        pvc(
+            "data-db-0",
+            "fast-ssd",
+            phase="Pending",
+            created="2026-11-27T14:01:00Z",
+            manager="kube-controller-manager",
+        ),
+    )
+    rec.add(
+        "2026-11-27T14:10:05Z",
+        event(
+            claim,
+            "2026-11-27T14:10:05Z",
+            "ProvisioningFailed",
+            'storageclass.storage.k8s.io "fast-ssd" not found',
+            count=14,
+            component="persistentvolume-controller",
+        ),
+    )
 
 
 @scenario
 def webhook_service_deleted(rec: Recording) -> None:
     rec.add(T0, node("node-1"))
     svc = service("gatekeeper-webhook-service", {"app": "gatekeeper"}, port=443, target=8443)
-    svc["metadata"] = meta("gatekeeper-webhook-service", ns="gatekeeper-system", managers=[mf("helm", T0, {"f:spec": {}})])
+    svc["metadata"] = meta(
+        "gatekeeper-webhook-service",
+        ns="gatekeeper-system",
+        managers=[mf("helm", T0, {"f:spec": {}})],
+    )
     svc = rec.add(T0, svc)
     webhook = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
                "metadata": meta("gatekeeper-validating-webhook-configuration", ns=None, managers=[mf("helm", T0, {"f:webhooks": {}}, api="admissionregistration.k8s.io/v1")]),
@@ -302,7 +601,9 @@ def deprecated_api_in_managed_fields(rec: Recording) -> None:
     app(rec, "catalog", "registry.example.com/catalog:6.0.0", expose=False)
     h = hpa("catalog", "catalog", manager="kubectl-client-side-apply")
     h["metadata"]["managedFields"][0]["apiVersion"] = "autoscaling/v2beta2"
-    h["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"autoscaling/v2beta2","kind":"HorizontalPodAutoscaler","metadata":{"name":"catalog","namespace":"shop"}}'}
+    h["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"autoscaling/v2beta2","kind":"HorizontalPodAutoscaler","metadata":{"name":"catalog","namespace":"shop"}}'
+    }
     rec.add(T0, h)
 
 
@@ -317,11 +618,21 @@ def healthy(rec: Recording) -> None:
     cj = rec.add(T0, cronjob("report", "registry.example.com/report:2.0.0", schedule="0 * * * *"))
     for t in ("2026-11-27T12:00:00Z", "2026-11-27T13:00:00Z", "2026-11-27T14:00:00Z"):
         rec.add(t, job(cj, t, "succeeded"))
-    cj["status"] = {"lastScheduleTime": "2026-11-27T14:00:00Z", "lastSuccessfulTime": "2026-11-27T14:00:45Z"}
-    rec.change("2026-11-27T14:00:50Z", changed(cj, "kube-controller-manager", "2026-11-27T14:00:50Z", {"f:status": {}}, sub="status"))
+    cj["status"] = {
+        "lastScheduleTime": "2026-11-27T14:00:00Z",
+        "lastSuccessfulTime": "2026-11-27T14:00:45Z",
+    }
+    rec.change(
+        "2026-11-27T14:00:50Z",
+        changed(
+            cj, "kube-controller-manager", "2026-11-27T14:00:50Z", {"f:status": {}}, sub="status"
+        ),
+    )
     rec.add(T0, secret("frontend-tls", ["tls.crt", "tls.key"]))
     new = changed(objs["dep"], "helm", "2026-11-27T14:00:00Z", image_fields("frontend"))
-    new["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/frontend:9.2.0"
+    new["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        "registry.example.com/frontend:9.2.0"
+    )
     rollout(rec, objs, new, "2026-11-27T14:00:00Z", "running")
 
 
