@@ -157,6 +157,14 @@ TABLE: tuple[Deprecation, ...] = tuple(
             "v1.22.0",
             "scheduling.k8s.io/v1",
         ),
+        # from pluto's versions.yaml
+        *_rows(
+            "rbac.authorization.k8s.io/v1alpha1",
+            "ClusterRole ClusterRoleBinding Role RoleBinding",
+            "v1.17.0",
+            "v1.22.0",
+            "rbac.authorization.k8s.io/v1",
+        ),
     ]
 )
 

@@ -27,7 +27,7 @@ def _int(value: object) -> int:
 @analyzer(
     "workloads",
     ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"),
-    "Stuck rollouts, unavailable replicas, pods that cannot be created",
+    "Stuck rollouts, unavailable replicas, pods that cannot be created, references to missing objects",
 )
 def analyze(view: ClusterView) -> Iterator[Finding]:
     for dep in view.objects("Deployment"):

@@ -94,6 +94,7 @@ COMMANDS = (
     "drift",
     "scan",
     "why",
+    "analyzers",
     "get",
     "demo",
 )

@@ -8,6 +8,7 @@ from enum import StrEnum
 import typer
 
 from crumbs.analyze import registry
+from crumbs.analyze.causes import rank
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.selectors import parse as parse_labels
 from crumbs.analyze.view import ClusterView
@@ -121,18 +122,31 @@ def why(
         ]
         about = [f for f in found if f not in wanted and any(k.name == sel.name for k in f.related)]
         chosen = wanted + about
-        from crumbs.analyze.causes import rank
-
         for f in chosen:
             f.causes = rank(view, f)
     _emit(when, chosen, output)
-    if not chosen and output is Output.text:
-        console().print(
-            f"nothing wrong found with {target} as of the store's newest data", style="dim"
-        )
     return _exit_code(chosen)
+
+
+def analyzers(output: Output = OUTPUT_OPTION) -> int:
+    """The analyzers scan runs: name, the kinds each looks at, what it finds."""
+    found = registry.load_builtins()
+    rows = [
+        {"name": a.name, "kinds": list(a.kinds), "description": a.description}
+        for a in sorted(found.values(), key=lambda a: a.name)
+    ]
+    if output is Output.json:
+        emit_json({"analyzers": rows})
+        return EXIT_OK
+    out = console()
+    for row in rows:
+        out.print(
+            f"[bold]{row['name']:<12}[/] {row['description']}  [dim]({', '.join(row['kinds'])})[/]"
+        )
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
     app.command("scan")(scan)
     app.command("why")(why)
+    app.command("analyzers")(analyzers)

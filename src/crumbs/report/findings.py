@@ -14,6 +14,10 @@ from crumbs.timeutil import format_time
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[str, Any]:
     out = {
         "apiVersion": api_version,
@@ -113,7 +117,9 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
         s: sum(f.severity == s for f in findings)
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     }
-    out.append(f"\n{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+    out.append(
+        f"\n{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {counts['info']} info"
+    )
     return out
 
 
