@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import settings
 
 from crumbs.cli import main
 from crumbs.store import Store
@@ -18,6 +19,12 @@ from crumbs.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("CRUMBS_CORPUS", ROOT.parent / "shared" / "corpus"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# CI replays the same examples every run (a red CI must mean a change broke something);
+# locally every run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def need_corpus() -> Path:

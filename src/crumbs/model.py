@@ -7,9 +7,12 @@ small frozen dataclasses with slots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
+
+import orjson
 
 Obj = dict[str, Any]
 """A Kubernetes object as the API prints it (apiVersion, kind, metadata, ...)."""
@@ -80,9 +83,14 @@ class Revision:
     """Where it was read: ``file.jsonl:12``, for messages."""
 
 
-@dataclass(frozen=True, slots=True)
 class StoredRevision:
-    """A revision read back from the store."""
+    """A revision read back from the store (read-only by convention: share, do not change).
+
+    ``doc`` may be decoded on first use (from ``raw``, the document's JSON): a
+    scan reads a hundred thousand objects and looks inside fewer than half.
+    """
+
+    __slots__ = ("id", "object_id", "key", "uid", "at", "type", "_doc", "_raw", "ordinal")
 
     id: int
     """Global, stable revision id: evidence refers to revisions by it."""
@@ -91,9 +99,64 @@ class StoredRevision:
     uid: str
     at: int
     type: RevisionType
-    doc: Obj
-    ordinal: int = 0
+    ordinal: int
     """1-based position in its object's history (all incarnations), 0 if unknown."""
+    _doc: Obj | None
+    _raw: Callable[[], bytes] | None
+
+    def __init__(
+        self,
+        id: int,
+        object_id: int,
+        key: ObjectKey,
+        uid: str,
+        at: int,
+        type: RevisionType,
+        doc: Obj | None = None,
+        ordinal: int = 0,
+        raw: Callable[[], bytes] | None = None,
+    ) -> None:
+        if doc is None and raw is None:
+            raise ValueError("a stored revision needs its document or a way to load it")
+        self.id = id
+        self.object_id = object_id
+        self.key = key
+        self.uid = uid
+        self.at = at
+        self.type = type
+        self._doc = doc
+        self._raw = raw
+        self.ordinal = ordinal
+
+    @property
+    def doc(self) -> Obj:
+        doc: Obj | None = self._doc
+        if doc is None:
+            assert self._raw is not None
+            doc = self._doc = orjson.loads(self._raw())
+        return doc
+
+    def json(self) -> bytes:
+        """The document as JSON bytes, without building it (for cheap searches before decoding)."""
+        return self._raw() if self._raw is not None else orjson.dumps(self.doc)
+
+    def with_ordinal(self, ordinal: int) -> StoredRevision:
+        return StoredRevision(
+            self.id, self.object_id, self.key, self.uid, self.at, self.type,
+            self._doc, ordinal, self._raw,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredRevision):
+            return NotImplemented
+        return (self.id, self.object_id, self.key, self.uid, self.at, self.type, self.ordinal) == (
+            other.id, other.object_id, other.key, other.uid, other.at, other.type, other.ordinal,
+        ) and self.doc == other.doc  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StoredRevision(id={self.id}, key={self.key!r}, uid={self.uid!r}, at={self.at}, type={self.type!r}, ordinal={self.ordinal})"
 
 
 @dataclass(slots=True)

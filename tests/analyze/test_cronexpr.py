@@ -164,10 +164,9 @@ def schedules(draw: st.DrawFn) -> str:
 @given(schedules(), st.integers(0, 365 * 24 * 60), st.sampled_from(["UTC", "Asia/Tokyo"]))
 def test_front_end_agrees_with_robfig(schedule: str, minutes: int, zone: str) -> None:
     after = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
-    want = brute_next(schedule, after, 3, zone)
+    until = after + timedelta(days=800)
+    want = [t for t in brute_next(schedule, after, 3, zone) if t <= until]
     got = parse(schedule, zone).next_times(
-        int(after.timestamp()) * NS,
-        int((after + timedelta(days=800)).timestamp()) * NS,
-        limit=len(want) or 1,
+        int(after.timestamp()) * NS, int(until.timestamp()) * NS, limit=len(want) or 1
     )
     assert [int(w.timestamp()) * NS for w in want] == got[: len(want)]

@@ -10,17 +10,24 @@ as new); without Nodes it is unknown and removals are warnings.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 import orjson
 
-from crumbs.analyze.base import finding, meta
+from crumbs.analyze.base import finding, mentions, meta
 from crumbs.analyze.deprecations import BY_VERSION_KIND, Deprecation
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView, parse_version
 from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_MENTIONED = re.compile(
+    b"|".join(
+        re.escape(v.encode())
+        for v in sorted({v for v, _ in BY_VERSION_KIND}, key=len, reverse=True)
+    )
+)
 
 
 def _uses(rev: StoredRevision) -> Iterator[tuple[str, str]]:
@@ -66,6 +73,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     seen: set[tuple[object, str]] = set()
     for kind in {k for (_, k) in BY_VERSION_KIND}:
         for rev in view.objects(kind):
+            if not mentions(rev, b"beta", b"alpha") or not _MENTIONED.search(rev.json()):
+                continue  # no deprecated apiVersion anywhere in it: no need to decode it
             for api_version, where in _uses(rev):
                 dep = BY_VERSION_KIND.get((api_version, kind))
                 if dep is None or (rev.key, api_version) in seen:

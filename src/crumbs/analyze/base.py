@@ -64,6 +64,12 @@ def meta(doc: Obj) -> dict[str, Any]:
     return mapping(doc.get("metadata"))
 
 
+def mentions(rev: StoredRevision, *needles: bytes) -> bool:
+    """Whether the object's JSON contains any of ``needles``: a cheap test before decoding it."""
+    raw = rev.json()
+    return any(n in raw for n in needles)
+
+
 def condition(doc: Obj, kind: str) -> dict[str, Any] | None:
     for c in sequence(status(doc).get("conditions")):
         if isinstance(c, dict) and c.get("type") == kind:

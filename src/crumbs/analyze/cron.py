@@ -88,7 +88,8 @@ def _one(view: ClusterView, cj: StoredRevision) -> Iterator[Finding]:
     name = cj.key.name
     controller_events = [e for e in view.events(cj.key) if e.reason in CONTROLLER_EVENTS]
     try:
-        schedule = parse(str(s.get("schedule") or ""), s.get("timeZone"))
+        zone = s.get("timeZone")
+        schedule = parse(str(s.get("schedule") or ""), None if zone is None else str(zone))
     except ScheduleError as err:
         yield finding("cronjobs", "invalid-schedule", Severity.ERROR, cj, f"CronJob {name}: schedule {s.get('schedule')!r} is invalid", detail=str(err),
                       remediation="fix spec.schedule (5 fields; see crontab(5)) and spec.timeZone")  # fmt: skip

@@ -16,6 +16,7 @@ rules meet robfig's) and chooses croniter's ``day_or``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -140,6 +141,7 @@ class Schedule:
         return times[1] - times[0] if len(times) == 2 else 86400 * NS
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str, time_zone: str | None = None) -> Schedule:
     """A schedule as the CronJob controller reads it, or :class:`ScheduleError` saying why it would not."""
     raw = text.strip()

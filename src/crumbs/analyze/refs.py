@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from crumbs.analyze.base import containers
 from crumbs.model import mapping, sequence
@@ -16,8 +15,7 @@ _HOST = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(NamedTuple):
     kind: str
     """``ConfigMap``, ``Secret``, ``ServiceAccount``, ``PersistentVolumeClaim``."""
     name: str

@@ -51,6 +51,10 @@ def run(
             f.since if f.since is not None else view.at,
             f.key.namespace,
             f.key.name,
+            f.key.kind,
+            f.analyzer,
+            f.rule,
+            f.discriminator,
         )
     )
     return kept

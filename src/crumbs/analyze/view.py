@@ -52,6 +52,7 @@ class ClusterView:
         self.at = at
         self.namespace = namespace
         self._by_kind: dict[str, list[StoredRevision]] = defaultdict(list)
+        self._by_kind_ns: dict[tuple[str, str], list[StoredRevision]] = defaultdict(list)
         self._by_key: dict[tuple[str, str, str, str], StoredRevision] = {}
         self._by_label: dict[tuple[str, str, str, str], list[StoredRevision]] = defaultdict(list)
         for rev in source.objects_at(at, namespace):
@@ -60,10 +61,12 @@ class ClusterView:
         self._history: dict[ObjectKey, list[StoredRevision]] = {}
         self._releases: list[StoredRelease] | None = None
         self._kinds: Collection[str] | None = None
+        self._deleted: list[StoredRevision] | None = None
 
     def add(self, rev: StoredRevision) -> None:
         k = rev.key
         self._by_kind[k.kind].append(rev)
+        self._by_kind_ns[(k.kind, k.namespace)].append(rev)
         self._by_key[(k.group, k.kind, k.namespace, k.name)] = rev
         if k.kind == "Pod":
             for label, value in mapping(mapping(rev.doc.get("metadata")).get("labels")).items():
@@ -74,23 +77,21 @@ class ClusterView:
     def objects(
         self, kind: str, namespace: str | None = None, group: str | None = None
     ) -> list[StoredRevision]:
-        found = self._by_kind.get(kind, [])
-        if namespace is None and group is None:
+        if namespace is None:
+            found = self._by_kind.get(kind, [])
+        else:
+            found = self._by_kind_ns.get((kind, namespace), [])
+        if group is None:
             return found
-        return [
-            r
-            for r in found
-            if (namespace is None or r.key.namespace == namespace)
-            and (group is None or r.key.group == group)
-        ]
+        return [r for r in found if r.key.group == group]
 
     def get(
         self, kind: str, namespace: str, name: str, group: str | None = None
     ) -> StoredRevision | None:
         if group is not None:
             return self._by_key.get((group, kind, namespace, name))
-        for rev in self._by_kind.get(kind, ()):
-            if rev.key.name == name and rev.key.namespace == namespace:
+        for rev in self._by_kind_ns.get((kind, namespace), ()):
+            if rev.key.name == name:
                 return rev
         return None
 
@@ -174,8 +175,16 @@ class ClusterView:
         return self._releases
 
     def deleted(self, since: int | None = None) -> list[StoredRevision]:
-        """Objects deleted (their last revision a deletion) in [since, at]."""
-        return list(self.source.deleted_between(since, self.at, self.namespace))
+        """Objects deleted in [since, at] and not re-created since, as they were when deleted."""
+        if self._deleted is None:
+            self._deleted = [
+                d
+                for d in self.source.deleted_between(None, self.at, self.namespace)
+                if self.get(d.key.kind, d.key.namespace, d.key.name, d.key.group) is None
+            ]
+        if since is None:
+            return self._deleted
+        return [d for d in self._deleted if d.at >= since]
 
     @property
     def cluster_version(self) -> str | None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import MINUTE, condition, finding, pod_spec_of, spec, status, time_of
+from crumbs.analyze.base import (
+    MINUTE,
+    condition,
+    finding,
+    mentions,
+    pod_spec_of,
+    spec,
+    status,
+    time_of,
+)
 from crumbs.analyze.refs import references
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
@@ -57,6 +66,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             yield finding("workloads", "unavailable", severity, dep, f"Deployment {dep.key.name}: {available} of {want} replicas available",
                           detail=str((avail_cond or {}).get("message") or ""), since=since)  # fmt: skip
     for rs in view.objects("ReplicaSet"):
+        if not mentions(rs, b"ReplicaFailure"):
+            continue  # most ReplicaSets are old history: no need to decode them
         failure = condition(rs.doc, "ReplicaFailure")
         if failure and failure.get("status") == "True":
             owner = view.owner_of(rs) or rs

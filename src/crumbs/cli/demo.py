@@ -11,8 +11,7 @@ import typer
 from crumbs.analyze import registry
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.view import ClusterView
-from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
-from crumbs.cli.ingest import paused_gc
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, paused_gc
 from crumbs.errors import EXIT_OK, InputError
 from crumbs.formats.reader import read_bytes
 from crumbs.model import Event, HelmRelease, Problem, Revision, Severity

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 from rich.markup import escape
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json
+from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, paused_gc
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.reader import iter_files
@@ -27,18 +24,6 @@ STORED: dict[type, str] = {
     AuditRecord: "audit",
 }
 """What the writer takes, and what it is counted as."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Bulk loads allocate millions of dicts: the cyclic GC would triple the time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def ingest(

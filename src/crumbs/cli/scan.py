@@ -21,6 +21,7 @@ from crumbs.cli.common import (
     object_selector,
     open_store,
     parse_time_option,
+    paused_gc,
     store_clock,
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -87,7 +88,7 @@ def scan(
         raise UsageError(f"--severity {severity!r}: one of error, warning, info")
     chosen = registry.choose(analyzer or None, disable or ())
     labels = parse_labels(selector) if selector else None
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, paused_gc():
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock
         view = ClusterView(StoreSource(store.queries, cluster), when, namespace)
@@ -108,7 +109,7 @@ def why(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The findings about one object (or about what it owns or serves), each with its ranked causes."""
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, paused_gc():
         sel = object_selector(store, target, namespace, cluster, name)
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from crumbs.model import (
@@ -68,18 +69,20 @@ class Queries:
 
     # -- revisions ---------------------------------------------------------
 
-    def _revisions(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[StoredRevision]:
-        decode = self.decoder.decode
+    def _revisions(
+        self, rows: Iterable[tuple[Any, ...]], lazy: bool = False
+    ) -> Iterator[StoredRevision]:
+        """Rows to revisions; ``lazy``: each document is decoded when first read."""
+        decode, raw = self.decoder.decode, self.decoder.raw
+        types = {int(t): t for t in RevisionType}
         for rid, oid, at, rtype, dict_id, data, cluster, grp, kind, ns, name, uid in rows:
-            yield StoredRevision(
-                id=rid,
-                object_id=oid,
-                key=ObjectKey(cluster, grp, kind, ns, name),
-                uid=uid,
-                at=at,
-                type=RevisionType(rtype),
-                doc=decode(dict_id, data),
-            )
+            key = ObjectKey(cluster, grp, kind, ns, name)
+            if lazy:
+                yield StoredRevision(
+                    rid, oid, key, uid, at, types[rtype], None, 0, partial(raw, dict_id, data)
+                )
+            else:
+                yield StoredRevision(rid, oid, key, uid, at, types[rtype], decode(dict_id, data))
 
     def history(self, sel: Selector) -> list[StoredRevision]:
         """Every revision of the selected objects, all incarnations, oldest first, numbered."""
@@ -122,9 +125,18 @@ class Queries:
         return next(self._revisions(row), None)
 
     def state_at(
-        self, at: int, sel: Selector = Selector(), include_deleted: bool = False
+        self,
+        at: int,
+        sel: Selector = Selector(),
+        include_deleted: bool = False,
+        ordered: bool = True,
+        lazy: bool = False,
     ) -> list[StoredRevision]:
-        """Time travel: each selected object as it was at ``at`` (deleted ones left out, unless asked for)."""
+        """Time travel: each selected object as it was at ``at`` (deleted ones left out, unless asked for).
+
+        ``ordered``: by namespace, kind and name (else in storage order, faster);
+        ``lazy``: documents are decoded when first read.
+        """
         params: list[object] = [at]
         cond = sel.where(params)
         rows = self.db.execute(
@@ -132,10 +144,10 @@ class Queries:
             "JOIN revisions r ON r.id = (SELECT id FROM revisions WHERE object = o.id AND at <= ? "
             "ORDER BY at DESC, id DESC LIMIT 1) "
             f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {-1 if include_deleted else int(RevisionType.DELETED)} AND {cond} "
-            "ORDER BY o.namespace, o.kind, o.name",
+            + ("ORDER BY o.namespace, o.kind, o.name" if ordered else ""),
             params,
         )
-        return list(self._revisions(rows))
+        return list(self._revisions(rows, lazy))
 
     def deleted_between(
         self, start: int | None, end: int | None, sel: Selector = Selector()
@@ -328,4 +340,4 @@ def _window(column: str, start: int | None, end: int | None, params: list[object
 
 
 def _with_ordinal(rev: StoredRevision, n: int) -> StoredRevision:
-    return StoredRevision(rev.id, rev.object_id, rev.key, rev.uid, rev.at, rev.type, rev.doc, n)
+    return rev.with_ordinal(n)

@@ -22,7 +22,9 @@ class StoreSource:
         )
 
     def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]:
-        return self.queries.state_at(at, Selector(cluster=self.cluster, namespace=namespace))
+        return self.queries.state_at(
+            at, Selector(cluster=self.cluster, namespace=namespace), ordered=False, lazy=True
+        )
 
     def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]:
         return self.queries.history(self._of(key))
