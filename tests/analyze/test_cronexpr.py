@@ -100,6 +100,18 @@ def test_what_the_controller_refuses(schedule: str, zone: str | None, message: s
         parse(schedule, zone)
 
 
+@pytest.mark.parametrize(
+    ("schedule", "fires"),
+    [("0 0 31 11 *", False), ("0 0 30 2 *", False), ("0 0 29 2 *", True), ("0 0 31 11 1", True)],
+)
+def test_schedules_that_never_fire(schedule: str, fires: bool) -> None:
+    # the controller accepts them, and then never starts a Job (the 31st of November);
+    # with a weekday too, robfig's OR rule makes the Mondays of November fire
+    s = parse(schedule)
+    assert s.fires() is fires
+    assert bool(s.next_times(0, 10 * 366 * 86400 * NS, limit=1)) is fires
+
+
 # --- the property: croniter behind our front end agrees with robfig's rules, minute by minute ---
 
 BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))

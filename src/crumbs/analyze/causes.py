@@ -4,16 +4,18 @@ Candidates are the changes of the objects around the finding's subject in the
 dependency graph (the subject; its owners; what its pod template uses:
 ConfigMaps, Secrets, ServiceAccounts, PVCs; Services that select its pods and
 the pods a Service selects; Ingress and route backends; Services it calls by
-DNS name; and what the analyzer named as related), made in the week before the
-problem began (or up to two minutes after, for clocks and sync loops).
+DNS name; the Helm release (its newest release Secret) or GitOps object (Argo
+CD Application, Flux Kustomization or HelmRelease) that declares it; and what
+the analyzer named as related), made in the week before the problem began (or
+up to two minutes after, for clocks and sync loops).
 
 score = time × distance × kind:
 
 - time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2;
 - distance: 1.0 for the subject, 0.85, 0.7, 0.55 for one, two, three hops;
 - kind: what changed: deletions, images, selectors, ConfigMap and Secret data,
-  ports, suspending or resuming 1.0; other container settings 0.9; other spec 0.7; a new object 0.6;
-  labels and annotations 0.35; a ``restartedAt`` rollout alone 0.25 (it picks
+  ports, suspending or resuming 1.0; other container settings and a Helm
+  release 0.9; other spec 0.7; a new object 0.6; labels and annotations 0.35; a ``restartedAt`` rollout alone 0.25 (it picks
   up a change, it is rarely one).
 
 Noise-only and status-only changes, and changes by the control plane's own
@@ -41,6 +43,8 @@ from crumbs.model import (
 )
 from crumbs.timeutil import NS, humanize_age, parse_time
 from crumbs.trail.changes import by_object, changes
+from crumbs.trail.ownership import declared_owner
+from crumbs.trail.summary import helm_release_of
 
 HOUR = 3600 * NS
 LOOKBACK = 7 * 24 * HOUR
@@ -101,6 +105,9 @@ def neighbours(view: ClusterView, f: Finding) -> list[Node]:
                 )
             workloads.append((owner, 1 if owner.key == rel.key else 2))
     for rev, d in workloads:
+        for key, relation in _declared_by(view, rev):
+            add(key, d + 1, relation)
+    for rev, d in workloads:
         ns = rev.key.namespace
         pod_spec = pod_spec_of(rev.doc)
         for ref in references(pod_spec):
@@ -143,12 +150,51 @@ def neighbours(view: ClusterView, f: Finding) -> list[Node]:
     return sorted(found.values(), key=lambda n: n.distance)
 
 
+_GITOPS_KINDS = {
+    "Argo CD application": ("argoproj.io", "Application"),
+    "Flux Kustomization": ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+    "Flux HelmRelease": ("helm.toolkit.fluxcd.io", "HelmRelease"),
+}
+
+
+def _declared_by(view: ClusterView, rev: StoredRevision) -> Iterator[tuple[ObjectKey, str]]:
+    """What declares a workload: its Helm release's newest release Secret, or its GitOps object."""
+    owner = declared_owner(rev.doc)
+    if owner is None or owner.channel == Channel.CONTROLLER:
+        return
+    if owner.channel == Channel.HELM:
+        prefix = f"sh.helm.release.v1.{owner.name}.v"
+        secrets = [
+            s
+            for s in view.objects("Secret", owner.namespace or rev.key.namespace)
+            if s.key.name.startswith(prefix) and s.key.name[len(prefix) :].isdigit()
+        ]
+        if secrets:
+            newest = max(secrets, key=lambda s: int(s.key.name[len(prefix) :]))
+            yield (
+                newest.key,
+                f"Helm release {owner.name}, which installs {rev.key.kind} {rev.key.name}",
+            )
+        return
+    group_kind = _GITOPS_KINDS.get(owner.kind)
+    if group_kind is None:
+        return
+    group, kind = group_kind
+    for app in view.objects(kind, group=group):
+        if app.key.name == owner.name and (
+            not owner.namespace or app.key.namespace == owner.namespace
+        ):
+            yield app.key, f"{owner.kind} {owner.name}, which syncs {rev.key.kind} {rev.key.name}"
+
+
 def kind_weight(ch: Change) -> tuple[float, str]:
     """How much a change of this kind looks like a cause, and a word for it."""
     rev = ch.revision
     if rev.type == RevisionType.DELETED:
         return 1.0, "deleted"
     if rev.type == RevisionType.ADDED or ch.previous is None:
+        if helm_release_of(rev.doc):
+            return 0.9, "released"  # a helm install, upgrade or rollback
         return 0.6, "created"
     paths = [p for p in ch.paths if not p.startswith("status")]
     if not paths:
@@ -239,7 +285,7 @@ def _changes_in(
 
 def _why(ch: Change, node: Node, word: str, before: int) -> str:
     """``changed 24m before the problem began, on Deployment billing, the same app (...), by kubectl-patch (human)``."""
-    when = f"{humanize_age(before)} before" if before > 0 else "as"
+    when = f"{humanize_age(before)} before" if before >= NS else "as"
     att = ch.attribution
     who = ""
     if att is not None and att.actors:

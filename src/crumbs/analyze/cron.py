@@ -94,6 +94,10 @@ def _one(view: ClusterView, cj: StoredRevision) -> Iterator[Finding]:
         yield finding("cronjobs", "invalid-schedule", Severity.ERROR, cj, f"CronJob {name}: schedule {s.get('schedule')!r} is invalid", detail=str(err),
                       remediation="fix spec.schedule (5 fields; see crontab(5)) and spec.timeZone")  # fmt: skip
         return
+    if not schedule.fires():
+        yield finding("cronjobs", "invalid-schedule", Severity.ERROR, cj, f"CronJob {name}: schedule {schedule.text!r} never fires",
+                      detail="no date matches it (a day of the month that month never has)", remediation="fix spec.schedule")  # fmt: skip
+        return
     active = sequence(st.get("active"))
     jobs = sorted(view.owned_by(cj, "Job"), key=lambda j: scheduled_at(j) or 0)
     if s.get("suspend"):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 DESCRIPTORS = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
@@ -120,7 +120,10 @@ class Schedule:
         it = croniter(self._expression(), start, day_or=self.day_or, ret_type=datetime)
         out: list[int] = []
         while len(out) < limit:
-            t = it.get_next(datetime)
+            try:
+                t = it.get_next(datetime)
+            except CroniterBadDateError:
+                break  # no such date (the 31st of a 30-day month): it never fires
             ns = int(t.timestamp()) * NS
             if ns > until_ns:
                 break
@@ -128,11 +131,10 @@ class Schedule:
                 out.append(ns)
         return out
 
-    def previous_time(self, before_ns: int) -> int | None:
-        """The last scheduled time at or before ``before_ns``."""
-        start = datetime.fromtimestamp(before_ns / NS + 1, tz=UTC).astimezone(self.zone)
-        it = croniter(self._expression(), start, day_or=self.day_or, ret_type=datetime)
-        return int(it.get_prev(datetime).timestamp()) * NS
+    def fires(self) -> bool:
+        """Whether it ever fires (robfig looks five years ahead; so does this)."""
+        base = 1_767_225_600 * NS  # 2026-01-01; leap days come within five years
+        return bool(self.next_times(base, base + 5 * 366 * 86400 * NS, limit=1))
 
     def interval_ns(self) -> int:
         """A typical gap between runs (the first two from the epoch of 2026)."""

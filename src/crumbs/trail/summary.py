@@ -59,6 +59,21 @@ def first_seen_late(doc: Obj, at: int) -> int | None:
     return created_at if created_at is not None and at - created_at > FIRST_SEEN_AFTER else None
 
 
+def helm_release_of(doc: Obj) -> str:
+    """``Helm release billing revision 3 (deployed)`` for a Helm 3 release Secret, else ""."""
+    md = doc.get("metadata") or {}
+    labels = md.get("labels") or {} if isinstance(md, dict) else {}
+    if (
+        doc.get("kind") != "Secret"
+        or not isinstance(labels, dict)
+        or labels.get("owner") != "helm"
+        or not str(md.get("name") or "").startswith("sh.helm.release.v1.")
+    ):
+        return ""
+    status = f" ({labels['status']})" if labels.get("status") else ""
+    return f"Helm release {labels.get('name')} revision {labels.get('version')}{status}"
+
+
 def created(doc: Obj, at: int | None = None) -> str:
     born = first_seen_late(doc, at) if at is not None else None
     word = (
@@ -66,6 +81,9 @@ def created(doc: Obj, at: int | None = None) -> str:
         if born is not None
         else "created"
     )
+    release = helm_release_of(doc)
+    if release:
+        return f"{word}: {release}"
     path = pod_spec_path(doc)
     if path is None:
         return word

@@ -27,6 +27,7 @@ from kit import (  # noqa: E402
     deployment,
     endpoint_slice,
     event,
+    helm_release,
     hpa,
     ingress,
     job,
@@ -115,8 +116,9 @@ def rollout(
                 lastTransitionTime=detail.get("deadline", later),
                 lastUpdateTime=detail.get("deadline", later),
             )
+    noted = detail.get("deadline", later) if stuck else later
     dep = rec.change(
-        later, changed(dep, "kube-controller-manager", later, {"f:status": {}}, sub="status")
+        noted, changed(dep, "kube-controller-manager", noted, {"f:status": {}}, sub="status")
     )
     if healthy:
         old = copy.deepcopy(objs["rs"])
@@ -212,7 +214,15 @@ def image_pull_after_set_image(rec: Recording) -> None:
 
 @scenario
 def oom_after_helm_upgrade(rec: Recording) -> None:
-    objs = app(rec, "worker", "registry.example.com/worker:1.9.0", expose=False)
+    """`helm upgrade worker` lowers the memory limit: its release Secret is a cause too."""
+    helm = {"meta.helm.sh/release-name": "worker", "meta.helm.sh/release-namespace": NS}
+    objs = app(rec, "worker", "registry.example.com/worker:1.9.0", expose=False, annotations=helm)
+    first = rec.add(T0, helm_release("worker", 1, "1.9.0", "deployed", T0, [objs["dep"]]))
+    superseded = changed(
+        first, "helm", "2026-11-27T14:00:00Z", {"f:metadata": {"f:labels": {"f:status": {}}}}
+    )
+    superseded["metadata"]["labels"]["status"] = "superseded"
+    rec.change("2026-11-27T14:00:00Z", superseded)
     new = changed(
         objs["dep"],
         "helm",
@@ -241,6 +251,10 @@ def oom_after_helm_upgrade(rec: Recording) -> None:
         exit=137,
         reason="OOMKilled",
         finished="2026-11-27T14:09:00Z",
+    )
+    rec.add(
+        "2026-11-27T14:00:00Z",
+        helm_release("worker", 2, "1.9.1", "deployed", "2026-11-27T14:00:00Z", [new]),
     )
 
 
@@ -327,8 +341,25 @@ def ingress_to_deleted_service(rec: Recording) -> None:
 
 @scenario
 def rollout_stuck_after_gitops_sync(rec: Recording) -> None:
-    objs = app(rec, "orders", "registry.example.com/orders:8.0.0", manager="argocd-controller",
+    """Someone points the Argo CD application at 8.1.0 in the UI; Argo CD syncs; the rollout hangs."""
+    tracking = {"argocd.argoproj.io/tracking-id": "orders:apps/Deployment:shop/orders"}
+    objs = app(rec, "orders", "registry.example.com/orders:8.0.0", manager="argocd-controller", annotations=tracking,
                container={"readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10}})  # fmt: skip
+    application = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                   "metadata": meta("orders", ns="argocd", managers=[mf("argocd-server", T0, {"f:spec": {}}, api="argoproj.io/v1alpha1")]),
+                   "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc", "namespace": NS},
+                            "source": {"repoURL": "https://git.example.com/shop/orders.git", "path": "deploy", "targetRevision": "v8.0.0"},
+                            "syncPolicy": {"automated": {"prune": True}}},
+                   "status": {"sync": {"status": "Synced", "revision": "4f1c2e9"}, "health": {"status": "Healthy"}}}  # fmt: skip
+    application = rec.add(T0, application)
+    bumped = changed(
+        application,
+        "argocd-server",
+        "2026-11-27T13:59:30Z",
+        {"f:spec": {"f:source": {"f:targetRevision": {}}}},
+    )
+    bumped["spec"]["source"]["targetRevision"] = "v8.1.0"
+    rec.change("2026-11-27T13:59:30Z", bumped)
     new = changed(
         objs["dep"], "argocd-controller", "2026-11-27T14:00:00Z", image_fields("orders"), op="Apply"
     )

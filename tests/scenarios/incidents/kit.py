@@ -111,13 +111,14 @@ def deployment(
     created: str = T0,
     manager: str = "helm",
     labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
     **pod: Any,
 ) -> dict[str, Any]:
     app = labels or {"app": name}
     containers = pod.pop("containers", None) or [container(name, image, **pod.pop("container", {}))]
     d = {
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": meta(name, created, labels=dict(app), annotations={"deployment.kubernetes.io/revision": "1"}, managers=[mf(manager, created, SPEC_FIELDS, api="apps/v1")]),
+        "metadata": meta(name, created, labels=dict(app), annotations={"deployment.kubernetes.io/revision": "1", **(annotations or {})}, managers=[mf(manager, created, SPEC_FIELDS, api="apps/v1")]),
         "spec": {"replicas": replicas, "selector": {"matchLabels": dict(app)}, "progressDeadlineSeconds": 600,
                  "template": {"metadata": {"labels": dict(app)}, "spec": {"containers": containers, **pod}}},
         "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "updatedReplicas": replicas,
@@ -482,3 +483,27 @@ def pvc(
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta(name, created, labels={"app": "db"}, managers=[mf(manager, created, {"f:spec": {}})]),
             "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class_name, "resources": {"requests": {"storage": "10Gi"}}, "volumeMode": "Filesystem"},
             "status": {"phase": phase}}  # fmt: skip
+
+
+def helm_release(
+    name: str,
+    revision: int,
+    chart_version: str,
+    status: str,
+    time: str,
+    objects: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Helm 3's storage Secret for one release revision: base64(base64(gzip(JSON)))."""
+    import base64
+    import gzip
+
+    release = {"name": name, "namespace": NS, "version": revision,
+               "info": {"first_deployed": T0, "last_deployed": time, "deleted": "", "description": "Upgrade complete" if revision > 1 else "Install complete", "status": status},
+               "chart": {"metadata": {"name": name, "version": chart_version, "appVersion": chart_version, "apiVersion": "v2"}, "values": {}},
+               "config": {"resources": {"limits": {"memory": "64Mi" if revision > 1 else "512Mi"}}},
+               "manifest": "\n".join(f"---\n# Source: {name}/templates/{o['kind'].lower()}.yaml\n" + json.dumps({k: v for k, v in o.items() if k != "status"}) for o in objects)}  # fmt: skip
+    payload = base64.b64encode(gzip.compress(json.dumps(release).encode(), mtime=0)).decode()
+    labels = {"name": name, "owner": "helm", "status": status, "version": str(revision)}
+    return {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+            "metadata": meta(f"sh.helm.release.v1.{name}.v{revision}", time, labels=labels, managers=[mf("helm", time, {"f:data": {}, "f:metadata": {"f:labels": {}}})]),
+            "data": {"release": base64.b64encode(payload.encode()).decode()}}  # fmt: skip
