@@ -275,7 +275,7 @@ def _orphans(view: ClusterView, current_uids: set[str]) -> Iterator[Finding]:
     for job in view.objects("Job"):
         for ref in sequence(meta(job.doc).get("ownerReferences")):
             r = mapping(ref)
-            if r.get("kind") == "CronJob" and r.get("uid") and r["uid"] not in current_uids:
+            if r.get("kind") == "CronJob" and r.get("uid") and str(r["uid"]) not in current_uids:
                 groups.setdefault((job.key.namespace, str(r.get("name"))), []).append(job)
     for (ns, owner), jobs in groups.items():
         first = jobs[0]

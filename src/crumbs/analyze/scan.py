@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.selectors import Requirement, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.kinds import api_version_of
-from crumbs.model import Finding, Severity, mapping
+from crumbs.model import Finding, ObjectKey, Severity, mapping
 
 
 @dataclass
@@ -42,9 +43,19 @@ def run(
     for f in kept:
         _resolve_versions(view, f)
     if options.causes:
+        broken: list[str] = []
         for f in kept:
             if f.severity != Severity.INFO:
-                f.causes = rank(view, f)
+                try:
+                    f.causes = rank(view, f)
+                except Exception as err:  # a finding without causes beats no scan at all
+                    broken.append(
+                        f"{f.key.display()}: {type(err).__name__}: {err} at {where(err)}"[:300]
+                    )
+        if broken:
+            kept.append(Finding("causes", "ranking-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", "causes"), "", "",
+                                f"cause ranking failed for {len(broken)} finding(s): {broken[0]}",
+                                detail="those findings are listed without causes; the others have theirs"))  # fmt: skip
     kept.sort(
         key=lambda f: (
             Severity.ORDER.get(f.severity, 9),
@@ -83,8 +94,16 @@ def _selected(view: ClusterView, f: Finding, options: Options) -> bool:
 
 
 def _failure(a: Analyzer, err: Exception) -> Finding:
-    from crumbs.model import ObjectKey
-
     text = f"{type(err).__name__}: {err}"
     return Finding(a.name, "analyzer-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", a.name), "", "", f"analyzer {a.name} failed: {text[:200]}",
-                   detail="its findings are missing from this scan; the other analyzers ran")  # fmt: skip
+                   detail=f"its findings are missing from this scan; the other analyzers ran (a bug: please report it, with where: {where(err)})")  # fmt: skip
+
+
+def where(err: BaseException) -> str:
+    """``crumbs/analyze/cron.py:305 in _orphans``: the innermost frame, for bug reports."""
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return "unknown"
+    f = frames[-1]
+    path = f.filename.split("/src/", 1)[-1].split("site-packages/", 1)[-1]
+    return f"{path}:{f.lineno} in {f.name}"

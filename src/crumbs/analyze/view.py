@@ -19,6 +19,7 @@ from crumbs.model import (
     StoredRelease,
     StoredRevision,
     mapping,
+    sequence,
 )
 
 EVENT_WINDOW = 6 * 3600 * 1_000_000_000
@@ -127,14 +128,14 @@ class ClusterView:
         uid = owner.uid
         out = []
         for rev in self.objects(kind, owner.key.namespace):
-            for ref in mapping(rev.doc.get("metadata")).get("ownerReferences") or ():
+            for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences")):
                 if isinstance(ref, dict) and ref.get("uid") == uid:
                     out.append(rev)
                     break
         return out
 
     def owner_of(self, rev: StoredRevision) -> StoredRevision | None:
-        for ref in mapping(rev.doc.get("metadata")).get("ownerReferences") or ():
+        for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences")):
             if isinstance(ref, dict) and ref.get("controller") is True:
                 found = self.find(str(ref.get("kind")), rev.key.namespace, str(ref.get("name")))
                 if found is not None and (not ref.get("uid") or found.uid == ref.get("uid")):

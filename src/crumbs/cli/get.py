@@ -19,6 +19,7 @@ from crumbs.cli.common import (
     store_clock,
 )
 from crumbs.errors import EXIT_OK, NotFoundError
+from crumbs.model import mapping
 from crumbs.report.text import console, short_time
 from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age, parse_time
@@ -71,7 +72,7 @@ def get(
         return EXIT_OK
     out.print(f"[dim]{'NAMESPACE':<20} {'KIND':<22} {'NAME':<44} {'AGE':>6}  LAST CHANGED[/]")
     for r in revs:
-        created = (r.doc.get("metadata") or {}).get("creationTimestamp")
+        created = mapping(r.doc.get("metadata")).get("creationTimestamp")
 
         born = parse_time(created) if isinstance(created, str) else None
         age = humanize_age(when - born) if born else "?"

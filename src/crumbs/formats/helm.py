@@ -34,7 +34,7 @@ def is_release(obj: Obj) -> bool:
     if obj.get("kind") == "ConfigMap":
         return (
             name.startswith("sh.helm.release.v1.")
-            and (md.get("labels") or {}).get("owner") == "helm"
+            and mapping(md.get("labels")).get("owner") == "helm"
         )
     return False
 
@@ -51,7 +51,7 @@ def decode(
     md = obj.get("metadata") or {}
     name = str(md.get("name"))
     try:
-        payload = (obj.get("data") or {}).get("release")
+        payload = mapping(obj.get("data")).get("release")
         if not isinstance(payload, str) or not payload:
             raise ValueError("no data.release")
         text = base64.b64decode(payload, validate=False)
@@ -80,7 +80,7 @@ def decode(
             where,
             f"Helm release {name} says namespace {release['namespace']} but is stored in {stored_in} (kept where stored, as helm list does)",
         )
-    label_version = (md.get("labels") or {}).get("version")
+    label_version = mapping(md.get("labels")).get("version")
     if isinstance(revision, int) and label_version and str(revision) != str(label_version):
         yield Note(
             where,
@@ -89,11 +89,9 @@ def decode(
     yield HelmRelease(
         cluster=cluster,
         namespace=stored_in,
-        name=str(release.get("name") or (md.get("labels") or {}).get("name") or ""),
-        revision=revision
-        if isinstance(revision, int)
-        else int((md.get("labels") or {}).get("version") or 0),
-        status=str(info.get("status") or (md.get("labels") or {}).get("status") or ""),
+        name=str(release.get("name") or mapping(md.get("labels")).get("name") or ""),
+        revision=revision if isinstance(revision, int) else _int(label_version),
+        status=str(info.get("status") or mapping(md.get("labels")).get("status") or ""),
         chart=str(meta.get("name") or ""),
         chart_version=str(meta.get("version") or ""),
         app_version=str(meta.get("appVersion") or ""),
@@ -129,3 +127,10 @@ def _gunzip(data: bytes) -> bytes:
 
 def _time(value: Any) -> int | None:
     return parse_time(value) if isinstance(value, str) and value else None
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crumbs.model import Obj
+from crumbs.model import Obj, sequence
 from crumbs.timeutil import parse_time
 
 _STATUS_TIMES = ("startTime", "completionTime", "lastScheduleTime", "lastSuccessfulTime")
@@ -31,7 +31,7 @@ def newest_timestamp(obj: Obj) -> int | None:
 
     see(md.get("creationTimestamp"))
     see(md.get("deletionTimestamp"))
-    for entry in md.get("managedFields") or ():
+    for entry in sequence(md.get("managedFields")):
         if isinstance(entry, dict):
             see(entry.get("time"))
     status = obj.get("status")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from crumbs.model import Actor, Attribution, Change, Channel, ObjectKey, StoredEvent, StoredRevision
+from crumbs.model import (
+    Actor,
+    Attribution,
+    Change,
+    Channel,
+    ObjectKey,
+    StoredEvent,
+    StoredRevision,
+    mapping,
+)
 from crumbs.timeutil import format_time
 
 
@@ -31,7 +40,7 @@ def revision_ref(rev: StoredRevision) -> dict[str, Any]:
     }
     if rev.ordinal:
         out["ordinal"] = rev.ordinal
-    rv = (rev.doc.get("metadata") or {}).get("resourceVersion")
+    rv = mapping(rev.doc.get("metadata")).get("resourceVersion")
     if rv:
         out["resourceVersion"] = rv
     return out

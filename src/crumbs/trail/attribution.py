@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.model import Attribution, Channel, Obj, RevisionType
+from crumbs.model import Attribution, Channel, Obj, RevisionType, mapping
 from crumbs.timeutil import NS, parse_time
 from crumbs.trail.fieldsets import (
     FieldsError,
@@ -118,7 +118,7 @@ def attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributio
 
 def _broken(doc: Obj) -> list[str]:
     out = []
-    entries = (doc.get("metadata") or {}).get("managedFields")
+    entries = mapping(doc.get("metadata")).get("managedFields")
     for e in entries if isinstance(entries, list) else ():
         if not isinstance(e, dict) or not isinstance(e.get("manager"), str):
             out.append("an entry without a manager")
@@ -202,7 +202,7 @@ def _prefer_the_cause(writers: list[Manager]) -> list[Manager]:
 
 def _creation(doc: Obj, entries: list[tuple[Manager, Any]]) -> Attribution:
     """The writers at creation (status writers aside); for an object first seen later, its latest writers."""
-    created = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
+    created = parse_time(str(mapping(doc.get("metadata")).get("creationTimestamp") or ""))
     writers = [e for e, f in entries if not _status_only(e, f)] or [e for e, _ in entries]
     at_creation = [
         e for e in writers if created is not None and e.time is not None and e.time <= created + NS

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crumbs.model import Actor, Attribution, AuditRecord, Channel, RevisionType, StoredRevision
+from crumbs.model import (
+    Actor,
+    Attribution,
+    AuditRecord,
+    Channel,
+    RevisionType,
+    StoredRevision,
+    mapping,
+)
 from crumbs.timeutil import NS
 from crumbs.trail.managers import actor
 
@@ -29,7 +37,7 @@ def match(
 ) -> AuditRecord | None:
     """The audit record of the request that made ``rev`` (records of its object, oldest first)."""
     verbs = _VERBS[rev.type]
-    rv = str((rev.doc.get("metadata") or {}).get("resourceVersion") or "")
+    rv = str(mapping(rev.doc.get("metadata")).get("resourceVersion") or "")
     candidates = [
         r
         for r in records

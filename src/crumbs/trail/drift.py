@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crumbs.model import Channel, Obj, StoredRevision
+from crumbs.model import Channel, Obj, StoredRevision, mapping
 from crumbs.trail.attribution import MISSING, resolve
 from crumbs.trail.fieldsets import Manager, Node, PathElement, ownership
 from crumbs.trail.managers import actor
@@ -125,7 +125,7 @@ def unowned(revisions: Iterable[StoredRevision]) -> list[StoredRevision]:
 
 
 def _made_by_the_control_plane(doc: Obj) -> bool:
-    name = str((doc.get("metadata") or {}).get("name") or "")
+    name = str(mapping(doc.get("metadata")).get("name") or "")
     return (doc.get("kind"), name) in {
         ("ServiceAccount", "default"),
         ("ConfigMap", "kube-root-ca.crt"),

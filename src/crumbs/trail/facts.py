@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from crumbs.model import Obj
+from crumbs.model import Obj, mapping, sequence
 from crumbs.trail.values import fmt, image_change, labels
 
 Claim = Callable[[str], None]
@@ -227,22 +227,23 @@ def status(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
     if a.get("phase") != b.get("phase"):
         claim("/status/phase")
         facts.append(f"phase {fmt(a.get('phase'))} → {fmt(b.get('phase'))}")
-    conds_a = {c.get("type"): c for c in a.get("conditions") or () if isinstance(c, dict)}
-    conds_b = {c.get("type"): c for c in b.get("conditions") or () if isinstance(c, dict)}
+    conds_a = {str(c.get("type")): c for c in sequence(a.get("conditions")) if isinstance(c, dict)}
+    conds_b = {str(c.get("type")): c for c in sequence(b.get("conditions")) if isinstance(c, dict)}
     if conds_a != conds_b:
         claim("/status/conditions")
         for t, c in conds_b.items():
-            before = conds_a.get(t, {}).get("status")
+            old = conds_a.get(t, {})
+            before = old.get("status")
             if before != c.get("status"):
                 reason = f" ({c['reason']})" if c.get("reason") else ""
                 was = f"{fmt(before)} → " if before is not None else ""
                 facts.append(f"{t} {was}{fmt(c.get('status'))}{reason}")
-            elif conds_a.get(t) != c:
+            elif old != c:
                 what = (
                     "message"
-                    if conds_a[t].get("message") != c.get("message")
+                    if old.get("message") != c.get("message")
                     else "reason"
-                    if conds_a[t].get("reason") != c.get("reason")
+                    if old.get("reason") != c.get("reason")
                     else "times"
                 )
                 facts.append(f"{t} condition {what} updated")
@@ -302,18 +303,18 @@ def endpoints(old: Obj, new: Obj, claim: Claim) -> list[Fact]:
 
 def _ready_slice(doc: Obj) -> set[str]:
     out: set[str] = set()
-    for ep in doc.get("endpoints") or ():
-        if isinstance(ep, dict) and (ep.get("conditions") or {}).get("ready", True) is not False:
-            out.update(a for a in ep.get("addresses") or () if isinstance(a, str))
+    for ep in sequence(doc.get("endpoints")):
+        if isinstance(ep, dict) and mapping(ep.get("conditions")).get("ready", True) is not False:
+            out.update(a for a in sequence(ep.get("addresses")) if isinstance(a, str))
     return out
 
 
 def _ready_subsets(doc: Obj) -> set[str]:
     out: set[str] = set()
-    for subset in doc.get("subsets") or ():
+    for subset in sequence(doc.get("subsets")):
         if isinstance(subset, dict):
             out.update(
-                a.get("ip", "") for a in subset.get("addresses") or () if isinstance(a, dict)
+                a.get("ip", "") for a in sequence(subset.get("addresses")) if isinstance(a, dict)
             )
     return out
 

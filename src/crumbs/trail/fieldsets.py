@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from crumbs.model import mapping, sequence
 from crumbs.timeutil import parse_time
 
 PathElement = tuple[str, Any]
@@ -153,8 +154,8 @@ def paths_of(fields_v1: Any) -> tuple[tuple[PathElement, ...], ...]:
 def managers(obj: dict[str, Any]) -> list[tuple[Manager, Any]]:
     """(entry, fieldsV1) for each well-formed managedFields entry."""
     out = []
-    entries = (obj.get("metadata") or {}).get("managedFields") or []
-    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+    entries = sequence(mapping(obj.get("metadata")).get("managedFields"))
+    for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("manager"), str):
             continue
         raw_time = entry.get("time")

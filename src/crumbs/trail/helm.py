@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonpatch
 
-from crumbs.model import StoredRelease, mapping
+from crumbs.model import StoredRelease, mapping, sequence
 from crumbs.trail.paths import display_path, get_pointer
 from crumbs.trail.summary import join
 from crumbs.trail.values import fmt
@@ -26,7 +26,7 @@ class ReleaseStep:
 
 def resources(release: StoredRelease) -> list[str]:
     out = []
-    for doc in release.payload.get("manifest") or ():
+    for doc in sequence(release.payload.get("manifest")):
         if isinstance(doc, dict):
             md = mapping(doc.get("metadata"))
             out.append(f"{doc.get('kind')}/{md.get('name')}")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crumbs.model import Attribution, Obj, StoredRevision, mapping
+from crumbs.model import Attribution, Obj, StoredRevision, mapping, sequence
 from crumbs.timeutil import parse_time
 from crumbs.trail.diff import diff
 from crumbs.trail.facts import CHANGE_CAUSE, RESTARTED_AT
@@ -61,7 +61,7 @@ def _meta(obj: Obj) -> dict[str, Any]:
 def controlled_by(obj: Obj, owner: Obj) -> bool:
     """Whether ``obj`` names ``owner`` as its controller (by uid, or by kind and name when uids are absent)."""
     owner_md = _meta(owner)
-    for ref in _meta(obj).get("ownerReferences") or ():
+    for ref in sequence(_meta(obj).get("ownerReferences")):
         if not isinstance(ref, dict):
             continue
         if owner_md.get("uid") and ref.get("uid") == owner_md.get("uid"):
@@ -81,7 +81,7 @@ def _images(template: Any) -> list[str]:
         return []
     return [
         str(c.get("image"))
-        for c in spec.get("containers") or ()
+        for c in sequence(spec.get("containers"))
         if isinstance(c, dict) and c.get("image")
     ]
 
@@ -91,7 +91,7 @@ def _plain_template(template: Any) -> Obj:
     if not isinstance(template, dict):
         return {}
     md = mapping(template.get("metadata"))
-    labels = {k: v for k, v in (md.get("labels") or {}).items() if k not in HASH_LABELS}
+    labels = {k: v for k, v in mapping(md.get("labels")).items() if k not in HASH_LABELS}
     return {**template, "metadata": {**md, "labels": labels}}
 
 
@@ -132,7 +132,7 @@ def deployment_rollouts(
     history: Sequence[StoredRevision] = (),
 ) -> list[Rollout]:
     """Revisions of a Deployment from its ReplicaSets ((object, deleted) pairs), oldest first."""
-    current_template = _plain_template((deployment.get("spec") or {}).get("template"))
+    current_template = _plain_template(mapping(deployment.get("spec")).get("template"))
     out: list[Rollout] = []
     for rs, deleted in replica_sets:
         if not controlled_by(rs, deployment):
@@ -141,8 +141,8 @@ def deployment_rollouts(
         revision = _int(ann.get(REVISION))
         if revision is None:
             continue
-        template = _plain_template((rs.get("spec") or {}).get("template"))
-        tpl_ann = (template.get("metadata") or {}).get("annotations") or {}
+        template = _plain_template(mapping(rs.get("spec")).get("template"))
+        tpl_ann = mapping(mapping(template.get("metadata")).get("annotations"))
         status = mapping(rs.get("status"))
         out.append(
             Rollout(
@@ -151,7 +151,7 @@ def deployment_rollouts(
                 created=parse_time(str(_meta(rs).get("creationTimestamp") or "")),
                 template=template,
                 images=_images(template),
-                replicas=_int((rs.get("spec") or {}).get("replicas")),
+                replicas=_int(mapping(rs.get("spec")).get("replicas")),
                 ready=_int(status.get("readyReplicas")) or 0,
                 current=template == current_template and not deleted,
                 also=[
@@ -166,7 +166,7 @@ def deployment_rollouts(
         )
     out.sort(key=lambda r: r.revision)
     _summarise(out)
-    _attribute(out, history, lambda doc: _plain_template((doc.get("spec") or {}).get("template")))
+    _attribute(out, history, lambda doc: _plain_template(mapping(doc.get("spec")).get("template")))
     return out
 
 
@@ -181,7 +181,7 @@ def controller_revisions(
         if not controlled_by(cr, owner):
             continue
         data = mapping(cr.get("data"))
-        template = _plain_template(((data.get("spec") or {}).get("template")) or {})
+        template = _plain_template((mapping(data.get("spec")).get("template")) or {})
         if isinstance(template, dict):
             template.pop("$patch", None)
         name = str(_meta(cr).get("name"))
@@ -194,7 +194,7 @@ def controller_revisions(
                 images=_images(template),
                 current=name in current_names,
                 restarted_at=str(
-                    ((template.get("metadata") or {}).get("annotations") or {}).get(RESTARTED_AT)
+                    mapping(mapping(template.get("metadata")).get("annotations")).get(RESTARTED_AT)
                     or ""
                 ),
                 deleted=deleted,
@@ -204,7 +204,7 @@ def controller_revisions(
     if out and not current_names:
         out[-1].current = True  # DaemonSets do not name theirs: the newest is
     _summarise(out)
-    _attribute(out, history, lambda doc: _plain_template((doc.get("spec") or {}).get("template")))
+    _attribute(out, history, lambda doc: _plain_template(mapping(doc.get("spec")).get("template")))
     return out
 
 
@@ -212,7 +212,7 @@ def application_history(app: Obj) -> list[Rollout]:
     """Argo CD's record of what it deployed (``status.history``), oldest first."""
     status = mapping(app.get("status"))
     out = []
-    for item in status.get("history") or ():
+    for item in sequence(status.get("history")):
         if not isinstance(item, dict):
             continue
         source = mapping(item.get("source"))

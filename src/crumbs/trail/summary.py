@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crumbs.model import Obj, RevisionType, StoredRevision
+from crumbs.model import Obj, RevisionType, StoredRevision, mapping, sequence
 from crumbs.timeutil import format_time, parse_time
 from crumbs.trail.facts import CONTAINER, RECOGNISERS, STATUS, Fact, pod_spec_path
 from crumbs.trail.noise import strip_noise
@@ -55,7 +55,7 @@ FIRST_SEEN_AFTER = 60 * 1_000_000_000
 
 def first_seen_late(doc: Obj, at: int) -> int | None:
     """The creation time of an object the store first saw well after it was created, else None."""
-    created_at = parse_time(str((doc.get("metadata") or {}).get("creationTimestamp") or ""))
+    created_at = parse_time(str(mapping(doc.get("metadata")).get("creationTimestamp") or ""))
     return created_at if created_at is not None and at - created_at > FIRST_SEEN_AFTER else None
 
 
@@ -92,7 +92,7 @@ def created(doc: Obj, at: int | None = None) -> str:
         spec = spec.get(p, {})
     images = [
         str(c["image"])
-        for c in spec.get("containers") or ()
+        for c in sequence(spec.get("containers"))
         if isinstance(c, dict) and c.get("image")
     ]
     return word + (f" ({', '.join(images[:3])})" if images else "")
