@@ -67,15 +67,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 yield _route(
                     view, ing, problem, where, ObjectKey(ing.key.cluster, "", "Service", ns, name)
                 )
-        cls = spec(ing.doc).get("ingressClassName")
-        if cls and view.knows("IngressClass") and view.get("IngressClass", "", str(cls)) is None:
-            yield finding(
-                "network",
-                "missing-ingress-class",
-                Severity.WARNING,
-                ing,
-                f"Ingress {ing.key.name}: IngressClass {cls} does not exist",
-            )
+        yield from _missing_class(view, ing, "ingressClassName", "IngressClass", Severity.WARNING)
         for tls in sequence(spec(ing.doc).get("tls")):
             secret = mapping(tls).get("secretName")
             if (
@@ -95,15 +87,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         for route in view.objects(kind):
             yield from _gateway_route(view, route)
     for gw in view.objects("Gateway"):
-        cls = spec(gw.doc).get("gatewayClassName")
-        if cls and view.knows("GatewayClass") and view.get("GatewayClass", "", str(cls)) is None:
-            yield finding(
-                "network",
-                "missing-gateway-class",
-                Severity.ERROR,
-                gw,
-                f"Gateway {gw.key.name}: GatewayClass {cls} does not exist",
-            )
+        yield from _missing_class(view, gw, "gatewayClassName", "GatewayClass", Severity.ERROR)
         accepted = condition(gw.doc, "Accepted") or condition(gw.doc, "Programmed")
         if accepted and accepted.get("status") == "False":
             yield finding(
@@ -124,6 +108,22 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 np,
                 f"NetworkPolicy {np.key.name}: its podSelector matches no pods",
             )
+
+
+def _missing_class(
+    view: ClusterView, rev: StoredRevision, field: str, kind: str, severity: str
+) -> Iterator[Finding]:
+    """An Ingress or Gateway whose class (cluster-scoped) is not in the data, which has classes."""
+    cls = spec(rev.doc).get(field)
+    if cls and view.knows(kind) and view.get(kind, "", str(cls)) is None:
+        rule = "missing-ingress-class" if kind == "IngressClass" else "missing-gateway-class"
+        yield finding(
+            "network",
+            rule,
+            severity,
+            rev,
+            f"{rev.key.kind} {rev.key.name}: {kind} {cls} does not exist",
+        )
 
 
 def _route(

@@ -24,6 +24,26 @@ class Ref(NamedTuple):
     optional: bool = False
 
 
+# (field, kind, the field holding the name) for volumes, projected sources, envFrom and env
+_VOLUME_SOURCES = (
+    ("configMap", "ConfigMap", "name"),
+    ("secret", "Secret", "secretName"),
+    ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName"),
+)
+_PROJECTED_SOURCES = (("configMap", "ConfigMap", "name"), ("secret", "Secret", "name"))
+_ENV_FROM = (("configMapRef", "ConfigMap", "name"), ("secretRef", "Secret", "name"))
+_ENV_VALUE_FROM = (("configMapKeyRef", "ConfigMap", "name"), ("secretKeyRef", "Secret", "name"))
+
+
+def _refs(
+    holder: dict[str, Any], sources: tuple[tuple[str, str, str], ...], where: str
+) -> Iterator[Ref]:
+    for field, kind, name_field in sources:
+        if field in holder:
+            ref = mapping(holder[field])
+            yield Ref(kind, str(ref.get(name_field) or ""), where, bool(ref.get("optional")))
+
+
 def references(pod_spec: dict[str, Any]) -> Iterator[Ref]:
     sa = pod_spec.get("serviceAccountName") or pod_spec.get("serviceAccount")
     if isinstance(sa, str) and sa and sa != "default":
@@ -33,66 +53,18 @@ def references(pod_spec: dict[str, Any]) -> Iterator[Ref]:
             yield Ref("Secret", str(secret["name"]), "imagePullSecrets", optional=True)
     for vol in sequence(pod_spec.get("volumes")):
         v = mapping(vol)
-        vname = str(v.get("name") or "")
-        if "configMap" in v:
-            cm = mapping(v["configMap"])
-            yield Ref(
-                "ConfigMap", str(cm.get("name") or ""), f"volume {vname}", bool(cm.get("optional"))
-            )
-        if "secret" in v:
-            sec = mapping(v["secret"])
-            yield Ref(
-                "Secret",
-                str(sec.get("secretName") or ""),
-                f"volume {vname}",
-                bool(sec.get("optional")),
-            )
-        if "persistentVolumeClaim" in v:
-            yield Ref(
-                "PersistentVolumeClaim",
-                str(mapping(v["persistentVolumeClaim"]).get("claimName") or ""),
-                f"volume {vname}",
-            )
+        where = f"volume {v.get('name') or ''}"
+        yield from _refs(v, _VOLUME_SOURCES, where)
         for source in sequence(mapping(v.get("projected")).get("sources")):
-            s = mapping(source)
-            if "configMap" in s:
-                yield Ref(
-                    "ConfigMap",
-                    str(mapping(s["configMap"]).get("name") or ""),
-                    f"volume {vname}",
-                    bool(mapping(s["configMap"]).get("optional")),
-                )
-            if "secret" in s:
-                yield Ref(
-                    "Secret",
-                    str(mapping(s["secret"]).get("name") or ""),
-                    f"volume {vname}",
-                    bool(mapping(s["secret"]).get("optional")),
-                )
+            yield from _refs(mapping(source), _PROJECTED_SOURCES, where)
     for c in containers(pod_spec):
         cname = str(c.get("name") or "")
         for src in sequence(c.get("envFrom")):
-            s = mapping(src)
-            for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
-                if field in s:
-                    ref = mapping(s[field])
-                    yield Ref(
-                        kind,
-                        str(ref.get("name") or ""),
-                        f"envFrom in container {cname}",
-                        bool(ref.get("optional")),
-                    )
+            yield from _refs(mapping(src), _ENV_FROM, f"envFrom in container {cname}")
         for env in sequence(c.get("env")):
-            value_from = mapping(mapping(env).get("valueFrom"))
-            for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
-                if field in value_from:
-                    ref = mapping(value_from[field])
-                    yield Ref(
-                        kind,
-                        str(ref.get("name") or ""),
-                        f"env {mapping(env).get('name')} in container {cname}",
-                        bool(ref.get("optional")),
-                    )
+            e = mapping(env)
+            where = f"env {e.get('name')} in container {cname}"
+            yield from _refs(mapping(e.get("valueFrom")), _ENV_VALUE_FROM, where)
 
 
 def images(pod_spec: dict[str, Any]) -> list[str]:

@@ -51,12 +51,18 @@ def scenario(fn: Callable[[Recording], None]) -> Callable[[Recording], None]:
     return fn
 
 
-def image_fields(name: str) -> dict[str, Any]:
+def container_fields(name: str, *path: str) -> dict[str, Any]:
+    """The managedFields set of one field of container ``name`` in a pod template."""
+    leaf: dict[str, Any] = {}
+    for p in reversed(path):
+        leaf = {p: leaf}
     return {
-        "f:spec": {
-            "f:template": {"f:spec": {"f:containers": {f'k:{{"name":"{name}"}}': {"f:image": {}}}}}
-        }
+        "f:spec": {"f:template": {"f:spec": {"f:containers": {f'k:{{"name":"{name}"}}': leaf}}}}
     }
+
+
+def image_fields(name: str) -> dict[str, Any]:
+    return container_fields(name, "f:image")
 
 
 def app(
@@ -227,17 +233,7 @@ def oom_after_helm_upgrade(rec: Recording) -> None:
         objs["dep"],
         "helm",
         "2026-11-27T14:00:00Z",
-        {
-            "f:spec": {
-                "f:template": {
-                    "f:spec": {
-                        "f:containers": {
-                            'k:{"name":"worker"}': {"f:resources": {"f:limits": {"f:memory": {}}}}
-                        }
-                    }
-                }
-            }
-        },
+        container_fields("worker", "f:resources", "f:limits", "f:memory"),
     )
     new["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "64Mi"
     new["metadata"]["labels"]["helm.sh/chart"] = "worker-1.9.1"
@@ -265,17 +261,7 @@ def unschedulable_after_requests(rec: Recording) -> None:
         objs["dep"],
         "kubectl-patch",
         "2026-11-27T14:00:00Z",
-        {
-            "f:spec": {
-                "f:template": {
-                    "f:spec": {
-                        "f:containers": {
-                            'k:{"name":"search"}': {"f:resources": {"f:requests": {"f:cpu": {}}}}
-                        }
-                    }
-                }
-            }
-        },
+        container_fields("search", "f:resources", "f:requests", "f:cpu"),
     )
     new["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "64"
     message = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
@@ -393,11 +379,7 @@ def missing_secret_reference(rec: Recording) -> None:
         objs["dep"],
         "kubectl-client-side-apply",
         "2026-11-27T14:00:00Z",
-        {
-            "f:spec": {
-                "f:template": {"f:spec": {"f:containers": {'k:{"name":"mailer"}': {"f:env": {}}}}}
-            }
-        },
+        container_fields("mailer", "f:env"),
     )
     new["spec"]["template"]["spec"]["containers"][0]["env"] = [
         {

@@ -5,8 +5,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from watchlog import WatchLog, mf  # noqa: E402
 
 HERE = Path(__file__).parent
 NS = "shop"
@@ -16,27 +21,6 @@ T0 = "2026-11-20T10:00:00Z"
 def uid(*parts: str) -> str:
     h = hashlib.sha256("/".join(parts).encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-9{h[17:20]}-{h[20:32]}"
-
-
-def mf(
-    manager: str,
-    time: str,
-    fields: dict[str, Any] | None = None,
-    op: str = "Update",
-    sub: str = "",
-    api: str = "v1",
-) -> dict[str, Any]:
-    e = {
-        "apiVersion": api,
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields or {"f:metadata": {"f:labels": {}}},
-        "manager": manager,
-        "operation": op,
-        "time": time,
-    }
-    if sub:
-        e["subresource"] = sub
-    return e
 
 
 def meta(
@@ -346,30 +330,16 @@ def changed(
     return out
 
 
-class Recording:
+class Recording(WatchLog):
     def __init__(self, name: str) -> None:
+        super().__init__(HERE)
         self.name = name
-        self.lines: list[dict[str, Any]] = []
-        self.rv = 1000
 
     def add(self, time: str, obj: dict[str, Any], etype: str = "ADDED") -> dict[str, Any]:
-        obj = copy.deepcopy(obj)
-        self.rv += 3
-        obj["metadata"]["resourceVersion"] = str(self.rv)
-        self.lines.append({"type": etype, "object": obj, "time": time})
-        return copy.deepcopy(obj)
+        return self.emit(etype, time, obj)
 
-    def change(self, time: str, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.add(time, obj, "MODIFIED")
-
-    def delete(self, time: str, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.add(time, obj, "DELETED")
-
-    def write(self) -> None:
-        self.lines.sort(key=lambda line: line["time"])
-        with open(HERE / f"{self.name}.jsonl", "w") as f:
-            for line in self.lines:
-                f.write(json.dumps(line, separators=(",", ":")) + "\n")
+    def write(self, name: str = "") -> None:
+        super().write(name or self.name)
 
 
 def cronjob(

@@ -9,9 +9,13 @@ Run it again after changing a scenario; the files are committed.
 from __future__ import annotations
 
 import copy
-import json
+import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from watchlog import WatchLog, mf  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -19,17 +23,7 @@ HERE = Path(__file__).parent
 def entry(
     manager: str, time: str, fields: dict[str, Any], op: str = "Update", sub: str = ""
 ) -> dict[str, Any]:
-    e = {
-        "apiVersion": "apps/v1",
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
-        "manager": manager,
-        "operation": op,
-        "time": time,
-    }
-    if sub:
-        e["subresource"] = sub
-    return e
+    return mf(manager, time, fields, op, sub, api="apps/v1")
 
 
 def deployment(
@@ -76,26 +70,12 @@ def without(fields: dict[str, Any], path: list[str]) -> dict[str, Any]:
     return out
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-        self.rv = 100
-
-    def emit(self, etype: str, time: str, obj: dict[str, Any]) -> dict[str, Any]:
-        obj = copy.deepcopy(obj)
-        self.rv += 1
-        obj["metadata"]["resourceVersion"] = str(self.rv)
-        self.lines.append({"type": etype, "object": obj, "time": time})
-        return obj
-
-    def write(self, name: str) -> None:
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for line in self.lines:
-                f.write(json.dumps(line, separators=(",", ":")) + "\n")
+def recorder() -> WatchLog:
+    return WatchLog(HERE, rv=100, step=1, in_time_order=False)
 
 
 def argocd_then_kubectl_edit() -> None:
-    r = Recorder()
+    r = recorder()
     d = deployment(
         "web",
         {"app.kubernetes.io/instance": "web", "argocd.argoproj.io/instance": "web"},
@@ -119,7 +99,7 @@ def argocd_then_kubectl_edit() -> None:
 
 
 def kubectl_scale() -> None:
-    r = Recorder()
+    r = recorder()
     d = deployment(
         "web",
         {"app": "web"},
@@ -146,7 +126,7 @@ def kubectl_scale() -> None:
 
 
 def shared_server_side_apply() -> None:
-    r = Recorder()
+    r = recorder()
     d = deployment("web", {"app": "web"}, {}, "nginx:1.25", 2, "2026-11-01T10:00:00Z")
     d["metadata"]["managedFields"] = [
         entry("kubectl", "2026-11-01T10:00:00Z", SPEC, op="Apply"),
@@ -163,7 +143,7 @@ def shared_server_side_apply() -> None:
 
 
 def flux_then_kubectl_set_image() -> None:
-    r = Recorder()
+    r = recorder()
     labels = {
         "app": "web",
         "helm.toolkit.fluxcd.io/name": "web",
