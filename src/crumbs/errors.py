@@ -10,7 +10,9 @@ escapes is a bug: the handler prints the traceback and where to report it.
     ├── InputError              exit 1   a file or document that cannot be read
     ├── StoreError              exit 1   the store cannot be opened or written
     │   └── StoreVersionError   exit 1   written by a newer Crumbs
-    └── NotFoundError           exit 1   no such object in the store
+    ├── NotFoundError           exit 1   no such object in the store
+    ├── ClusterError            exit 1   no kubeconfig, a context that does not exist, an API server that refuses us
+    └── ReadOnlyError           exit 1   something asked the live client for a verb other than get, list, watch
 
 Exit codes: 0 success; 1 an error, or something was rejected; 2 bad usage;
 3 findings at error severity (``scan``); 130 interrupted.
@@ -56,3 +58,11 @@ class StoreVersionError(StoreError):
 
 class NotFoundError(CrumbsError):
     """The object asked for is not in the store."""
+
+
+class ClusterError(CrumbsError):
+    """The cluster cannot be reached or refuses us (kubeconfig, context, credentials)."""
+
+
+class ReadOnlyError(CrumbsError):
+    """Crumbs never mutates a cluster: the live client refuses every verb but get, list and watch."""

@@ -63,6 +63,7 @@ def _register() -> None:
         rollouts,
         scan,
         timeline,
+        watch,
     )
 
     for module in (
@@ -75,6 +76,7 @@ def _register() -> None:
         releases,
         drift,
         scan,
+        watch,
         get,
         demo,
     ):
@@ -95,6 +97,8 @@ COMMANDS = (
     "scan",
     "why",
     "analyzers",
+    "watch",
+    "status",
     "get",
     "demo",
 )

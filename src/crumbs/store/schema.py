@@ -128,8 +128,33 @@ def _audit(db: sqlite3.Connection) -> None:
     )
 
 
+def _watch_status(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- What `crumbs watch` knows of each resource it follows (for `crumbs status`).
+        CREATE TABLE watch_status (
+            cluster TEXT NOT NULL,
+            resource TEXT NOT NULL,            -- deployments.apps
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,               -- listing, watching, retrying, forbidden, gone, stopped
+            resource_version TEXT NOT NULL,
+            last_event_at INTEGER,
+            last_contact_at INTEGER,
+            events INTEGER NOT NULL,
+            lists INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            last_error TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (cluster, resource)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
     ("0003_audit", _audit),
+    ("0004_watch_status", _watch_status),
 ]

@@ -159,6 +159,15 @@ class Writer:
             return None
         return data
 
+    @property
+    def pending(self) -> int:
+        """Records added and not yet sent."""
+        return len(self._pending)
+
+    def send(self) -> None:
+        """Send what was added to be written, without waiting for the commit (a live watch's pace)."""
+        self._submit()
+
     def discard(self) -> None:
         """Forget what was added since the last batch was written or sent."""
         self._pending.clear()

@@ -1,0 +1,157 @@
+"""``crumbs watch``: record clusters continuously; ``crumbs status``: how the recording goes."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+import typer
+from rich.markup import escape
+
+from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
+from crumbs.errors import EXIT_OK
+from crumbs.report.text import console
+from crumbs.store import Store
+from crumbs.timeutil import format_time, humanize_age, now_ns
+
+CONTEXT_OPTION = typer.Option(
+    None,
+    "--context",
+    help="A kubeconfig context to record (repeatable: each is its own cluster in the store). Default: the current context, or the in-cluster service account.",
+)
+KUBECONFIG_OPTION = typer.Option(
+    None, "--kubeconfig", help="The kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+)
+
+
+def watch(
+    ctx: typer.Context,
+    context: list[str] = CONTEXT_OPTION,
+    kubeconfig: str = KUBECONFIG_OPTION,
+    include: list[str] = typer.Option(
+        None,
+        "--include",
+        help="Only these resources (pods, deployments.apps, Deployment; repeatable).",
+    ),
+    exclude: list[str] = typer.Option(
+        None,
+        "--exclude",
+        help="Not these resources (events, leases.coordination.k8s.io; repeatable).",
+    ),
+    rediscover: float = typer.Option(
+        60.0,
+        "--rediscover",
+        help="Seconds between discoveries (new CRDs are followed after at most this).",
+    ),
+    duration: float = typer.Option(
+        0.0, "--for", help="Stop after this many seconds (default: until SIGINT or SIGTERM)."
+    ),
+) -> int:
+    """Record every change of every resource into the store, until interrupted.
+
+    Lists each resource, then watches it; resumes after disconnects, lists again
+    after a 410 Gone and records what changed meanwhile. Only get, list and
+    watch are ever sent. SIGINT or SIGTERM: what was received is written, then
+    it exits with 0.
+    """
+    from crumbs.cluster.recorder import Recorder
+    from crumbs.cluster.transport import targets
+
+    chosen = targets(context or None, kubeconfig)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    out = console(stderr=True)
+    tty = sys.stderr.isatty()
+    started = time.monotonic()
+    store = Store.open(db_path(ctx), create=True)
+    if duration:
+        threading.Timer(duration, stop.set).start()
+    names = ", ".join(t.name for t in chosen)
+    out.print(f"recording {names} into {store.path} (Ctrl-C to stop)", style="dim")
+
+    def tick(rec: Recorder) -> None:
+        if not tty:
+            return
+        rec_states = [p.state for _, p in rec.progress]
+        events = sum(p.events for _, p in rec.progress)
+        rate = events / max(time.monotonic() - started, 1e-9)
+        out.print(
+            f"\r{len(rec_states)} resources ({rec_states.count('watching')} watching) · {events:,} events ({rate:,.0f}/s) · {rec.totals.revisions:,} revisions stored",
+            end="",
+            style="dim",
+        )
+
+    def warn(message: str) -> None:
+        out.print(("\n" if tty else "") + f"warning: {message}", style="yellow", markup=False)
+
+    try:
+        recorder = Recorder(store, chosen, include or None, exclude or None, rediscover, warn)
+        totals = recorder.run(stop, tick)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        store.close()
+    out.print(
+        ("\n" if tty else "")
+        + f"stopped: {totals.revisions:,} revisions ({totals.unchanged:,} unchanged), {totals.events:,} events, "
+        f"{totals.relists} lists, {totals.deleted_while_away} deletions found by relisting",
+        style="dim",
+    )
+    return EXIT_OK
+
+
+def status(
+    ctx: typer.Context,
+    cluster: str = typer.Option(None, "--cluster", help="Only this cluster."),
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Per resource of each recorded cluster: state, last event, lag, errors."""
+    from crumbs.cluster.status import load_status
+
+    with open_store(ctx) as store:
+        rows = load_status(store, cluster)
+    now = now_ns()
+    if output is Output.json:
+        emit_json({"resources": [
+            {"cluster": r.cluster, "resource": r.resource, "kind": r.kind, "state": r.state,
+             "resourceVersion": r.resource_version,
+             "lastEvent": format_time(r.last_event_at) if r.last_event_at else None,
+             "lastContact": format_time(r.last_contact_at) if r.last_contact_at else None,
+             "lagSeconds": round((now - r.last_contact_at) / 1e9, 1) if r.last_contact_at else None,
+             "events": r.events, "lists": r.lists, "errors": r.errors, "lastError": r.last_error or None,
+             "updated": format_time(r.updated_at)}
+            for r in rows]})  # fmt: skip
+        return EXIT_OK
+    out = console()
+    if not rows:
+        out.print(f"no watch has recorded into {db_path(ctx)} yet (crumbs watch)", style="dim")
+        return EXIT_OK
+    out.print(
+        f"[dim]{'CLUSTER':<16} {'RESOURCE':<40} {'STATE':<10} {'EVENTS':>8} {'LAST EVENT':>11} {'LAG':>6}  ERRORS[/]"
+    )
+    for r in rows:
+        last = humanize_age(now - r.last_event_at) if r.last_event_at else "-"
+        lag = humanize_age(now - r.last_contact_at) if r.last_contact_at else "-"
+        style = {"watching": "green", "forbidden": "yellow", "retrying": "red"}.get(r.state, "dim")
+        err = escape(f"{r.errors} ({r.last_error[:60]})") if r.errors else ""
+        out.print(
+            f"{escape(r.cluster):<16} {escape(r.resource):<40} [{style}]{r.state:<10}[/] {r.events:>8,} {last:>11} {lag:>6}  {err}"
+        )
+    saved = max(r.updated_at for r in rows)
+    out.print(
+        f"saved {humanize_age(now - saved)} ago by crumbs watch (it saves every 2 s while it runs)",
+        style="dim",
+    )
+    return EXIT_OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("watch")(watch)
+    app.command("status")(status)

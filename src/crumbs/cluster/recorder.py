@@ -1,0 +1,224 @@
+"""``crumbs watch``: every resource of every cluster, listed then watched, into one store.
+
+One follower thread per resource (they wait on the network), one queue, and
+the store's single writer in the calling thread:
+
+- a watch event becomes records as ``crumbs ingest`` would make them (Helm
+  release Secrets decoded, Secrets redacted by the writer, Events as events);
+- a full list (the first, and every relist after a 410) is compared with what
+  the store holds for that resource: objects it lacks are ADDED, objects whose
+  document changed are MODIFIED (identical ones are deduplicated by the store),
+  and objects the store has but the list does not were deleted meanwhile: a
+  DELETED revision carrying their last known document;
+- records are sent to the writer every half second (or every batch), status
+  rows are saved every two seconds, and discovery runs again every minute (a
+  new CRD is followed as soon as it is served).
+
+The queue is bounded: when the store cannot keep up, followers wait, so memory
+stays flat however long the run.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from crumbs.cluster.discovery import ApiResource, discover
+from crumbs.cluster.follow import Follower, Listed, Progress, Watched
+from crumbs.cluster.status import save_status
+from crumbs.cluster.transport import ApiError, Target, Transport
+from crumbs.formats.objects import interpret
+from crumbs.model import Event, HelmRelease, Revision, RevisionType
+from crumbs.store import Selector, Store
+
+QUEUE_SIZE = 20_000
+SEND_EVERY = 0.5
+STATUS_EVERY = 2.0
+REDISCOVER_EVERY = 60.0
+
+
+@dataclass
+class Totals:
+    revisions: int = 0
+    unchanged: int = 0
+    events: int = 0
+    relists: int = 0
+    deleted_while_away: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Recorder:
+    def __init__(
+        self,
+        store: Store,
+        targets: list[Target],
+        include: list[str] | None = None,
+        exclude: list[str] | None = None,
+        rediscover_every: float = REDISCOVER_EVERY,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.store = store
+        self.targets = targets
+        self.include = include
+        self.exclude = exclude
+        self.rediscover_every = rediscover_every
+        self._warn_out = warn
+        self.queue: queue.Queue[tuple[str, Listed | Watched]] = queue.Queue(QUEUE_SIZE)
+        self.followers: dict[tuple[str, ApiResource], Follower] = {}
+        self.totals = Totals()
+        self._lock = threading.Lock()
+
+    def warn(self, message: str) -> None:
+        with self._lock:
+            self.totals.warnings.append(message)
+        self._warn_out(message)
+
+    @property
+    def progress(self) -> list[tuple[str, Progress]]:
+        return [(cluster, f.progress) for (cluster, _), f in sorted(self.followers.items())]
+
+    # -- running -------------------------------------------------------------
+
+    def run(
+        self, stop: threading.Event, on_tick: Callable[[Recorder], None] | None = None
+    ) -> Totals:
+        transports = [Transport(t) for t in self.targets]
+        for t in transports:
+            self._follow_new(t, stop)
+        threads = [
+            threading.Thread(target=self._rediscover, args=(t, stop), daemon=True)
+            for t in transports
+        ]
+        for th in threads:
+            th.start()
+        writer = self.store.writer()
+        last_send = last_status = time.monotonic()
+        try:
+            while not stop.is_set():
+                try:
+                    cluster, item = self.queue.get(timeout=0.1)
+                    self._write(writer, cluster, item)
+                except queue.Empty:
+                    pass
+                now = time.monotonic()
+                if now - last_send >= SEND_EVERY:
+                    writer.send()
+                    last_send = now
+                if now - last_status >= STATUS_EVERY:
+                    self._save_status(writer)
+                    last_status = now
+                    if on_tick:
+                        on_tick(self)
+            while True:  # what was already received is written before leaving
+                try:
+                    cluster, item = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._write(writer, cluster, item)
+            writer.flush()
+        finally:
+            writer.close()
+            self._account(writer)
+            self._save_status(None)
+            for t in transports:
+                t.close()
+        return self.totals
+
+    def _follow_new(self, transport: Transport, stop: threading.Event) -> None:
+        try:
+            found = discover(transport, self.include, self.exclude)
+        except (ApiError, ConnectionError) as err:
+            self.warn(f"{transport.name}: discovery failed: {err}")
+            return
+        for what, why in found.skipped:
+            if why != "excluded":
+                self.warn(f"{transport.name}: {what}: {why}")
+        for res in found.resources:
+            key = (transport.name, res)
+            if key in self.followers:
+                continue
+
+            def emit(item: Listed | Watched, cluster: str = transport.name) -> None:
+                while not stop.is_set():
+                    try:
+                        self.queue.put((cluster, item), timeout=0.2)
+                        return
+                    except queue.Full:
+                        continue
+
+            f = Follower(transport, res, emit, stop, self.warn)
+            self.followers[key] = f
+            threading.Thread(target=f.run, name=f"follow {res.name}", daemon=True).start()
+
+    def _rediscover(self, transport: Transport, stop: threading.Event) -> None:
+        while not stop.wait(self.rediscover_every):
+            self._follow_new(transport, stop)
+
+    # -- writing -------------------------------------------------------------
+
+    def _write(self, writer: object, cluster: str, item: Listed | Watched) -> None:
+        from crumbs.store.writer import Writer
+
+        assert isinstance(writer, Writer)
+        where = f"{cluster}:{item.resource.name}"
+        if isinstance(item, Watched):
+            for rec in interpret({"type": item.type, "object": item.obj}, where, cluster, item.at):
+                if isinstance(rec, (Revision, Event, HelmRelease)):
+                    writer.add(rec)
+            return
+        self.totals.relists += 1
+        writer.flush()  # the store must hold everything before it is compared with the list
+        res = item.resource
+        known = {
+            (r.key.namespace, r.key.name): r
+            for r in self.store.queries.state_at(
+                item.at,
+                Selector(cluster=cluster, kinds=[(res.group, res.kind)]),
+                ordered=False,
+                lazy=True,
+            )
+        }
+        listed = set()
+        for obj in item.items:
+            for rec in interpret(obj, where, cluster, item.at):
+                if isinstance(rec, Revision):
+                    listed.add((rec.key.namespace, rec.key.name))
+                    rec.type = (
+                        RevisionType.MODIFIED
+                        if (rec.key.namespace, rec.key.name) in known
+                        else RevisionType.ADDED
+                    )
+                if isinstance(rec, (Revision, Event, HelmRelease)):
+                    writer.add(rec)
+        for key, last in known.items():
+            if key not in listed:
+                self.totals.deleted_while_away += 1
+                writer.add(
+                    Revision(
+                        last.key,
+                        last.uid,
+                        item.at,
+                        RevisionType.DELETED,
+                        last.doc,
+                        f"{where} (gone from the list)",
+                    )
+                )
+
+    def _account(self, writer: object) -> None:
+        from crumbs.store.writer import Writer
+
+        assert isinstance(writer, Writer)
+        self.totals.revisions = writer.stats.revisions
+        self.totals.unchanged = writer.stats.unchanged
+        self.totals.events = writer.stats.events
+
+    def _save_status(self, writer: object | None) -> None:
+        if writer is not None:
+            self._account(writer)
+        try:
+            save_status(self.store, self.progress)
+        except Exception as err:  # status is a convenience: never stop recording for it
+            self.warn(f"cannot save the watch status: {err}")

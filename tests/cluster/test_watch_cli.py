@@ -1,0 +1,81 @@
+"""``crumbs watch`` and ``crumbs status`` as a user runs them: a process, signals, a store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.cluster.conftest import stored_state, wait_for
+from tests.fakes.apiserver import FakeAPIServer
+from tests.fakes.kube_state import script
+
+CRUMBS = Path(sys.executable).parent / "crumbs"
+
+
+def test_watch_until_sigterm_then_status(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path, cli
+) -> None:
+    db = str(tmp_path / "live.db")
+    for _ in script(server.cluster, 30):
+        pass
+    proc = subprocess.Popen(
+        [str(CRUMBS), "--db", db, "watch", "--kubeconfig", str(kubeconfig)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(
+            lambda: os.path.exists(db) and stored_state(db) == server.cluster.current(),
+            what="the first lists",
+        )
+        for _ in script(server.cluster, 40, seed=5):
+            pass
+        wait_for(lambda: stored_state(db) == server.cluster.current(), what="the watch")
+        time.sleep(2.5)  # a status save
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "recording fake" in err and "stopped:" in err and "Traceback" not in err
+    assert stored_state(db) == server.cluster.current()
+    report = cli("status", "-o", "json", db=db).json()["resources"]
+    pods = next(r for r in report if r["resource"] == "pods")
+    assert (
+        pods["cluster"] == "fake"
+        and pods["state"] in ("watching", "stopped")
+        and pods["lists"] >= 1
+    )
+    assert pods["events"] >= 1 and pods["lastEvent"] and pods["errors"] == 0
+    assert "pods" in cli("status", db=db).out
+    assert {m for m, _ in server.cluster.requests} == {"GET"}
+
+
+def test_watch_for_a_while(server: FakeAPIServer, kubeconfig: Path, tmp_path: Path, cli) -> None:
+    server.cluster.create("ConfigMap", "settings", data={"a": "1"})
+    db = str(tmp_path / "live.db")
+    result = cli(
+        "watch", "--kubeconfig", str(kubeconfig), "--for", "1.5", "--include", "configmaps", db=db
+    )
+    assert result.code == 0, result.err
+    assert set(stored_state(db)) == {("", "ConfigMap", "default", "settings")}
+
+
+def test_unknown_context_is_one_line(kubeconfig: Path, tmp_path: Path, cli) -> None:
+    result = cli(
+        "watch", "--kubeconfig", str(kubeconfig), "--context", "prod-eu", db=str(tmp_path / "x.db")
+    )
+    assert result.code == 1
+    assert "prod-eu" in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_unreachable_server_keeps_retrying_then_stops_cleanly(tmp_path: Path, cli) -> None:
+    server = FakeAPIServer().start()
+    kubeconfig = server.kubeconfig(tmp_path / "kc")
+    server.stop()  # nothing listens there any more
+    result = cli("watch", "--kubeconfig", str(kubeconfig), "--for", "1", db=str(tmp_path / "x.db"))
+    assert result.code == 0
+    assert "discovery failed" in result.err
