@@ -152,6 +152,8 @@ def test_compacted_while_down_relists_and_finds_deletions(
 
     def during(i: int) -> None:
         if i == 150:
+            # everything so far is recorded; then the server goes away
+            wait_for(lambda: stored_state(path) == cluster.current(), what="the store to catch up")
             server.stop()
             alive = [
                 o
