@@ -412,6 +412,27 @@ def bench_scan() -> None:
     )
 
 
+def bench_watch() -> None:
+    import watch_bench
+
+    events = int(os.environ.get("CRUMBS_BENCH_WATCH_EVENTS", "1000000"))
+    r = watch_bench.run(WORK, events)
+    samples = r["samples"]
+    assert isinstance(samples, list)
+    total = float(r["total_s"])  # type: ignore[arg-type]
+    report(
+        f"watch: {events:,} events of 10k pods from the fake API server into the store, end to end",
+        f"{events / total:,.0f} events/s ({total:.1f} s; {r['revisions']:,} revisions stored)",
+        "≥ 10,000/s",
+    )
+    rss = [m for _, m in samples]
+    report(
+        "watch: the recorder's RSS along the run (every 10%)",
+        f"{' → '.join(f'{m:,.0f}' for m in rss[:-1])} MiB (from 10% to 100%: {rss[-2] - rss[1]:+,.0f} MiB)",
+        "flat",
+    )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -430,6 +451,7 @@ BENCHES = {
     "queries": bench_queries,
     "provenance": bench_provenance,
     "scan": bench_scan,
+    "watch": bench_watch,
 }
 
 

@@ -79,3 +79,39 @@ def test_unreachable_server_keeps_retrying_then_stops_cleanly(tmp_path: Path, cl
     result = cli("watch", "--kubeconfig", str(kubeconfig), "--for", "1", db=str(tmp_path / "x.db"))
     assert result.code == 0
     assert "discovery failed" in result.err
+
+
+def test_scan_live_lists_the_cluster_and_scans_it(
+    server: FakeAPIServer, kubeconfig: Path, cli
+) -> None:
+    c = server.cluster
+    c.create(
+        "Pod",
+        "web-1",
+        spec={
+            "containers": [{"name": "web", "image": "web:1", "ports": [{"containerPort": 8080}]}]
+        },
+        status={
+            "phase": "Running",
+            "containerStatuses": [
+                {"name": "web", "ready": True, "restartCount": 0, "state": {"running": {}}}
+            ],
+        },
+    )
+    pod = c.objects[("", "pods")][("default", "web-1")]
+    c.update(pod, metadata={**pod["metadata"], "labels": {"app": "web"}})
+    c.create(
+        "Service",
+        "web",
+        spec={"selector": {"app": "web-api"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    )
+    result = cli("scan", "--live", "--kubeconfig", str(kubeconfig), "-o", "json", db=None)
+    assert result.code == 3, result.err
+    found = {(f["rule"], f["subject"]["name"]) for f in result.json()["findings"]}
+    assert ("selector-matches-no-pods", "web") in found
+    assert {m for m, _ in c.requests} == {"GET"}
+
+
+def test_scan_live_refuses_at(kubeconfig: Path, cli) -> None:
+    result = cli("scan", "--live", "--kubeconfig", str(kubeconfig), "--at", "1h", db=None)
+    assert result.code == 2 and "--live" in result.err

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 
 import typer
@@ -28,6 +32,7 @@ from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.model import Finding, Severity
 from crumbs.report import findings as report
 from crumbs.report.text import console
+from crumbs.store import Store
 from crumbs.store.source import StoreSource
 
 
@@ -79,6 +84,15 @@ def scan(
     output: ScanOutput = typer.Option(
         ScanOutput.text, "--output", "-o", help="text, json (the documented contract) or markdown."
     ),
+    live: bool = typer.Option(
+        False,
+        "--live",
+        help="List the cluster now (kubeconfig or in-cluster) and scan that, not the store.",
+    ),
+    context: list[str] = typer.Option(
+        None, "--context", help="With --live: the kubeconfig context (repeatable)."
+    ),
+    kubeconfig: str = typer.Option(None, "--kubeconfig", help="With --live: the kubeconfig file."),
 ) -> int:
     """What is broken (or about to be), and for each problem the changes that most likely caused it.
 
@@ -86,9 +100,18 @@ def scan(
     """
     if severity not in Severity.ORDER:
         raise UsageError(f"--severity {severity!r}: one of error, warning, info")
+    if live and at:
+        raise UsageError("--at and --live: a live scan is of now")
+    if not live and (context or kubeconfig):
+        raise UsageError("--context and --kubeconfig go with --live")
     chosen = registry.choose(analyzer or None, disable or ())
     labels = parse_labels(selector) if selector else None
-    with open_store(ctx) as store, paused_gc():
+    with ExitStack() as stack:
+        if live:
+            store = stack.enter_context(_live_store(context or None, kubeconfig))
+        else:
+            store = stack.enter_context(open_store(ctx))
+        stack.enter_context(paused_gc())
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock
         view = ClusterView(StoreSource(store.queries, cluster), when, namespace)
@@ -97,6 +120,27 @@ def scan(
         )
     _emit(when, found, output)
     return _exit_code(found)
+
+
+@contextmanager
+def _live_store(contexts: list[str] | None, kubeconfig: str | None) -> Iterator[Store]:
+    """A temporary store holding one list of the live cluster(s)."""
+    from crumbs.cluster.snapshot import snapshot
+    from crumbs.cluster.transport import targets
+
+    chosen = targets(contexts, kubeconfig)
+    err = console(stderr=True)
+    with tempfile.TemporaryDirectory(prefix="crumbs-live-") as tmp:
+        store = Store.open(os.path.join(tmp, "live.db"))
+        try:
+            snapshot(
+                store,
+                chosen,
+                warn=lambda m: err.print(f"warning: {m}", style="yellow", markup=False),
+            )
+            yield store
+        finally:
+            store.close()
 
 
 def why(

@@ -34,7 +34,7 @@ from crumbs.formats.objects import interpret
 from crumbs.model import Event, HelmRelease, Revision, RevisionType
 from crumbs.store import Selector, Store
 
-QUEUE_SIZE = 20_000
+QUEUE_SIZE = 2_000
 SEND_EVERY = 0.5
 STATUS_EVERY = 2.0
 REDISCOVER_EVERY = 60.0
