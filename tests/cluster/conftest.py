@@ -42,10 +42,12 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "
 
 
 @contextmanager
-def recording(store_path: str, kubeconfig: Path, **options: Any) -> Iterator[Recorder]:
+def recording(
+    store_path: str, kubeconfig: Path, contexts: list[str] | None = None, **options: Any
+) -> Iterator[Recorder]:
     store = Store.open(store_path)
     stop = threading.Event()
-    rec = Recorder(store, targets(None, str(kubeconfig)), **options)
+    rec = Recorder(store, targets(contexts, str(kubeconfig)), **options)
     failure: list[BaseException] = []
 
     def run() -> None:

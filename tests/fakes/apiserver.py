@@ -229,7 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
         if token:
             state = json.loads(base64.urlsafe_b64decode(token))
             snap = self.server.snapshots.get(state["id"])
-            if snap is None or state["rv"] <= cluster.compacted:
+            with cluster.cond:
+                expire = cluster.faults.expire_continue > 0
+                if expire:
+                    cluster.faults.expire_continue -= 1
+            if snap is None or state["rv"] <= cluster.compacted or expire:
                 self._json(
                     410,
                     status(

@@ -73,6 +73,8 @@ class Faults:
     """Seconds to wait before answering any request."""
     bookmark_every: float = 0.2
     """Seconds of quiet on a watch before a BOOKMARK."""
+    expire_continue: int = 0
+    """Answer this many continue tokens with 410 Expired, as after a compaction mid-list."""
 
 
 @dataclass
