@@ -10,11 +10,13 @@ aggregated API that is down) is skipped with a reason, not fatal.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from crumbs.cluster.transport import ApiError, Transport
-from crumbs.model import mapping, sequence
+from crumbs.formats.objects import interpret
+from crumbs.model import Event, HelmRelease, Revision, mapping, sequence
 
 _ALIASES = {("events.k8s.io", "Event"), ("extensions", "Ingress"), ("extensions", "Deployment"),
             ("extensions", "DaemonSet"), ("extensions", "ReplicaSet"), ("extensions", "NetworkPolicy")}  # fmt: skip
@@ -112,3 +114,30 @@ def _resources(transport: Transport, group: str, version: str, path: str, out: D
         out.resources.append(
             ApiResource(group, version, str(r.get("kind") or ""), name, bool(r.get("namespaced")))
         )
+
+
+def discover_or_warn(
+    transport: Transport,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    warn: Callable[[str], None],
+) -> list[ApiResource]:
+    """The resources to follow; what could not be discovered is a warning, not a failure."""
+    try:
+        found = discover(transport, include, exclude)
+    except (ApiError, ConnectionError) as err:
+        warn(f"{transport.name}: discovery failed: {err}")
+        return []
+    for what, why in found.skipped:
+        if why != "excluded":
+            warn(f"{transport.name}: {what}: {why}")
+    return found.resources
+
+
+def storable(
+    value: Any, where: str, cluster: str, at: int
+) -> Iterator[Revision | Event | HelmRelease]:
+    """The records ``crumbs ingest`` would make of an object or a watch event, dated ``at``."""
+    for rec in interpret(value, where, cluster, at):
+        if isinstance(rec, (Revision, Event, HelmRelease)):
+            yield rec

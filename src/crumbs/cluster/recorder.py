@@ -26,12 +26,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from crumbs.cluster.discovery import ApiResource, discover
+from crumbs.cluster.discovery import ApiResource, discover_or_warn, storable
 from crumbs.cluster.follow import Follower, Listed, Progress, Watched
 from crumbs.cluster.status import save_status
-from crumbs.cluster.transport import ApiError, Target, Transport
-from crumbs.formats.objects import interpret
-from crumbs.model import Event, HelmRelease, Revision, RevisionType
+from crumbs.cluster.transport import Target, Transport
+from crumbs.model import Revision, RevisionType
 from crumbs.store import Selector, Store
 
 QUEUE_SIZE = 2_000
@@ -128,15 +127,7 @@ class Recorder:
         return self.totals
 
     def _follow_new(self, transport: Transport, stop: threading.Event) -> None:
-        try:
-            found = discover(transport, self.include, self.exclude)
-        except (ApiError, ConnectionError) as err:
-            self.warn(f"{transport.name}: discovery failed: {err}")
-            return
-        for what, why in found.skipped:
-            if why != "excluded":
-                self.warn(f"{transport.name}: {what}: {why}")
-        for res in found.resources:
+        for res in discover_or_warn(transport, self.include, self.exclude, self.warn):
             key = (transport.name, res)
             if key in self.followers:
                 continue
@@ -165,9 +156,8 @@ class Recorder:
         assert isinstance(writer, Writer)
         where = f"{cluster}:{item.resource.name}"
         if isinstance(item, Watched):
-            for rec in interpret({"type": item.type, "object": item.obj}, where, cluster, item.at):
-                if isinstance(rec, (Revision, Event, HelmRelease)):
-                    writer.add(rec)
+            for rec in storable({"type": item.type, "object": item.obj}, where, cluster, item.at):
+                writer.add(rec)
             return
         self.totals.relists += 1
         writer.flush()  # the store must hold everything before it is compared with the list
@@ -183,7 +173,7 @@ class Recorder:
         }
         listed = set()
         for obj in item.items:
-            for rec in interpret(obj, where, cluster, item.at):
+            for rec in storable(obj, where, cluster, item.at):
                 if isinstance(rec, Revision):
                     listed.add((rec.key.namespace, rec.key.name))
                     rec.type = (
@@ -191,8 +181,7 @@ class Recorder:
                         if (rec.key.namespace, rec.key.name) in known
                         else RevisionType.ADDED
                     )
-                if isinstance(rec, (Revision, Event, HelmRelease)):
-                    writer.add(rec)
+                writer.add(rec)
         for key, last in known.items():
             if key not in listed:
                 self.totals.deleted_while_away += 1

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from crumbs.cluster.discovery import ApiResource, discover
+from crumbs.cluster.discovery import ApiResource, discover_or_warn, storable
 from crumbs.cluster.follow import list_all
 from crumbs.cluster.transport import ApiError, Target, Transport
-from crumbs.formats.objects import interpret
-from crumbs.model import Event, HelmRelease, Revision
 from crumbs.store import Store
 from crumbs.timeutil import now_ns
 
@@ -34,14 +32,7 @@ def snapshot(
     with store.writer() as writer:
         for target in targets:
             transport = Transport(target)
-            try:
-                found = discover(transport, include, exclude)
-            except (ApiError, ConnectionError) as err:
-                warn(f"{target.name}: discovery failed: {err}")
-                continue
-            for what, why in found.skipped:
-                if why != "excluded":
-                    warn(f"{target.name}: {what}: {why}")
+            resources = discover_or_warn(transport, include, exclude, warn)
 
             def one(
                 res: ApiResource, t: Transport = transport
@@ -52,14 +43,13 @@ def snapshot(
                     return res, str(err)
 
             with ThreadPoolExecutor(PARALLEL) as pool:
-                for res, items in pool.map(one, found.resources):
+                for res, items in pool.map(one, resources):
                     if isinstance(items, str):
                         warn(f"{target.name}: {res.name}: {items} (skipped)")
                         continue
                     where = f"{target.name}:{res.name}"
                     for obj in items:
-                        for rec in interpret(obj, where, target.name, at):
-                            if isinstance(rec, (Revision, Event, HelmRelease)):
-                                writer.add(rec)
+                        for rec in storable(obj, where, target.name, at):
+                            writer.add(rec)
             transport.close()
     return at
