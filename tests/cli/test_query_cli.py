@@ -44,7 +44,7 @@ def test_timeline_interleaves_changes_and_events(demo_store) -> None:
     assert patch["summary"] == "image ghcr.io/acme/billing:1.4.2 → 2.0.0"
     assert patch["paths"] == ["spec.template.spec.containers[billing].image"]
     event = next(e for e in entries if e["type"] == "event")
-    assert set(event["event"]) == {"type", "reason", "message", "count", "source", "firstAt"}
+    assert set(event["event"]) == {"id", "type", "reason", "message", "count", "source", "firstAt"}
     selector = next(e for e in entries if e["object"]["kind"] == "Service")
     assert selector["summary"] == "selector app=checkout → app=checkout-api"
 

@@ -52,6 +52,7 @@ def _root(
 
 def _register() -> None:
     from crumbs.cli import (
+        ask,
         blame,
         demo,
         diff,
@@ -76,6 +77,7 @@ def _register() -> None:
         releases,
         drift,
         scan,
+        ask,
         watch,
         get,
         demo,
@@ -97,6 +99,8 @@ COMMANDS = (
     "scan",
     "why",
     "analyzers",
+    "ask",
+    "trace",
     "watch",
     "status",
     "get",

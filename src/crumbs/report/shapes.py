@@ -112,6 +112,7 @@ def event_entry(ev: StoredEvent) -> dict[str, Any]:
         "at": format_time(ev.at),
         "object": object_ref(ev.key, ev.uid),
         "event": {
+            "id": ev.id,
             "type": ev.type,
             "reason": ev.reason,
             "message": ev.message,

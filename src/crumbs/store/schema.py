@@ -152,9 +152,48 @@ def _watch_status(db: sqlite3.Connection) -> None:
     )
 
 
+def _traces(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Copilot runs (crumbs ask, why --explain) and every step of each: what the model
+        -- was given, what it answered, which tools it called and what they returned.
+        CREATE TABLE traces (
+            id INTEGER PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            mode TEXT NOT NULL,                -- offline, model, replay
+            model TEXT NOT NULL,
+            params TEXT NOT NULL,              -- JSON: endpoint, temperature, budget...
+            system_hash TEXT NOT NULL,
+            store_at INTEGER,                  -- the store's clock when it ran
+            answer TEXT NOT NULL,
+            status TEXT NOT NULL,              -- ok, error, stopped
+            error TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL,
+            tokens_out INTEGER NOT NULL,
+            cost REAL,
+            latency_ms INTEGER NOT NULL,
+            replay_of INTEGER REFERENCES traces(id)
+        );
+        CREATE TABLE trace_steps (
+            trace INTEGER NOT NULL REFERENCES traces(id),
+            n INTEGER NOT NULL,
+            kind TEXT NOT NULL,                -- system, user, request, response, tool_call, tool_result, answer
+            name TEXT NOT NULL,                -- the tool, or the model
+            payload BLOB NOT NULL,             -- canonical JSON, zstd
+            tokens INTEGER NOT NULL,
+            latency_ms INTEGER NOT NULL,
+            PRIMARY KEY (trace, n)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
     ("0003_audit", _audit),
     ("0004_watch_status", _watch_status),
+    ("0005_traces", _traces),
 ]

@@ -1,0 +1,171 @@
+"""``crumbs ask`` and ``crumbs trace``: the copilot, and the record of how it reached each answer."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, store_clock
+from crumbs.errors import EXIT_OK
+from crumbs.report.text import console
+from crumbs.timeutil import format_time
+
+
+def ask(
+    ctx: typer.Context,
+    question: str = typer.Argument(
+        ..., help="The question, in your words: why is checkout returning 503?"
+    ),
+    budget: int = typer.Option(
+        24_000, "--budget", help="Tokens per model request (tool outputs are trimmed to fit)."
+    ),
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Answer a question about the cluster from the store, citing the evidence; every step is recorded.
+
+    Without a model configured, the offline explainer answers from the findings,
+    their causes and the history of what changed, and says so.
+    """
+    from crumbs.explain.agent import ask as run
+    from crumbs.explain.offline import OfflineModel
+
+    with open_store(ctx) as store:
+        answer = run(
+            store,
+            question,
+            OfflineModel(),
+            store_clock(store) if _has_data(store) else None,
+            budget,
+        )
+    if output is Output.json:
+        emit_json({"answer": answer.text, "trace": answer.trace_id, "status": answer.status,
+                   "unverified": answer.unverified, "tokens": {"in": answer.tokens_in, "out": answer.tokens_out}})  # fmt: skip
+        return EXIT_OK
+    out = console()
+    out.print(escape(answer.text))
+    out.print(f"\n[dim]trace {answer.trace_id}: crumbs trace show {answer.trace_id}[/]")
+    return EXIT_OK
+
+
+def _has_data(store: object) -> bool:
+    from crumbs.store import Store
+
+    assert isinstance(store, Store)
+    return store.db.execute("SELECT 1 FROM revisions LIMIT 1").fetchone() is not None
+
+
+trace_app = typer.Typer(
+    help="Decision traces of the copilot: list, show (step through), replay, diff.",
+    no_args_is_help=True,
+)
+
+
+@trace_app.command("list")
+def trace_list(
+    ctx: typer.Context, limit: int = typer.Option(20, "--limit"), output: Output = OUTPUT_OPTION
+) -> int:
+    """The latest runs: id, when, mode, model, status, tokens, the question."""
+    from crumbs.explain.trace import list_traces
+
+    with open_store(ctx) as store:
+        runs = list_traces(store, limit)
+    if output is Output.json:
+        emit_json({"traces": [_summary(t) for t in runs]})
+        return EXIT_OK
+    out = console()
+    for t in runs:
+        out.print(
+            f"{t.id:>5}  {format_time(t.started_at, precise=False)}  {t.mode:<8} {escape(t.model):<20} {t.status:<8} {t.tokens_in + t.tokens_out:>7} tok  {escape(t.question[:70])}"
+        )
+    if not runs:
+        out.print("no traces yet (crumbs ask)", style="dim")
+    return EXIT_OK
+
+
+@trace_app.command("show")
+def trace_show(
+    ctx: typer.Context,
+    trace_id: int = typer.Argument(..., help="The trace id (crumbs trace list)."),
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Every step of a run: the context the model had, what it chose and why, what the tools returned."""
+    from crumbs.explain.trace import load_trace
+
+    with open_store(ctx) as store:
+        t = load_trace(store, trace_id)
+    if output is Output.json:
+        emit_json(
+            {
+                **_summary(t),
+                "steps": [
+                    {
+                        "n": s.n,
+                        "kind": s.kind,
+                        "name": s.name,
+                        "tokens": s.tokens,
+                        "latencyMs": s.latency_ms,
+                        "payload": s.payload,
+                    }
+                    for s in t.steps
+                ],
+            }
+        )
+        return EXIT_OK
+    out = console()
+    out.print(
+        f"[bold]trace {t.id}[/] · {t.mode} · {escape(t.model)} · {t.status} · {t.tokens_in}+{t.tokens_out} tokens · {t.latency_ms} ms"
+    )
+    out.print(f"[bold]question:[/] {escape(t.question)}")
+    for s in t.steps:
+        out.print(
+            f"\n[cyan]{s.n:>3} {s.kind}[/] {escape(s.name)}"
+            + (f" [dim]({s.tokens} tokens)[/]" if s.tokens else "")
+        )
+        out.print(escape(_step_text(s.kind, s.payload)))
+    return EXIT_OK
+
+
+def _step_text(kind: str, payload: object) -> str:
+    import orjson
+
+    p = payload if isinstance(payload, dict) else {}
+    if kind in ("system", "user", "answer"):
+        return str(p.get("content") or "")
+    if kind == "request":
+        msgs = p.get("messages") or []
+        return f"context: {len(msgs)} messages; tools offered: {', '.join(p.get('tools') or [])}"
+    if kind == "response":
+        m = p.get("message") or {}
+        calls = [
+            f"{c['function']['name']}({c['function']['arguments']})"
+            for c in m.get("tool_calls") or []
+        ]
+        return (
+            str(m.get("content") or "") + ("\n→ calls " + ", ".join(calls) if calls else "")
+        ).strip()
+    if kind == "tool_call":
+        return f"arguments: {p.get('arguments')}"
+    if kind == "tool_result":
+        content = str(p.get("content") or "")
+        flag = " (trimmed to fit)" if p.get("trimmed") else ""
+        return (
+            ("ok" if p.get("ok") else "error")
+            + flag
+            + ": "
+            + (content[:600] + "…" if len(content) > 600 else content)
+        )
+    return orjson.dumps(payload).decode()[:600]
+
+
+def _summary(t: object) -> dict[str, object]:
+    from crumbs.explain.trace import Trace
+
+    assert isinstance(t, Trace)
+    return {"id": t.id, "started": format_time(t.started_at), "question": t.question, "mode": t.mode, "model": t.model,
+            "params": t.params, "systemHash": t.system_hash, "status": t.status, "error": t.error or None, "answer": t.answer,
+            "tokens": {"in": t.tokens_in, "out": t.tokens_out}, "cost": t.cost, "latencyMs": t.latency_ms, "replayOf": t.replay_of}  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
+    app.add_typer(trace_app, name="trace")

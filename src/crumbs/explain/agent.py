@@ -1,0 +1,159 @@
+"""The copilot's loop: ask the model, run the tools it calls, until it answers; record every step.
+
+Each turn, the request (the whole context: system prompt, question, the
+conversation so far, the tool specs) and the response are recorded. A tool
+call's arguments are parsed and checked; malformed ones, unknown tools and
+failing commands come back to the model as an error message to act on. Tool
+outputs are redacted and trimmed to the budget before the model sees them, and
+that is what is recorded: the trace holds exactly what left the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from crumbs.explain import citations
+from crumbs.explain.context import count_tokens, fit, redact
+from crumbs.explain.model import Model, ModelError, ToolCall
+from crumbs.explain.prompt import prompt_hash, system_prompt
+from crumbs.explain.tools import TOOLS, run_tool
+from crumbs.explain.trace import Recorder
+from crumbs.store import Store
+
+MAX_TURNS = 12
+BUDGET = 24_000
+"""Tokens per request; each tool output gets what is left, up to a third of it."""
+
+
+@dataclass
+class Answer:
+    text: str
+    trace_id: int
+    status: str
+    unverified: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+def tool_specs() -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.schema()},
+        }
+        for t in TOOLS
+    ]
+
+
+def ask(
+    store: Store,
+    question: str,
+    model: Model,
+    store_at: int | None,
+    budget: int = BUDGET,
+    replay_of: int | None = None,
+) -> Answer:
+    system = system_prompt(store, store_at)
+    rec = Recorder(store, question, model.mode, model.name, {**model.params, "budget": budget},
+                   prompt_hash(system), store_at, replay_of)  # fmt: skip
+    rec.step("system", "prompt", {"content": system})
+    rec.step("user", "question", {"content": question})
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": question},
+    ]
+    specs = tool_specs()
+    known: set[str] = set()
+    try:
+        for _ in range(MAX_TURNS):
+            rec.step("request", model.name, {"messages": messages, "tools": [s["function"]["name"] for s in specs]},
+                     tokens=count_tokens(orjson.dumps(messages).decode(), model.name))  # fmt: skip
+            t = time.monotonic()
+            turn = model.complete(messages, specs)
+            rec.usage(turn.tokens_in, turn.tokens_out, turn.cost)
+            rec.step(
+                "response",
+                model.name,
+                turn.raw,
+                tokens=turn.tokens_out,
+                latency_ms=int((time.monotonic() - t) * 1000),
+            )
+            if not turn.tool_calls:
+                text, unknown = citations.check(turn.content, known)
+                rec.step(
+                    "answer",
+                    model.name,
+                    {
+                        "content": text,
+                        "unverified": unknown,
+                        "cited": sorted(set(citations.CITATION.findall(text))),
+                    },
+                )
+                rec.finish(text)
+                return Answer(text, rec.id, "ok", unknown, rec.tokens_in, rec.tokens_out)
+            messages.append(_assistant(turn.content, turn.tool_calls))
+            used = count_tokens(orjson.dumps(messages).decode(), model.name)
+            for call in turn.tool_calls:
+                content = _run(
+                    store.path,
+                    call,
+                    known,
+                    rec,
+                    max(500, min(budget // 3, budget - used)),
+                    model.name,
+                )
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+                used += count_tokens(content, model.name)
+        text = "The copilot stopped after too many steps without an answer."
+        rec.finish(text, "stopped")
+        return Answer(text, rec.id, "stopped", [], rec.tokens_in, rec.tokens_out)
+    except ModelError as err:
+        rec.finish("", "error", str(err))
+        raise
+    except BaseException as err:
+        rec.finish("", "error", f"{type(err).__name__}: {err}")
+        raise
+
+
+def _assistant(content: str, calls: list[ToolCall]) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": content or None,
+        "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in calls
+        ],
+    }
+
+
+def _run(db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, model: str) -> str:
+    args: Any = None
+    error: str | None = None
+    try:
+        args = orjson.loads(call.arguments) if call.arguments.strip() else {}
+    except orjson.JSONDecodeError as err:
+        error = f"{call.name}: the arguments are not valid JSON ({err}); send a JSON object"
+    rec.step("tool_call", call.name, {"id": call.id, "arguments": call.arguments})
+    t = time.monotonic()
+    if error is None:
+        result = run_tool(db, call.name, args)
+        ok, output = result.ok, result.output
+    else:
+        ok, output = False, error
+    if ok:
+        output = redact(output)
+        content, trimmed = fit(output, budget, model, call.name)
+        with contextlib.suppress(
+            orjson.JSONDecodeError
+        ):  # only what the model was shown can be cited
+            citations.citable(orjson.loads(content), known)
+    else:
+        content, trimmed = orjson.dumps({"error": output}).decode(), False
+    rec.step("tool_result", call.name, {"id": call.id, "ok": ok, "trimmed": trimmed, "content": content},
+             tokens=count_tokens(content, model), latency_ms=int((time.monotonic() - t) * 1000))  # fmt: skip
+    return content

@@ -1,0 +1,197 @@
+"""The copilot's tools: Crumbs' own read-only commands, with their documented JSON as the output.
+
+A tool is a command of the CLI run in-process with ``-o json``: what the model
+reads is exactly what a user gets from ``crumbs timeline -o json`` and friends,
+a contract the test suite pins. Only reading commands are tools (no ingest, no
+watch), arguments are checked against each tool's schema before anything runs
+(unknown or mistyped arguments, or a value that would read as an option, are an
+error message back to the model, never a crash), and every value goes in as
+``--option=value`` so nothing a model sends can become another option.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from crumbs.model import mapping, sequence
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    option: str | None = None
+    """``--since``; None: positional."""
+    required: bool = False
+    many: bool = False
+    """A list of strings, the option repeated."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    command: str
+    params: tuple[Param, ...] = ()
+    fixed: tuple[str, ...] = ()
+    post: Callable[[Any], Any] | None = None
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON schema of the arguments (OpenAI function parameters)."""
+        props: dict[str, Any] = {}
+        for p in self.params:
+            props[p.name] = (
+                {"type": "array", "items": {"type": "string"}, "description": p.description}
+                if p.many
+                else {"type": "string", "description": p.description}
+            )
+        return {
+            "type": "object",
+            "properties": props,
+            "required": [p.name for p in self.params if p.required],
+            "additionalProperties": False,
+        }
+
+    def argv(self, args: Any) -> list[str]:
+        """The command line for ``args``, or :class:`ToolError` saying what is wrong with them."""
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ToolError(
+                f"{self.name}: arguments must be a JSON object, got {type(args).__name__}"
+            )
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(args) - set(known))
+        if unknown:
+            raise ToolError(
+                f"{self.name}: unknown argument(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}"
+            )
+        out = [self.command, *self.fixed]
+        positional: list[str] = []
+        for p in self.params:
+            value = args.get(p.name)
+            if value is None or value == "" or value == []:
+                if p.required:
+                    raise ToolError(f"{self.name}: {p.name} is required ({p.description})")
+                continue
+            values = value if p.many and isinstance(value, list) else [value]
+            for v in values:
+                if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+                    raise ToolError(
+                        f"{self.name}: {p.name} must be a string, got {type(v).__name__}"
+                    )
+                text = str(v)
+                if p.option is None:
+                    if text.startswith("-"):
+                        raise ToolError(f"{self.name}: {p.name} cannot start with '-': {text!r}")
+                    positional.append(text)
+                else:
+                    out.append(f"{p.option}={text}")
+        return [*out, "-o", "json", *(["--", *positional] if positional else [])]
+
+
+class ToolError(Exception):
+    """Something the model asked for that cannot be done; the message goes back to it."""
+
+
+def _no_managed_fields(doc: Any) -> Any:
+    """Objects from ``get`` without managedFields: who wrote what is blame's job, and it is long."""
+    items = sequence(mapping(doc).get("items")) if mapping(doc).get("kind") == "List" else [doc]
+    for item in items:
+        mapping(mapping(item).get("metadata")).pop("managedFields", None)
+    return doc
+
+
+def _events_only(doc: Any) -> Any:
+    entries = [
+        e for e in sequence(mapping(doc).get("entries")) if mapping(e).get("type") == "event"
+    ]
+    return {**mapping(doc), "entries": entries}
+
+
+_TARGET = Param(
+    "target",
+    "the object: KIND/NAME, e.g. deploy/billing, svc/checkout, cronjob/billing-invoices",
+    required=True,
+)
+_NS = Param("namespace", "its namespace (default: the only one that has it)", "--namespace")
+_WINDOW = (
+    Param(
+        "since", "only the last DURATION before the store's newest record: 30m, 2h, 7d", "--since"
+    ),
+    Param("from", "from this time (RFC 3339)", "--from"),
+    Param("to", "up to this time (RFC 3339)", "--to"),
+    Param("namespace", "only this namespace", "--namespace"),
+    Param("kind", "only these kinds (deploy, Service, cronjobs.batch)", "--kind", many=True),
+)
+
+TOOLS: tuple[Tool, ...] = (
+    Tool("timeline", "Changes (what changed, who changed it, through which channel) and Kubernetes Events, oldest first.", "timeline", _WINDOW),
+    Tool("events", "Kubernetes Events only (warnings such as BackOff, FailedScheduling, Unhealthy), oldest first.", "timeline", _WINDOW, post=_events_only),
+    Tool("history", "Every revision of one object with a one-line summary of what each changed and its revision id.", "history", (_TARGET, _NS)),
+    Tool("diff", "What changed between two revisions of an object (default: the last two): summary, paths, RFC 6902 patch.", "diff", (_TARGET, _NS, Param("from", "revision: number (3), from the end (-2) or id (#1234)", "--from"), Param("to", "revision, as for from", "--to"))),
+    Tool("blame", "The object's fields with, per line, the manager (kubectl, helm, argocd...) that last wrote it and when.", "blame", (_TARGET, _NS, Param("at", "as of this time", "--at"))),
+    Tool("rollouts", "A workload's rollout history: ReplicaSets or ControllerRevisions, images, who rolled out each.", "rollouts", (_TARGET, _NS)),
+    Tool("releases", "Helm releases (latest revision each), or with name: one release's revisions with values and what changed.", "releases", (Param("name", "a release name", required=False), Param("namespace", "only this namespace", "--namespace"))),
+    Tool("drift", "Fields of Helm-, Argo CD- or Flux-owned objects last written by someone else (hand edits), and unowned objects.", "drift", (Param("namespace", "only this namespace", "--namespace"),)),
+    Tool("scan", "Findings (what is broken) with their ranked causes: the changes most likely responsible, with actor and evidence.", "scan", (Param("namespace", "only this namespace", "--namespace"), Param("at", "as of this time (RFC 3339)", "--at"), Param("severity", "lowest severity: error, warning or info", "--severity"), Param("selector", "label selector: app=web", "--selector"))),
+    Tool("why", "The findings about one object (or what it owns or serves), each with its ranked causes.", "why", (_TARGET, _NS, Param("at", "as of this time", "--at"))),
+    Tool("get", "Objects as they were at a time (without managedFields): one object, or a kind's objects.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, Param("at", "as of this time (RFC 3339 or a duration before the newest record)", "--at")), post=_no_managed_fields),
+)  # fmt: skip
+BY_NAME = {t.name: t for t in TOOLS}
+
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    ok: bool
+    output: Any
+    """The command's JSON document, or the error text."""
+
+
+def run_tool(db: str, name: str, args: Any) -> ToolResult:
+    """Run a tool against the store at ``db``; errors are results too (for the model to read)."""
+    tool = BY_NAME.get(name)
+    if tool is None:
+        return ToolResult(
+            False, f"no tool named {name!r}; the tools are: {', '.join(BY_NAME)} (all read-only)"
+        )
+    try:
+        argv = tool.argv(args)
+    except ToolError as bad:
+        return ToolResult(False, str(bad))
+    code, out, errors = _run_cli(["--db", db, *argv])
+    if code not in (0, 3):
+        message = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
+        return ToolResult(False, message.removeprefix("crumbs: error: "))
+    try:
+        doc = orjson.loads(out)
+    except orjson.JSONDecodeError:
+        return ToolResult(False, f"{name}: the command printed no JSON")
+    return ToolResult(True, tool.post(doc) if tool.post else doc)
+
+
+def _run_cli(argv: list[str]) -> tuple[int, bytes, str]:
+    """The CLI in this process, its stdout and stderr captured (one at a time: they are process-wide)."""
+    from crumbs.cli import main
+
+    with _LOCK:
+        out, err = io.BytesIO(), io.StringIO()
+        wrapper = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+        real_out, real_err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = wrapper, err
+        try:
+            code = main(argv)
+        finally:
+            wrapper.flush()
+            wrapper.detach()  # closing the wrapper would close the buffer
+            sys.stdout, sys.stderr = real_out, real_err
+        return code, out.getvalue(), err.getvalue()

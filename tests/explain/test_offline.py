@@ -1,0 +1,138 @@
+"""The copilot without a model: tools, the offline explainer, citations, traces, context discipline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from crumbs.explain import citations
+from crumbs.explain.context import REDACTED, fit, redact
+from crumbs.explain.tools import BY_NAME, run_tool
+
+INCIDENTS = Path(__file__).parent.parent / "scenarios" / "incidents"
+
+
+def test_ask_offline_answers_with_the_cause_and_verified_citations(demo_cli) -> None:
+    result = demo_cli("ask", "why is checkout returning 503?", "-o", "json")
+    assert result.code == 0, result.err
+    doc = result.json()
+    answer = doc["answer"]
+    assert (
+        "Service checkout" in answer and "kubectl-edit" in answer and "app=checkout-api" in answer
+    )
+    assert "no language model was used" in answer
+    cited = re.findall(r"\[(F[0-9a-f]{12}|R\d+|E\d+)\]", answer)
+    assert any(c.startswith("F") for c in cited) and any(c.startswith("R") for c in cited)
+    assert doc["unverified"] == [] and doc["status"] == "ok"
+    shown = demo_cli("trace", "show", str(doc["trace"]), "-o", "json").json()
+    kinds = [s["kind"] for s in shown["steps"]]
+    assert kinds[:2] == ["system", "user"] and kinds[-1] == "answer"
+    assert kinds.count("tool_call") == kinds.count("tool_result") >= 2
+    assert shown["mode"] == "offline" and shown["answer"] == answer
+    # the revision cited as the cause is the Service's selector edit
+    rev = next(c for c in cited if c.startswith("R"))
+    history = demo_cli("history", "svc/checkout", "-n", "shop", "-o", "json").json()
+    edit = next(r for r in history["revisions"] if "checkout-api" in r["summary"])
+    assert rev == f"R{edit['id']}"
+
+
+def test_ask_offline_follows_the_cron_that_still_fires(demo_cli) -> None:
+    answer = demo_cli("ask", "why do the billing invoices fail?", "-o", "json").json()["answer"]
+    first = answer.splitlines()[0]
+    assert "CronJob billing-invoices" in first
+    assert "Deployment billing" in answer and "kubectl-patch" in answer and "2.0.0" in answer
+
+
+def test_ask_offline_on_an_empty_store(cli, store) -> None:
+    doc = cli("ask", "is anything broken?", "-o", "json").json()
+    assert "nothing wrong" in doc["answer"] and doc["status"] == "ok"
+
+
+def test_trace_list(demo_cli) -> None:
+    demo_cli("ask", "why is checkout returning 503?")
+    demo_cli("ask", "anything wrong with billing?")
+    runs = demo_cli("trace", "list", "-o", "json").json()["traces"]
+    assert [r["question"] for r in runs] == [
+        "anything wrong with billing?",
+        "why is checkout returning 503?",
+    ]
+    assert demo_cli("trace", "show", "999").code == 1
+
+
+def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
+    db = store_path
+    assert run_tool(db, "ingest", {"paths": ["/etc"]}).ok is False
+    bad = run_tool(db, "history", {"target": "--db=/tmp/other.db"})
+    assert not bad.ok and "cannot start with '-'" in bad.output
+    assert "unknown argument" in run_tool(db, "scan", {"verbose": "yes"}).output
+    assert "must be a string" in run_tool(db, "why", {"target": {"kind": "svc"}}).output
+    assert "required" in run_tool(db, "diff", {}).output
+    assert (
+        "not in the store"
+        in run_tool(db, "why", {"target": "svc/nope", "namespace": "shop"}).output
+    )
+    ok = run_tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
+    assert ok.ok and "managedFields" not in ok.output["metadata"]
+    assert set(BY_NAME) == {
+        "timeline",
+        "events",
+        "history",
+        "diff",
+        "blame",
+        "rollouts",
+        "releases",
+        "drift",
+        "scan",
+        "why",
+        "get",
+    }
+
+
+def test_citations_flag_what_no_tool_returned() -> None:
+    known = citations.citable({"findings": [{"id": "F0123456789ab", "causes": [{"revision": 41}]}],
+                               "entries": [{"type": "event", "event": {"id": 7, "reason": "BackOff"}}]})  # fmt: skip
+    assert known == {"F0123456789ab", "R41", "E7"}
+    text, unknown = citations.check("see [F0123456789ab] and [R41], [R42] and [E7]", known)
+    assert unknown == ["R42"] and "[R42](unverified)" in text and "[R41](unverified)" not in text
+
+
+def test_redaction_before_anything_leaves() -> None:
+    doc = {
+        "env": [
+            {"name": "DB_PASSWORD", "value": "hunter2"},
+            {"name": "LOG_LEVEL", "value": "debug"},
+        ],
+        "spec": {"secretName": "db-credentials", "apiKey": "abc123", "token": 12345},
+        "message": "login with Bearer abcdefghijklmnopqrstuvwxyz012345 at postgres://app:s3cr3t@db:5432/x",
+        "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig",
+        "aws": "key AKIAIOSFODNN7EXAMPLE here",
+    }
+    out = redact(doc)
+    assert out["env"][0]["value"] == REDACTED and out["env"][1]["value"] == "debug"
+    assert out["spec"]["secretName"] == "db-credentials"
+    assert out["spec"]["apiKey"] == REDACTED and out["spec"]["token"] == REDACTED
+    text = str(out)
+    for secret in (
+        "hunter2",
+        "abc123",
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "s3cr3t",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "AKIAIOSFODNN7EXAMPLE",
+    ):
+        assert secret not in text, secret
+    assert "postgres://" in text and "@db:5432" in text
+
+
+def test_fit_keeps_the_head_and_says_what_was_left_out() -> None:
+    doc = {"entries": [{"summary": f"change {i} " + "x" * 200} for i in range(500)]}
+    text, trimmed = fit(doc, 2_000, tool="timeline")
+    assert trimmed and len(text) < 2_000 * 4
+    assert (
+        '"entriesTruncated"' in text
+        and '"total":500' in text
+        and "change 0 " in text
+        and "change 499" not in text
+    )
+    small, cut = fit({"entries": [1, 2]}, 2_000)
+    assert not cut and small == '{"entries":[1,2]}'
