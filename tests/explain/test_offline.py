@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crumbs.cli.inprocess import run as runner
 from crumbs.explain import citations
 from crumbs.explain.context import REDACTED, fit, redact
-from crumbs.explain.tools import BY_NAME, run_tool
+from crumbs.explain.tools import BY_NAME, ToolResult, run_tool
 
 INCIDENTS = Path(__file__).parent.parent / "scenarios" / "incidents"
+
+
+def tool(db: str, name: str, args: object) -> ToolResult:
+    return run_tool(db, name, args, runner)
 
 
 def test_ask_offline_answers_with_the_cause_and_verified_citations(demo_cli) -> None:
@@ -61,17 +66,14 @@ def test_trace_list(demo_cli) -> None:
 
 def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
     db = store_path
-    assert run_tool(db, "ingest", {"paths": ["/etc"]}).ok is False
-    bad = run_tool(db, "history", {"target": "--db=/tmp/other.db"})
+    assert tool(db, "ingest", {"paths": ["/etc"]}).ok is False
+    bad = tool(db, "history", {"target": "--db=/tmp/other.db"})
     assert not bad.ok and "cannot start with '-'" in bad.output
-    assert "unknown argument" in run_tool(db, "scan", {"verbose": "yes"}).output
-    assert "must be a string" in run_tool(db, "why", {"target": {"kind": "svc"}}).output
-    assert "required" in run_tool(db, "diff", {}).output
-    assert (
-        "not in the store"
-        in run_tool(db, "why", {"target": "svc/nope", "namespace": "shop"}).output
-    )
-    ok = run_tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
+    assert "unknown argument" in tool(db, "scan", {"verbose": "yes"}).output
+    assert "must be a string" in tool(db, "why", {"target": {"kind": "svc"}}).output
+    assert "required" in tool(db, "diff", {}).output
+    assert "not in the store" in tool(db, "why", {"target": "svc/nope", "namespace": "shop"}).output
+    ok = tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
     assert ok.ok and "managedFields" not in ok.output["metadata"]
     assert set(BY_NAME) == {
         "timeline",

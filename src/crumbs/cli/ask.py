@@ -26,17 +26,13 @@ def ask(
     Without a model configured, the offline explainer answers from the findings,
     their causes and the history of what changed, and says so.
     """
+    from crumbs.cli import inprocess
     from crumbs.explain.agent import ask as run
     from crumbs.explain.offline import OfflineModel
 
     with open_store(ctx) as store:
-        answer = run(
-            store,
-            question,
-            OfflineModel(),
-            store_clock(store) if _has_data(store) else None,
-            budget,
-        )
+        at = store_clock(store) if _has_data(store) else None
+        answer = run(store, question, OfflineModel(), at, inprocess.run, budget)
     if output is Output.json:
         emit_json({"answer": answer.text, "trace": answer.trace_id, "status": answer.status,
                    "unverified": answer.unverified, "tokens": {"in": answer.tokens_in, "out": answer.tokens_out}})  # fmt: skip

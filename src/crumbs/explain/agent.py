@@ -21,7 +21,7 @@ from crumbs.explain import citations
 from crumbs.explain.context import count_tokens, fit, redact
 from crumbs.explain.model import Model, ModelError, ToolCall
 from crumbs.explain.prompt import prompt_hash, system_prompt
-from crumbs.explain.tools import TOOLS, run_tool
+from crumbs.explain.tools import TOOLS, Runner, run_tool
 from crumbs.explain.trace import Recorder
 from crumbs.store import Store
 
@@ -55,6 +55,7 @@ def ask(
     question: str,
     model: Model,
     store_at: int | None,
+    runner: Runner,
     budget: int = BUDGET,
     replay_of: int | None = None,
 ) -> Answer:
@@ -106,6 +107,7 @@ def ask(
                     rec,
                     max(500, min(budget // 3, budget - used)),
                     model.name,
+                    runner,
                 )
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
                 used += count_tokens(content, model.name)
@@ -131,7 +133,9 @@ def _assistant(content: str, calls: list[ToolCall]) -> dict[str, Any]:
     }
 
 
-def _run(db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, model: str) -> str:
+def _run(
+    db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, model: str, runner: Runner
+) -> str:
     args: Any = None
     error: str | None = None
     try:
@@ -141,7 +145,7 @@ def _run(db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, m
     rec.step("tool_call", call.name, {"id": call.id, "arguments": call.arguments})
     t = time.monotonic()
     if error is None:
-        result = run_tool(db, call.name, args)
+        result = run_tool(db, call.name, args, runner)
         ok, output = result.ok, result.output
     else:
         ok, output = False, error

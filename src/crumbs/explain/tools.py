@@ -11,9 +11,6 @@ error message back to the model, never a crash), and every value goes in as
 
 from __future__ import annotations
 
-import io
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -147,8 +144,6 @@ TOOLS: tuple[Tool, ...] = (
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}
 
-_LOCK = threading.Lock()
-
 
 @dataclass(frozen=True)
 class ToolResult:
@@ -157,7 +152,11 @@ class ToolResult:
     """The command's JSON document, or the error text."""
 
 
-def run_tool(db: str, name: str, args: Any) -> ToolResult:
+Runner = Callable[[list[str]], tuple[int, bytes, str]]
+"""Runs ``crumbs ARGV`` and returns its exit code, stdout and stderr (the CLI provides it)."""
+
+
+def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
     """Run a tool against the store at ``db``; errors are results too (for the model to read)."""
     tool = BY_NAME.get(name)
     if tool is None:
@@ -168,7 +167,7 @@ def run_tool(db: str, name: str, args: Any) -> ToolResult:
         argv = tool.argv(args)
     except ToolError as bad:
         return ToolResult(False, str(bad))
-    code, out, errors = _run_cli(["--db", db, *argv])
+    code, out, errors = runner(["--db", db, *argv])
     if code not in (0, 3):
         message = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
         return ToolResult(False, message.removeprefix("crumbs: error: "))
@@ -177,21 +176,3 @@ def run_tool(db: str, name: str, args: Any) -> ToolResult:
     except orjson.JSONDecodeError:
         return ToolResult(False, f"{name}: the command printed no JSON")
     return ToolResult(True, tool.post(doc) if tool.post else doc)
-
-
-def _run_cli(argv: list[str]) -> tuple[int, bytes, str]:
-    """The CLI in this process, its stdout and stderr captured (one at a time: they are process-wide)."""
-    from crumbs.cli import main
-
-    with _LOCK:
-        out, err = io.BytesIO(), io.StringIO()
-        wrapper = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-        real_out, real_err = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = wrapper, err
-        try:
-            code = main(argv)
-        finally:
-            wrapper.flush()
-            wrapper.detach()  # closing the wrapper would close the buffer
-            sys.stdout, sys.stderr = real_out, real_err
-        return code, out.getvalue(), err.getvalue()
