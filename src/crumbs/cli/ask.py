@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, store_clock
-from crumbs.errors import EXIT_OK
+from crumbs.errors import EXIT_OK, CrumbsError
+from crumbs.explain.model import Model, ModelError
+
+if TYPE_CHECKING:
+    from crumbs.explain.agent import Answer
 from crumbs.report.text import console
 from crumbs.timeutil import format_time
+
+LLM_OPTION = typer.Option(
+    None,
+    "--llm",
+    help="An OpenAI-compatible endpoint: https://api.openai.com/v1, http://localhost:11434/v1 (default: CRUMBS_LLM_URL, the config file, or offline).",
+)
+MODEL_OPTION = typer.Option(
+    None,
+    "--model",
+    help="The model at that endpoint (default: CRUMBS_LLM_MODEL or the config file).",
+)
+ANONYMIZE_OPTION = typer.Option(
+    None,
+    "--anonymize/--no-anonymize",
+    help="Replace namespace and object names before anything is sent (put back in the answer).",
+)
+OFFLINE_OPTION = typer.Option(
+    False, "--offline", help="The offline explainer, even when a model is configured."
+)
+BUDGET_OPTION = typer.Option(
+    24_000, "--budget", help="Tokens per model request (tool outputs are trimmed to fit)."
+)
 
 
 def ask(
@@ -16,9 +44,11 @@ def ask(
     question: str = typer.Argument(
         ..., help="The question, in your words: why is checkout returning 503?"
     ),
-    budget: int = typer.Option(
-        24_000, "--budget", help="Tokens per model request (tool outputs are trimmed to fit)."
-    ),
+    budget: int = BUDGET_OPTION,
+    llm: str = LLM_OPTION,
+    model: str = MODEL_OPTION,
+    anonymize: bool = ANONYMIZE_OPTION,
+    offline: bool = OFFLINE_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Answer a question about the cluster from the store, citing the evidence; every step is recorded.
@@ -26,13 +56,7 @@ def ask(
     Without a model configured, the offline explainer answers from the findings,
     their causes and the history of what changed, and says so.
     """
-    from crumbs.cli import inprocess
-    from crumbs.explain.agent import ask as run
-    from crumbs.explain.offline import OfflineModel
-
-    with open_store(ctx) as store:
-        at = store_clock(store) if _has_data(store) else None
-        answer = run(store, question, OfflineModel(), at, inprocess.run, budget)
+    answer = answer_question(ctx, question, choose_model(llm, model, anonymize, offline), budget)
     if output is Output.json:
         emit_json({"answer": answer.text, "trace": answer.trace_id, "status": answer.status,
                    "unverified": answer.unverified, "tokens": {"in": answer.tokens_in, "out": answer.tokens_out}})  # fmt: skip
@@ -41,6 +65,35 @@ def ask(
     out.print(escape(answer.text))
     out.print(f"\n[dim]trace {answer.trace_id}: crumbs trace show {answer.trace_id}[/]")
     return EXIT_OK
+
+
+def answer_question(ctx: typer.Context, question: str, model: Model, budget: int) -> Answer:
+    from crumbs.cli import inprocess
+    from crumbs.explain.agent import ask as run
+
+    with open_store(ctx) as store:
+        at = store_clock(store) if _has_data(store) else None
+        try:
+            return run(store, question, model, at, inprocess.run, budget)
+        except ModelError as err:
+            raise CopilotError(
+                f"{err} (the trace keeps what happened: crumbs trace list)"
+            ) from None
+
+
+class CopilotError(CrumbsError):
+    """The model could not be reached or failed; the trace keeps what happened."""
+
+
+def choose_model(
+    llm: str | None, model: str | None, anonymize: bool | None, offline: bool
+) -> Model:
+    from crumbs.explain.config import resolve
+    from crumbs.explain.offline import OfflineModel
+    from crumbs.explain.provider import OpenAIModel
+
+    config = resolve(llm, model, anonymize, offline)
+    return OpenAIModel(config) if config is not None else OfflineModel()
 
 
 def _has_data(store: object) -> bool:

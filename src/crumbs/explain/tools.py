@@ -11,6 +11,7 @@ error message back to the model, never a crash), and every value goes in as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import orjson
 
 from crumbs.model import mapping, sequence
+from crumbs.secrets import looks_secret_key
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Tool:
                 continue
             values = value if p.many and isinstance(value, list) else [value]
             for v in values:
-                if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+                if not isinstance(v, str):
                     raise ToolError(
                         f"{self.name}: {p.name} must be a string, got {type(v).__name__}"
                     )
@@ -103,6 +105,26 @@ def _no_managed_fields(doc: Any) -> Any:
     items = sequence(mapping(doc).get("items")) if mapping(doc).get("kind") == "List" else [doc]
     for item in items:
         mapping(mapping(item).get("metadata")).pop("managedFields", None)
+    return doc
+
+
+_YAML_NAME = re.compile(r"^\s*-?\s*name:\s*(\S+)\s*$")
+_YAML_VALUE = re.compile(r"^(\s*value:\s*)(.+)$")
+
+
+def _blame_lines(doc: Any) -> Any:
+    """Blame's YAML lines: an env variable's value sits a line below its secret-looking name."""
+    secret_name = False
+    for line in sequence(mapping(doc).get("lines")):
+        text = str(mapping(line).get("text") or "")
+        name = _YAML_NAME.match(text)
+        if name:
+            secret_name = looks_secret_key(name.group(1))
+            continue
+        value = _YAML_VALUE.match(text)
+        if value and secret_name:
+            line["text"] = value.group(1) + "[redacted]"
+        secret_name = False if not text.strip().startswith(("value", "valueFrom")) else secret_name
     return doc
 
 
@@ -134,7 +156,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("events", "Kubernetes Events only (warnings such as BackOff, FailedScheduling, Unhealthy), oldest first.", "timeline", _WINDOW, post=_events_only),
     Tool("history", "Every revision of one object with a one-line summary of what each changed and its revision id.", "history", (_TARGET, _NS)),
     Tool("diff", "What changed between two revisions of an object (default: the last two): summary, paths, RFC 6902 patch.", "diff", (_TARGET, _NS, Param("from", "revision: number (3), from the end (-2) or id (#1234)", "--from"), Param("to", "revision, as for from", "--to"))),
-    Tool("blame", "The object's fields with, per line, the manager (kubectl, helm, argocd...) that last wrote it and when.", "blame", (_TARGET, _NS, Param("at", "as of this time", "--at"))),
+    Tool("blame", "The object's fields with, per line, the manager (kubectl, helm, argocd...) that last wrote it and when.", "blame", (_TARGET, _NS, Param("at", "as of this time", "--at")), post=_blame_lines),
     Tool("rollouts", "A workload's rollout history: ReplicaSets or ControllerRevisions, images, who rolled out each.", "rollouts", (_TARGET, _NS)),
     Tool("releases", "Helm releases (latest revision each), or with name: one release's revisions with values and what changed.", "releases", (Param("name", "a release name", required=False), Param("namespace", "only this namespace", "--namespace"))),
     Tool("drift", "Fields of Helm-, Argo CD- or Flux-owned objects last written by someone else (hand edits), and unowned objects.", "drift", (Param("namespace", "only this namespace", "--namespace"),)),

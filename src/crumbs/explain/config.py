@@ -1,0 +1,89 @@
+"""Which model answers: command line, then environment, then the config file; none means offline.
+
+Config file: ``$CRUMBS_CONFIG`` or ``~/.config/crumbs/config.toml``::
+
+    [llm]
+    url = "http://localhost:11434/v1"      # any OpenAI-compatible endpoint
+    model = "qwen2.5:14b"
+    api_key_env = "OPENAI_API_KEY"         # the variable holding the key (never the key itself)
+    temperature = 0
+    timeout = 60
+    native_tools = true                    # false: tools described in the prompt, JSON in text
+    anonymize = false                      # namespace and object names replaced before sending
+    price_in = 0.0                         # $ per million tokens, for models without a known price
+    price_out = 0.0
+
+Environment: ``CRUMBS_LLM_URL``, ``CRUMBS_LLM_MODEL``, ``CRUMBS_LLM_API_KEY``
+(else ``OPENAI_API_KEY``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from crumbs.errors import UsageError
+from crumbs.explain.provider import LLMConfig
+
+
+def config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(
+        os.environ.get("CRUMBS_CONFIG")
+        or Path(user_config_dir("crumbs", appauthor=False)) / "config.toml"
+    )
+
+
+def _file() -> dict[str, Any]:
+    path = config_path()
+    if not path.exists():
+        return {}
+    try:
+        doc = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{path}: {err}") from None
+    llm = doc.get("llm", {})
+    if not isinstance(llm, dict):
+        raise UsageError(f"{path}: [llm] must be a table")
+    return llm
+
+
+def resolve(
+    url: str | None, model: str | None, anonymize: bool | None, offline: bool = False
+) -> LLMConfig | None:
+    """The model to use, or None for the offline explainer."""
+    if offline:
+        return None
+    f = _file()
+    url = url or os.environ.get("CRUMBS_LLM_URL") or f.get("url")
+    if not url:
+        return None
+    model = model or os.environ.get("CRUMBS_LLM_MODEL") or f.get("model")
+    if not model:
+        raise UsageError(
+            f"an LLM endpoint ({url}) needs a model name: --model, CRUMBS_LLM_MODEL or [llm] model"
+        )
+    key_env = str(f.get("api_key_env") or "")
+    key = (
+        os.environ.get("CRUMBS_LLM_API_KEY")
+        or (os.environ.get(key_env) if key_env else None)
+        or os.environ.get("OPENAI_API_KEY")
+        or ""
+    )
+    prices = {k: float(f[v]) for k, v in (("in", "price_in"), ("out", "price_out")) if v in f}
+    try:
+        return LLMConfig(
+            base_url=str(url),
+            model=str(model),
+            api_key=key,
+            temperature=float(f.get("temperature", 0.0)),
+            timeout=float(f.get("timeout", 60.0)),
+            native_tools=bool(f.get("native_tools", True)),
+            anonymize=bool(anonymize if anonymize is not None else f.get("anonymize", False)),
+            prices=prices,
+        )
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"{config_path()}: [llm]: {err}") from None
