@@ -174,6 +174,75 @@ def trace_show(
     return EXIT_OK
 
 
+@trace_app.command("replay")
+def trace_replay(
+    ctx: typer.Context,
+    trace_id: int = typer.Argument(..., help="The trace to replay."),
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Re-run a trace with its recorded model responses against today's store; report every tool output that differs."""
+    from crumbs.cli import inprocess
+    from crumbs.explain.replay import replay
+
+    with open_store(ctx) as store:
+        at = store_clock(store) if _has_data(store) else None
+        try:
+            r = replay(store, trace_id, at, inprocess.run)
+        except ModelError as err:
+            raise CopilotError(str(err)) from None
+    if output is Output.json:
+        emit_json({"replayOf": trace_id, "trace": r.answer.trace_id, "answer": r.answer.text, "same": not r.differences,
+                   "differences": [{"step": d.step, "tool": d.tool, "arguments": d.arguments, "diff": d.summary()} for d in r.differences]})  # fmt: skip
+        return EXIT_OK
+    out = console()
+    if not r.differences:
+        out.print(
+            f"replayed trace {trace_id} as trace {r.answer.trace_id}: every tool returned what it returned then"
+        )
+    else:
+        out.print(
+            f"replayed trace {trace_id} as trace {r.answer.trace_id}: {len(r.differences)} tool output(s) differ now"
+        )
+        for d in r.differences:
+            out.print(f"\n[bold]step {d.step}: {escape(d.tool)}({escape(d.arguments)})[/]")
+            out.print(escape(d.summary()))
+    return EXIT_OK
+
+
+@trace_app.command("diff")
+def trace_diff(
+    ctx: typer.Context,
+    a: int = typer.Argument(..., help="One trace."),
+    b: int = typer.Argument(
+        ..., help="Another (say, the same question to another model, or a replay)."
+    ),
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """The first step where two runs part, and how."""
+    from crumbs.explain.replay import diff_traces
+
+    with open_store(ctx) as store:
+        ta, tb, d = diff_traces(store, a, b)
+    doc = {"a": _summary(ta), "b": _summary(tb), "same": d is None,
+           "divergence": None if d is None else {"agreedSteps": d.agreed, "how": d.how,
+                                                  "a": d.a.n if d.a else None, "b": d.b.n if d.b else None}}  # fmt: skip
+    if output is Output.json:
+        emit_json(doc)
+        return EXIT_OK
+    out = console()
+    out.print(
+        f"A: trace {ta.id} · {escape(ta.model)} · {ta.status} · {ta.tokens_in + ta.tokens_out} tokens"
+    )
+    out.print(
+        f"B: trace {tb.id} · {escape(tb.model)} · {tb.status} · {tb.tokens_in + tb.tokens_out} tokens"
+    )
+    if d is None:
+        out.print("the two runs made the same choices and saw the same outputs")
+    else:
+        out.print(f"they agree for {d.agreed} step(s), then part: {escape(d.how)}")
+    return EXIT_OK
+
+
 def _step_text(kind: str, payload: object) -> str:
     import orjson
 

@@ -10,12 +10,20 @@ from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 
 import typer
+from rich.markup import escape
 
 from crumbs.analyze import registry
 from crumbs.analyze.causes import rank
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.selectors import parse as parse_labels
 from crumbs.analyze.view import ClusterView
+from crumbs.cli.ask import (
+    ANONYMIZE_OPTION,
+    LLM_OPTION,
+    MODEL_OPTION,
+    answer_question,
+    choose_model,
+)
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
@@ -29,6 +37,7 @@ from crumbs.cli.common import (
     store_clock,
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from crumbs.explain.agent import BUDGET
 from crumbs.model import Finding, Severity
 from crumbs.report import findings as report
 from crumbs.report.text import console
@@ -150,9 +159,18 @@ def why(
     namespace: str = NAMESPACE_OPTION,
     at: str = typer.Option(None, "--at", help="As of this time (default: the store's newest)."),
     cluster: str = CLUSTER_OPTION,
+    explain: bool = typer.Option(
+        False, "--explain", help="Then explain it in plain language (crumbs ask about this object)."
+    ),
+    llm: str = LLM_OPTION,
+    model: str = MODEL_OPTION,
+    anonymize: bool = ANONYMIZE_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
-    """The findings about one object (or about what it owns or serves), each with its ranked causes."""
+    """The findings about one object (or about what it owns or serves), each with its ranked causes.
+
+    With --explain, the copilot then explains them (offline unless a model is configured).
+    """
     with open_store(ctx) as store, paused_gc():
         sel = object_selector(store, target, namespace, cluster, name)
         clock = store_clock(store)
@@ -169,7 +187,29 @@ def why(
         chosen = wanted + about
         for f in chosen:
             f.causes = rank(view, f)
-    _emit(when, chosen, output)
+    if not explain:
+        _emit(when, chosen, output)
+        return _exit_code(chosen)
+    where = f" in namespace {sel.namespace}" if sel.namespace else ""
+    question = f"Why is {target}{where} failing? What is wrong, what changed, who changed it, and what to do?"
+    answer = answer_question(ctx, question, choose_model(llm, model, anonymize, False), BUDGET)
+    if output == "json":
+        emit_json(
+            {
+                **report.as_json(when, chosen),
+                "explanation": {
+                    "answer": answer.text,
+                    "trace": answer.trace_id,
+                    "unverified": answer.unverified,
+                },
+            }
+        )
+    else:
+        _emit(when, chosen, output)
+        out = console()
+        out.print("\n[bold]explanation[/]")
+        out.print(escape(answer.text))
+        out.print(f"[dim]trace {answer.trace_id}: crumbs trace show {answer.trace_id}[/]")
     return _exit_code(chosen)
 
 
