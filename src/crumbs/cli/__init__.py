@@ -101,6 +101,7 @@ COMMANDS = (
     "analyzers",
     "ask",
     "trace",
+    "mcp",
     "watch",
     "status",
     "get",

@@ -284,6 +284,24 @@ def _summary(t: object) -> dict[str, object]:
             "tokens": {"in": t.tokens_in, "out": t.tokens_out}, "cost": t.cost, "latencyMs": t.latency_ms, "replayOf": t.replay_of}  # fmt: skip
 
 
+def mcp(
+    ctx: typer.Context,
+    http: bool = typer.Option(False, "--http", help="Streamable HTTP instead of standard I/O."),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --http: the address to listen on."),
+    port: int = typer.Option(8765, "--port", help="With --http: the port."),
+) -> int:
+    """Serve the copilot's read-only tools to MCP clients (standard I/O, or streamable HTTP on 127.0.0.1)."""
+    from crumbs.cli import inprocess
+    from crumbs.cli.common import db_path
+    from crumbs.explain.mcp_server import serve
+
+    with open_store(ctx):  # a clear error now if there is no store, rather than on every call
+        pass
+    serve(db_path(ctx), inprocess.run, http, host, port)
+    return EXIT_OK
+
+
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
+    app.command("mcp")(mcp)
     app.add_typer(trace_app, name="trace")

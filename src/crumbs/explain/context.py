@@ -124,7 +124,7 @@ def fit(doc: Any, budget: int, model: str = "", tool: str = "") -> tuple[str, bo
             hi = mid - 1
     container[key] = items[:lo]
     container[f"{key}Truncated"] = {"kept": lo, "total": total,
-                                    "more": f"{total - lo} more left out to fit the context: call {tool or 'the tool'} again with a narrower window (since, from/to, namespace, kind) or one object"}  # fmt: skip
+                                    "more": f"{total - lo} more left out to fit the context: call {tool or 'the tool'} again with a narrower window (since, start/end, namespace, kind) or one object"}  # fmt: skip
     return as_text(doc), True
 
 

@@ -145,8 +145,8 @@ _WINDOW = (
     Param(
         "since", "only the last DURATION before the store's newest record: 30m, 2h, 7d", "--since"
     ),
-    Param("from", "from this time (RFC 3339)", "--from"),
-    Param("to", "up to this time (RFC 3339)", "--to"),
+    Param("start", "from this time (RFC 3339)", "--from"),
+    Param("end", "up to this time (RFC 3339)", "--to"),
     Param("namespace", "only this namespace", "--namespace"),
     Param("kind", "only these kinds (deploy, Service, cronjobs.batch)", "--kind", many=True),
 )
@@ -155,7 +155,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("timeline", "Changes (what changed, who changed it, through which channel) and Kubernetes Events, oldest first.", "timeline", _WINDOW),
     Tool("events", "Kubernetes Events only (warnings such as BackOff, FailedScheduling, Unhealthy), oldest first.", "timeline", _WINDOW, post=_events_only),
     Tool("history", "Every revision of one object with a one-line summary of what each changed and its revision id.", "history", (_TARGET, _NS)),
-    Tool("diff", "What changed between two revisions of an object (default: the last two): summary, paths, RFC 6902 patch.", "diff", (_TARGET, _NS, Param("from", "revision: number (3), from the end (-2) or id (#1234)", "--from"), Param("to", "revision, as for from", "--to"))),
+    Tool("diff", "What changed between two revisions of an object (default: the last two): summary, paths, RFC 6902 patch.", "diff", (_TARGET, _NS, Param("older", "the older revision: number (3), from the end (-2) or id (#1234)", "--from"), Param("newer", "the newer revision, as for older", "--to"))),
     Tool("blame", "The object's fields with, per line, the manager (kubectl, helm, argocd...) that last wrote it and when.", "blame", (_TARGET, _NS, Param("at", "as of this time", "--at")), post=_blame_lines),
     Tool("rollouts", "A workload's rollout history: ReplicaSets or ControllerRevisions, images, who rolled out each.", "rollouts", (_TARGET, _NS)),
     Tool("releases", "Helm releases (latest revision each), or with name: one release's revisions with values and what changed.", "releases", (Param("name", "a release name", required=False), Param("namespace", "only this namespace", "--namespace"))),
