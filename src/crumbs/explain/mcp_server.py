@@ -51,7 +51,9 @@ def _function(tool: Tool, db: str, runner: Runner) -> Any:
             kind = kind | None
         default = inspect.Parameter.empty if p.required else None
         params.append(
-            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+            inspect.Parameter(
+                p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind
+            )
         )
         annotations[p.name] = kind
     call.__signature__ = inspect.Signature(params, return_annotation=str)  # type: ignore[attr-defined]
