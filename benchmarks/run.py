@@ -433,6 +433,24 @@ def bench_watch() -> None:
     )
 
 
+def bench_copilot() -> None:
+    import copilot_bench
+
+    r = copilot_bench.run(WORK)
+    rows = r["rows"]
+    assert isinstance(rows, list)
+    report(
+        f"copilot over {len(rows)} incident scenarios: tokens sent per explained finding (o200k_base, every request in full)",
+        f"median {r['median_sent']:,.0f}, max {r['max_sent']:,.0f} (largest single request: median {r['median_largest']:,.0f})",
+        "median ≤ 6,000",
+    )
+    report(
+        "copilot, offline explainer: time to answer (in-process)",
+        f"median {float(r['median_s']) * 1000:,.0f} ms, max {float(r['max_s']) * 1000:,.0f} ms",  # type: ignore[arg-type]
+        "≤ 1 s",
+    )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -452,6 +470,7 @@ BENCHES = {
     "provenance": bench_provenance,
     "scan": bench_scan,
     "watch": bench_watch,
+    "copilot": bench_copilot,
 }
 
 

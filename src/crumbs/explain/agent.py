@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from crumbs.explain import citations
-from crumbs.explain.context import count_tokens, fit, redact
+from crumbs.explain.context import compact, count_tokens, fit, redact
 from crumbs.explain.model import Model, ModelError, ToolCall
 from crumbs.explain.prompt import prompt_hash, system_prompt
 from crumbs.explain.tools import TOOLS, Runner, run_tool
@@ -69,11 +69,12 @@ def ask(
         {"role": "user", "content": question},
     ]
     specs = tool_specs()
+    specs_tokens = count_tokens(orjson.dumps(specs).decode(), model.name)
     known: set[str] = set()
     try:
         for _ in range(MAX_TURNS):
             rec.step("request", model.name, {"messages": messages, "tools": [s["function"]["name"] for s in specs]},
-                     tokens=count_tokens(orjson.dumps(messages).decode(), model.name))  # fmt: skip
+                     tokens=specs_tokens + count_tokens(orjson.dumps(messages).decode(), model.name))  # fmt: skip
             t = time.monotonic()
             turn = model.complete(messages, specs)
             rec.usage(turn.tokens_in, turn.tokens_out, turn.cost)
@@ -150,7 +151,7 @@ def _run(
     else:
         ok, output = False, error
     if ok:
-        output = redact(output)
+        output = compact(redact(output))
         content, trimmed = fit(output, budget, model, call.name)
         with contextlib.suppress(
             orjson.JSONDecodeError

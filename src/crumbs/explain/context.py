@@ -98,6 +98,32 @@ def tokenizer_name(model: str) -> str:
     return f"{enc.name}" + ("" if exact else " (an estimate: not this model's own tokenizer)")
 
 
+_BOOKKEEPING = {"uid", "cluster", "group", "ordinal", "basis", "firstAt", "count", "apiVersion"}
+_SHORT_LISTS = {"evidence": 6, "related": 6, "causes": 3}
+"""A finding's evidence and related objects beyond the first few are more of the same (pods of
+one workload); causes past the third rarely matter (their scores fall off fast)."""
+
+
+def compact(doc: Any, key: str = "") -> Any:
+    """Without what a model does not reason with (uids, cluster names, API groups and versions
+    beside kinds, empty values), and long evidence lists cut with a count of what was left out."""
+    if isinstance(doc, dict):
+        out: dict[str, Any] = {}
+        for k, v in doc.items():
+            if k in _BOOKKEEPING or v in (None, "", [], {}):
+                continue
+            keep = _SHORT_LISTS.get(k)
+            if keep is not None and isinstance(v, list) and len(v) > keep:
+                out[k] = [compact(x) for x in v[:keep]]
+                out[f"{k}More"] = len(v) - keep
+            else:
+                out[k] = compact(v, k)
+        return out
+    if isinstance(doc, list):
+        return [compact(v, key) for v in doc]
+    return doc
+
+
 def as_text(doc: Any) -> str:
     return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
 

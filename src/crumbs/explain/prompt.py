@@ -24,6 +24,10 @@ suggest that you did.
 - Times are UTC. Values shown as [redacted] are secrets; do not guess them."""
 
 
+RECENT_MINORS = 4
+"""Removals in the last four minor versions: what a model trained on older Kubernetes may still suggest."""
+
+
 def cluster_facts(store: Store, at: int | None) -> str:
     """What this cluster runs, for a model trained on older (or newer) Kubernetes."""
     if at is None:
@@ -33,17 +37,17 @@ def cluster_facts(store: Store, at: int | None) -> str:
     if version is None:
         return "The cluster's Kubernetes version is unknown (no Nodes recorded)."
     v = parse_version(version) or (0, 0, 0)
-    removed = sorted(
-        {
-            (d.api_version, d.replacement)
-            for d in TABLE
-            if (parse_version(d.removed) or (99, 0, 0)) <= v
-        }
+    by_replacement: dict[str, set[str]] = {}
+    for d in TABLE:
+        removed = parse_version(d.removed) or (99, 0, 0)
+        if removed <= v and removed[1] >= v[1] - RECENT_MINORS:
+            by_replacement.setdefault(d.replacement, set()).add(d.api_version)
+    gone = "; ".join(
+        f"{', '.join(sorted(old))} → {new}" for new, old in sorted(by_replacement.items())
     )
-    gone = ", ".join(f"{old} (use {new})" for old, new in removed[:24])
     return (
-        f"This cluster runs Kubernetes {version} (its newest kubelet). API versions it no longer serves, "
-        f"never to be suggested: {gone or 'none of note'}."
+        f"This cluster runs Kubernetes {version} (its newest kubelet). Removed API versions, "
+        f"never to be suggested: {gone or 'none recent'}."
     )
 
 

@@ -46,17 +46,17 @@ class Tool:
         """The JSON schema of the arguments (OpenAI function parameters)."""
         props: dict[str, Any] = {}
         for p in self.params:
-            props[p.name] = (
-                {"type": "array", "items": {"type": "string"}, "description": p.description}
-                if p.many
-                else {"type": "string", "description": p.description}
+            prop: dict[str, Any] = (
+                {"type": "array", "items": {"type": "string"}} if p.many else {"type": "string"}
             )
-        return {
-            "type": "object",
-            "properties": props,
-            "required": [p.name for p in self.params if p.required],
-            "additionalProperties": False,
-        }
+            if p.description:
+                prop["description"] = p.description
+            props[p.name] = prop
+        schema: dict[str, Any] = {"type": "object", "properties": props}
+        required = [p.name for p in self.params if p.required]
+        if required:
+            schema["required"] = required
+        return schema
 
     def argv(self, args: Any) -> list[str]:
         """The command line for ``args``, or :class:`ToolError` saying what is wrong with them."""
@@ -135,34 +135,29 @@ def _events_only(doc: Any) -> Any:
     return {**mapping(doc), "entries": entries}
 
 
-_TARGET = Param(
-    "target",
-    "the object: KIND/NAME, e.g. deploy/billing, svc/checkout, cronjob/billing-invoices",
-    required=True,
-)
-_NS = Param("namespace", "its namespace (default: the only one that has it)", "--namespace")
+_TARGET = Param("target", "KIND/NAME: deploy/billing, svc/checkout", required=True)
+_NS = Param("namespace", "", "--namespace")
+_AT = Param("at", "", "--at")
 _WINDOW = (
-    Param(
-        "since", "only the last DURATION before the store's newest record: 30m, 2h, 7d", "--since"
-    ),
-    Param("start", "from this time (RFC 3339)", "--from"),
-    Param("end", "up to this time (RFC 3339)", "--to"),
-    Param("namespace", "only this namespace", "--namespace"),
-    Param("kind", "only these kinds (deploy, Service, cronjobs.batch)", "--kind", many=True),
+    Param("since", "30m, 2h, 7d before the newest record", "--since"),
+    Param("start", "", "--from"),
+    Param("end", "", "--to"),
+    _NS,
+    Param("kind", "deploy, Service, cronjobs.batch", "--kind", many=True),
 )
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("timeline", "Changes (what changed, who changed it, through which channel) and Kubernetes Events, oldest first.", "timeline", _WINDOW),
-    Tool("events", "Kubernetes Events only (warnings such as BackOff, FailedScheduling, Unhealthy), oldest first.", "timeline", _WINDOW, post=_events_only),
-    Tool("history", "Every revision of one object with a one-line summary of what each changed and its revision id.", "history", (_TARGET, _NS)),
-    Tool("diff", "What changed between two revisions of an object (default: the last two): summary, paths, RFC 6902 patch.", "diff", (_TARGET, _NS, Param("older", "the older revision: number (3), from the end (-2) or id (#1234)", "--from"), Param("newer", "the newer revision, as for older", "--to"))),
-    Tool("blame", "The object's fields with, per line, the manager (kubectl, helm, argocd...) that last wrote it and when.", "blame", (_TARGET, _NS, Param("at", "as of this time", "--at")), post=_blame_lines),
-    Tool("rollouts", "A workload's rollout history: ReplicaSets or ControllerRevisions, images, who rolled out each.", "rollouts", (_TARGET, _NS)),
-    Tool("releases", "Helm releases (latest revision each), or with name: one release's revisions with values and what changed.", "releases", (Param("name", "a release name", required=False), Param("namespace", "only this namespace", "--namespace"))),
-    Tool("drift", "Fields of Helm-, Argo CD- or Flux-owned objects last written by someone else (hand edits), and unowned objects.", "drift", (Param("namespace", "only this namespace", "--namespace"),)),
-    Tool("scan", "Findings (what is broken) with their ranked causes: the changes most likely responsible, with actor and evidence.", "scan", (Param("namespace", "only this namespace", "--namespace"), Param("at", "as of this time (RFC 3339)", "--at"), Param("severity", "lowest severity: error, warning or info", "--severity"), Param("selector", "label selector: app=web", "--selector"))),
-    Tool("why", "The findings about one object (or what it owns or serves), each with its ranked causes.", "why", (_TARGET, _NS, Param("at", "as of this time", "--at"))),
-    Tool("get", "Objects as they were at a time (without managedFields): one object, or a kind's objects.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, Param("at", "as of this time (RFC 3339 or a duration before the newest record)", "--at")), post=_no_managed_fields),
+    Tool("timeline", "Changes (what, who, channel) and Events, oldest first. Times: RFC 3339.", "timeline", _WINDOW),
+    Tool("events", "Kubernetes Events only, oldest first.", "timeline", _WINDOW, post=_events_only),
+    Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS)),
+    Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to"))),
+    Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT), post=_blame_lines),
+    Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
+    Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS)),
+    Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),
+    Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector"))),
+    Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT)),
+    Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}
 
