@@ -182,3 +182,12 @@ def test_click_usage_errors_are_short_and_have_no_traceback(cli, args: tuple, co
     r = cli(*args)
     assert r.code == code
     assert "Traceback" not in r.err and "crashed" not in r.err
+
+
+def test_info(demo_cli) -> None:
+    doc = demo_cli("info", "-o", "json").json()
+    assert doc["counts"]["revisions"] > 0 and doc["from"] < doc["to"]
+    (cluster,) = doc["clusters"]
+    assert cluster["namespaces"] >= 1 and cluster["version"] is None
+    assert "version is unknown" in doc["apiFacts"]  # the demo records no Nodes
+    assert f"cluster {cluster['name']}" in demo_cli("info").out

@@ -44,6 +44,7 @@ def _check(out: dict) -> None:
         "scan",
         "why",
         "get",
+        "cluster",
     }
     for t in tools.values():
         assert t.annotations.read_only_hint is True and t.annotations.destructive_hint is False

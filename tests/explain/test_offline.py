@@ -87,6 +87,7 @@ def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
         "scan",
         "why",
         "get",
+        "cluster",
     }
 
 

@@ -59,6 +59,7 @@ def _register() -> None:
         drift,
         get,
         history,
+        info,
         ingest,
         releases,
         rollouts,
@@ -69,6 +70,7 @@ def _register() -> None:
 
     for module in (
         ingest,
+        info,
         timeline,
         history,
         diff,
@@ -89,6 +91,7 @@ _register()
 
 COMMANDS = (
     "ingest",
+    "info",
     "timeline",
     "history",
     "diff",

@@ -157,6 +157,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),
     Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector"))),
     Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT)),
+    Tool("cluster", "The recorded clusters: Kubernetes version, nodes, namespaces, time covered, deprecated APIs in use, removed APIs.", "info"),
     Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}

@@ -299,6 +299,13 @@ class Queries:
         times = [t for t in (r, e) if t is not None]
         return max(times) if times else None
 
+    def earliest_time(self) -> int | None:
+        first = self.db.execute("SELECT min(at) FROM revisions").fetchone()[0]
+        return int(first) if first is not None else None
+
+    def clusters(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM clusters ORDER BY name")]
+
     def namespaces_of(self, sel: Selector) -> list[str]:
         """The namespaces holding objects that match ``sel``."""
         params: list[object] = []
