@@ -13,6 +13,8 @@ import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from crumbs.explain.tools import BY_NAME
+
 CRUMBS = str(Path(sys.executable).parent / "crumbs")
 
 
@@ -32,20 +34,7 @@ async def _session(server: object) -> dict:
 
 def _check(out: dict) -> None:
     tools = out["tools"]
-    assert set(tools) == {
-        "timeline",
-        "events",
-        "history",
-        "diff",
-        "blame",
-        "rollouts",
-        "releases",
-        "drift",
-        "scan",
-        "why",
-        "get",
-        "cluster",
-    }
+    assert set(tools) == set(BY_NAME)
     for t in tools.values():
         assert t.annotations.read_only_hint is True and t.annotations.destructive_hint is False
     assert "target" in tools["why"].input_schema.get("required", [])
