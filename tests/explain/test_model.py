@@ -235,3 +235,20 @@ def test_anonymized_names_never_leave_and_come_back(demo_cli) -> None:
     )
     answer = result.json()["answer"]
     assert "obj-" not in answer
+
+
+def test_a_broken_config_file_is_one_line(
+    demo_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[llm\nurl = 'x'\n")
+    monkeypatch.setenv("CRUMBS_CONFIG", str(config))
+    result = demo_cli("ask", "anything?")
+    assert (
+        result.code == 2 and str(config) in result.err and len(result.err.strip().splitlines()) == 1
+    )
+
+
+def test_an_endpoint_without_a_model_name(demo_cli) -> None:
+    result = demo_cli("ask", "anything?", "--llm", "http://127.0.0.1:9/v1")
+    assert result.code == 2 and "needs a model name" in result.err
