@@ -31,7 +31,7 @@ from crumbs.cluster.follow import Follower, Listed, Progress, Watched
 from crumbs.cluster.status import save_status
 from crumbs.cluster.transport import Target, Transport
 from crumbs.model import Revision, RevisionType
-from crumbs.store import Selector, Store
+from crumbs.store import Selector, Store, Writer
 
 QUEUE_SIZE = 2_000
 SEND_EVERY = 0.5
@@ -150,10 +150,7 @@ class Recorder:
 
     # -- writing -------------------------------------------------------------
 
-    def _write(self, writer: object, cluster: str, item: Listed | Watched) -> None:
-        from crumbs.store.writer import Writer
-
-        assert isinstance(writer, Writer)
+    def _write(self, writer: Writer, cluster: str, item: Listed | Watched) -> None:
         where = f"{cluster}:{item.resource.name}"
         if isinstance(item, Watched):
             for rec in storable({"type": item.type, "object": item.obj}, where, cluster, item.at):
@@ -196,15 +193,12 @@ class Recorder:
                     )
                 )
 
-    def _account(self, writer: object) -> None:
-        from crumbs.store.writer import Writer
-
-        assert isinstance(writer, Writer)
+    def _account(self, writer: Writer) -> None:
         self.totals.revisions = writer.stats.revisions
         self.totals.unchanged = writer.stats.unchanged
         self.totals.events = writer.stats.events
 
-    def _save_status(self, writer: object | None) -> None:
+    def _save_status(self, writer: Writer | None) -> None:
         if writer is not None:
             self._account(writer)
         try:

@@ -69,10 +69,8 @@ class OfflineModel:
         history = next(
             (doc for name, doc in results if name == "history" and isinstance(doc, dict)), None
         )
-        return Turn(
-            _answer(question, findings, history),
-            raw={"message": {"role": "assistant", "content": _answer(question, findings, history)}},
-        )
+        answer = _answer(question, findings, history)
+        return Turn(answer, raw={"message": {"role": "assistant", "content": answer}})
 
 
 def _call(name: str, args: dict[str, Any], why: str) -> Turn:

@@ -86,7 +86,7 @@ class Tool:
                     raise ToolError(
                         f"{self.name}: {p.name} must be a string, got {type(v).__name__}"
                     )
-                text = str(v)
+                text = v
                 if p.option is None:
                     if text.startswith("-"):
                         raise ToolError(f"{self.name}: {p.name} cannot start with '-': {text!r}")
