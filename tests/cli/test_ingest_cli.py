@@ -25,8 +25,22 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
     assert r.code == 0, r.err
     out = r.json()
     assert set(out) == {"store", "read", "stored", "problems", "notes", "skipped", "seconds"}
-    assert out["read"] == {"files": 2, "revisions": 2, "events": 0, "releases": 0, "audit": 0}
-    assert out["stored"] == {"revisions": 2, "unchanged": 0, "events": 0, "releases": 0, "audit": 0}
+    assert out["read"] == {
+        "files": 2,
+        "revisions": 2,
+        "events": 0,
+        "releases": 0,
+        "audit": 0,
+        "nodeEvents": 0,
+    }
+    assert out["stored"] == {
+        "revisions": 2,
+        "unchanged": 0,
+        "events": 0,
+        "releases": 0,
+        "audit": 0,
+        "nodeEvents": 0,
+    }
     again = cli("ingest", str(tmp_path / "d.yaml"), "-o", "json").json()
     assert again["stored"] == {
         "revisions": 0,
@@ -34,6 +48,7 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
         "events": 0,
         "releases": 0,
         "audit": 0,
+        "nodeEvents": 0,
     }
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
+from crumbs.activity import NodeEvent
 from crumbs.analyze.selectors import Requirement, matches
 from crumbs.model import (
     AuditRecord,
@@ -43,6 +44,10 @@ class Source(Protocol):
         """Every kind the data has ever held, deleted objects included."""
         ...
 
+    def node_events(self, start: int | None, end: int | None) -> Sequence[NodeEvent]:
+        """What ran and talked on the nodes in [start, end] (``crumbs agent`` and importers)."""
+        ...
+
 
 GK = tuple[str, str]
 
@@ -63,6 +68,7 @@ class ClusterView:
         self._releases: list[StoredRelease] | None = None
         self._kinds: Collection[str] | None = None
         self._deleted: list[StoredRevision] | None = None
+        self._node_events: list[NodeEvent] | None = None
 
     def add(self, rev: StoredRevision) -> None:
         k = rev.key
@@ -163,6 +169,16 @@ class ClusterView:
             for ev in self.source.events_between(self.at - EVENT_WINDOW, self.at, self.namespace):
                 self._events[ev.key].append(ev)
         return self._events.get(key, [])
+
+    def node_events(self) -> list[NodeEvent]:
+        """Node events of the last hours before the view's time, oldest first."""
+        if self._node_events is None:
+            self._node_events = [
+                e
+                for e in self.source.node_events(self.at - EVENT_WINDOW, self.at)
+                if self.namespace is None or e.namespace in (self.namespace, "")
+            ]
+        return self._node_events
 
     def history(self, key: ObjectKey) -> list[StoredRevision]:
         """Every revision of an object up to the view's time, all incarnations, oldest first."""

@@ -52,6 +52,7 @@ def _root(
 
 def _register() -> None:
     from crumbs.cli import (
+        agent,
         ask,
         blame,
         demo,
@@ -81,6 +82,7 @@ def _register() -> None:
         scan,
         ask,
         watch,
+        agent,
         get,
         demo,
     ):
@@ -107,6 +109,8 @@ COMMANDS = (
     "mcp",
     "watch",
     "status",
+    "agent",
+    "activity",
     "get",
     "demo",
 )

@@ -8,6 +8,7 @@ import time
 import typer
 from rich.markup import escape
 
+from crumbs.activity import NodeEvent
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, paused_gc
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
@@ -56,7 +57,9 @@ def ingest(
     live = output is Output.text and sys.stderr.isatty()
     problems: list[Problem] = []
     skipped: list[Skipped] = []
-    read = {"files": 0, **dict.fromkeys(STORED.values(), 0)}
+    read = {"files": 0, **dict.fromkeys(STORED.values(), 0), "nodeEvents": 0}
+    node_events: list[NodeEvent] = []
+    activity = store.activity_writer(cluster)
     notes: list[Note] = []
     started = time.perf_counter()
     with (
@@ -77,6 +80,12 @@ def ingest(
                     if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord)):
                         read[STORED[type(rec)]] += 1
                         writer.add(rec)
+                    elif isinstance(rec, NodeEvent):
+                        read["nodeEvents"] += 1
+                        node_events.append(rec)
+                        if not strict and len(node_events) >= batch_size:
+                            activity.write(node_events)
+                            node_events = []
                     elif isinstance(rec, Note):
                         notes.append(rec)
                         if output is Output.text:
@@ -87,6 +96,7 @@ def ingest(
                             out.print(f"[red]rejected[/] {rec}", markup=True, highlight=False)
                         if strict:
                             writer.discard()
+                            node_events = []
                             break
                     else:
                         skipped.append(rec)
@@ -99,8 +109,12 @@ def ingest(
                     if problems:
                         break
                     writer.flush()
+                    activity.write(node_events)
+                    node_events = []
             writer.flush()
+            activity.write(node_events)
         finally:
+            activity.close()
             if status:
                 status.stop()
     problems.extend(writer.stats.problems)
@@ -117,6 +131,7 @@ def ingest(
                     "events": stats.events,
                     "releases": stats.releases,
                     "audit": stats.audits,
+                    "nodeEvents": activity.written,
                 },
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
                 "notes": [{"where": n.where, "message": n.message} for n in notes],
@@ -136,6 +151,7 @@ def ingest(
             f"stored {stats.revisions} revisions ({stats.unchanged} unchanged), {stats.events} events"
             + (f", {stats.releases} Helm release records" if stats.releases else "")
             + (f", {stats.audits} audit records" if stats.audits else "")
+            + (f", {activity.written} node events" if activity.written else "")
             + " "
             f"from {read['files']} files into {store.path} in {seconds:.2f}s{rejected}{stopped}",
             highlight=False,

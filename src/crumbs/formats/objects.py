@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from crumbs import kinds
-from crumbs.formats import audit, helm
+from crumbs.activity import NodeEvent
+from crumbs.formats import audit, helm, nodeimport
 from crumbs.formats.events import is_event, to_event
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
@@ -29,7 +30,7 @@ from crumbs.model import (
 )
 from crumbs.timeutil import parse_time
 
-Record = Revision | Event | HelmRelease | AuditRecord | Note | Problem | Skipped
+Record = Revision | Event | HelmRelease | AuditRecord | NodeEvent | Note | Problem | Skipped
 
 WATCH_TYPES = {
     "ADDED": RevisionType.ADDED,
@@ -52,6 +53,11 @@ def interpret(
     if _is_watch_event(value):
         yield from _watch_event(value, where, cluster, observed)
         return
+    if "kind" not in value:
+        tool = nodeimport.detect(value)
+        if tool is not None:
+            yield from nodeimport.convert(tool, value, where)
+            return
     kind = value.get("kind")
     items = value.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from crumbs.store.activity import ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder
 from crumbs.store.connection import open_database
 from crumbs.store.queries import Queries, Selector
@@ -29,6 +30,7 @@ class Store:
         self.readonly = readonly
         self.salt: bytes = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
         self.queries = Queries(db, Decoder(db))
+        self.activity = ActivityQueries(db)
 
     @classmethod
     def open(cls, path: str, create: bool = True, readonly: bool = False) -> Store:
@@ -38,6 +40,14 @@ class Store:
     def writer(self, **options: object) -> Writer:
         """The store's writer (it opens connections of its own)."""
         return Writer(self.path, self.salt, **options)  # type: ignore[arg-type]
+
+    def activity_writer(
+        self, cluster: str = "default", retain: int | None = None
+    ) -> ActivityWriter:
+        """A writer of node events (a connection of its own)."""
+        if retain is None:
+            return ActivityWriter(self.path, cluster)
+        return ActivityWriter(self.path, cluster, retain)
 
     def close(self) -> None:
         self.db.close()

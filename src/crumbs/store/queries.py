@@ -293,10 +293,12 @@ class Queries:
     # -- the store as a whole ------------------------------------------------
 
     def latest_time(self) -> int | None:
-        """The store's clock: the newest time it has seen, revisions and events alike."""
-        r = self.db.execute("SELECT max(at) FROM revisions").fetchone()[0]
-        e = self.db.execute("SELECT max(at) FROM events").fetchone()[0]
-        times = [t for t in (r, e) if t is not None]
+        """The store's clock: the newest time it has seen, revisions, events and node events alike."""
+        times = [
+            t
+            for table in ("revisions", "events", "node_events")
+            if (t := self.db.execute(f"SELECT max(at) FROM {table}").fetchone()[0]) is not None
+        ]
         return max(times) if times else None
 
     def earliest_time(self) -> int | None:

@@ -190,10 +190,51 @@ def _traces(db: sqlite3.Connection) -> None:
     )
 
 
+def _node_activity(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- What ran and talked on nodes (crumbs agent, Tetragon, Inspektor Gadget, Hubble).
+        -- Raw events are bounded (the oldest are pruned); per-minute rollups stay.
+        CREATE TABLE node_events (
+            id INTEGER PRIMARY KEY,
+            cluster INTEGER NOT NULL REFERENCES clusters(id),
+            at INTEGER NOT NULL,
+            node TEXT NOT NULL,
+            type TEXT NOT NULL,                -- exec, exit, connect, accept, dns
+            namespace TEXT NOT NULL,
+            pod TEXT NOT NULL,
+            pod_uid TEXT NOT NULL,
+            subject TEXT NOT NULL,             -- binary, ip:port, DNS name
+            result TEXT NOT NULL,              -- outcome, rcode, exit status
+            doc BLOB NOT NULL                  -- the whole event, JSON
+        );
+        CREATE INDEX node_events_by_time ON node_events (at);
+        CREATE INDEX node_events_by_pod ON node_events (pod_uid, at);
+        CREATE TABLE node_rollups (
+            cluster INTEGER NOT NULL REFERENCES clusters(id),
+            minute INTEGER NOT NULL,           -- ns, start of the minute
+            node TEXT NOT NULL,
+            type TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            pod TEXT NOT NULL,                 -- the pod's name, or "host", or the pod UID
+            subject TEXT NOT NULL,
+            result TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            PRIMARY KEY (cluster, minute, node, type, namespace, pod, subject, result)
+        ) WITHOUT ROWID;
+        CREATE INDEX node_rollups_by_time ON node_rollups (minute);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
     ("0003_audit", _audit),
     ("0004_watch_status", _watch_status),
     ("0005_traces", _traces),
+    ("0006_node_activity", _node_activity),
 ]

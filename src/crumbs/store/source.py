@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from crumbs.activity import NodeEvent
 from crumbs.model import AuditRecord, ObjectKey, StoredEvent, StoredRelease, StoredRevision
+from crumbs.store.activity import ActivityQueries
 from crumbs.store.queries import Queries, Selector
 
 
 class StoreSource:
-    def __init__(self, queries: Queries, cluster: str | None = None) -> None:
+    def __init__(
+        self, queries: Queries, cluster: str | None = None, activity: ActivityQueries | None = None
+    ) -> None:
         self.queries = queries
+        self.activity = activity or ActivityQueries(queries.db)
         self.cluster = cluster
 
     def _of(self, key: ObjectKey) -> Selector:
@@ -49,6 +54,9 @@ class StoreSource:
 
     def kinds_seen(self) -> Collection[str]:
         return {kind for _, kind in self.queries.kinds_present()}
+
+    def node_events(self, start: int | None, end: int | None) -> Sequence[NodeEvent]:
+        return self.activity.events(start, end, cluster=self.cluster)
 
     def changes_of(
         self, keys: Sequence[ObjectKey], start: int | None, end: int | None

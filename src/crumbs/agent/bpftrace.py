@@ -1,0 +1,195 @@
+"""Run the probes with bpftrace (``-f json``) and read their records.
+
+Two bpftrace processes: ``proc_net.bt`` (exec, exit, TCP) with the default
+64-byte strings, ``dns.bt`` with 200-byte buffers (BPF's 512-byte stack does
+not hold both). Their output is read by one thread each into a bounded queue;
+when Crumbs falls behind, the pipe fills, bpftrace stops reading its perf
+buffers and the kernel drops (and counts) events: traced programs are never
+blocked. Lost events are reported by bpftrace as ``lost_events`` lines.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+
+import orjson
+
+from crumbs.errors import CrumbsError
+
+TRACEFS = "/sys/kernel/tracing"
+PROBES = {"proc_net": {"BPFTRACE_STRLEN": "64"}, "dns": {"BPFTRACE_STRLEN": "200"}}
+MAP_KEYS = "65536"
+
+
+class AgentError(CrumbsError):
+    """The agent cannot run here (not root, no bpftrace, no tracefs)."""
+
+
+def ensure_tracefs(path: str = TRACEFS) -> None:
+    """Mount tracefs at ``path`` when it is not there (bpftrace needs its event formats)."""
+    if os.path.isdir(os.path.join(path, "events")):
+        return
+    os.makedirs(path, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tracefs", "tracefs", path], capture_output=True, text=True
+    )
+    if done.returncode != 0 or not os.path.isdir(os.path.join(path, "events")):
+        raise AgentError(f"cannot mount tracefs at {path}: {done.stderr.strip() or 'failed'}")
+
+
+def probe_source(name: str) -> str:
+    return resources.files("crumbs.agent").joinpath(f"probes/{name}.bt").read_text()
+
+
+def check_environment(bpftrace: str = "bpftrace") -> str:
+    """The bpftrace binary to use, or a one-line reason the agent cannot run."""
+    if os.geteuid() != 0:
+        raise AgentError("crumbs agent needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
+    found = shutil.which(bpftrace)
+    if found is None:
+        raise AgentError(
+            f"{bpftrace} not found: install bpftrace (Debian/Ubuntu: apt install bpftrace)"
+        )
+    ensure_tracefs()
+    return found
+
+
+@dataclass
+class Counters:
+    records: int = 0
+    lost: int = 0
+    """Events the kernel dropped because Crumbs (or bpftrace) fell behind."""
+    attached: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class BpftraceSession:
+    """The probes running; iterate :meth:`records` for their printf lines."""
+
+    def __init__(
+        self,
+        bpftrace: str = "bpftrace",
+        probes: tuple[str, ...] = tuple(PROBES),
+        queue_size: int = 256,
+    ) -> None:
+        self.bpftrace = bpftrace
+        self.names = probes
+        self.counters = Counters()
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(queue_size)
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._threads: list[threading.Thread] = []
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self, timeout: float = 60.0) -> None:
+        for name in self.names:
+            env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX=MAP_KEYS, **PROBES[name])
+            proc = subprocess.Popen(
+                [self.bpftrace, "-f", "json", "-e", probe_source(name)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                bufsize=1 << 20,
+            )
+            self._procs[name] = proc
+            t = threading.Thread(target=self._read, args=(name, proc), daemon=True)
+            t.start()
+            self._threads.append(t)
+            threading.Thread(target=self._errors, args=(name, proc), daemon=True).start()
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise AgentError(
+                f"bpftrace did not attach its probes in {timeout:.0f}s: {self.error_text()}"
+            )
+        if self.counters.errors and len(self.counters.attached) < len(self.names):
+            self.stop()
+            raise AgentError(f"bpftrace failed: {self.error_text()}")
+
+    def error_text(self) -> str:
+        return "; ".join(self.counters.errors[-3:]) or "no output"
+
+    def _errors(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            if line and "RLIMIT_MEMLOCK" not in line and "Addrspace is not set" not in line:
+                with self._lock:
+                    self.counters.errors.append(f"{name}: {line}")
+                    del self.counters.errors[:-20]
+        if len(self.counters.attached) < len(self.names):
+            self._ready.set()  # it died before attaching: let start() report why
+
+    def _read(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        """Whatever is in the pipe at once, as one batch: no waiting for a batch to fill."""
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        rest = b""
+        put = self._queue.put
+        loads = orjson.loads
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            batch: list[str] = []
+            for raw in lines:
+                if raw.startswith(b'{"type": "printf"'):
+                    try:
+                        data = loads(raw)["data"]
+                    except (orjson.JSONDecodeError, KeyError):
+                        continue
+                    batch.append(data)
+                elif raw:
+                    self._control(name, raw)
+            if batch:
+                put(batch)
+        put(None)
+
+    def _control(self, name: str, raw: bytes) -> None:
+        try:
+            msg = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return
+        t = msg.get("type") if isinstance(msg, dict) else None
+        data = msg.get("data") if isinstance(msg, dict) else None
+        with self._lock:
+            if t == "lost_events" and isinstance(data, dict):
+                self.counters.lost += int(data.get("events", 0))
+            elif t == "attached_probes" and isinstance(data, dict):
+                self.counters.attached[name] = int(data.get("probes", 0))
+                if len(self.counters.attached) == len(self.names):
+                    self._ready.set()
+
+    def records(self, idle: float = 0.2) -> Iterator[list[str]]:
+        """Batches of records until every probe has ended; an empty batch every ``idle`` seconds of quiet."""
+        open_streams = len(self._procs)
+        while open_streams:
+            try:
+                batch = self._queue.get(timeout=idle)
+            except queue.Empty:
+                yield []
+                continue
+            if batch is None:
+                open_streams -= 1
+                continue
+            self.counters.records += len(batch)
+            yield batch
+
+    def stop(self) -> None:
+        for proc in self._procs.values():
+            if proc.poll() is None:
+                proc.terminate()  # SIGTERM: bpftrace detaches its probes and exits
+        for proc in self._procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -1,0 +1,164 @@
+"""The probes' records (0x1f-separated printf lines) to :class:`NodeEvent`.
+
+Record letters, as ``probes/*.bt`` print them:
+
+====  ==========================================================================
+A, B  argv[0..3] and argv[4..7] of an execve, before it succeeds (by pid)
+X     exec: ns, pid, ppid, uid, cgroup, comm, parent comm, binary
+E     exit of a process: ns, pid, wait status, cgroup, comm
+C     TCP connect outcome: start ns, pid, cgroup, comm, saddr, sport, daddr, dport,
+      new state, sk_err, dialed address, dialed port
+I     TCP accept (SYN_RECV → ESTABLISHED): ns, listener cgroup, local, port, remote, port
+Q, R  DNS payload sent / received: ns, pid, cgroup, comm, server, escaped bytes
+====  ==========================================================================
+
+Times are the kernel's monotonic clock; :class:`Decoder` turns them into wall-clock time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from crumbs.activity import NodeEvent
+from crumbs.agent import dnswire
+from crumbs.secrets import looks_secret_key, looks_secret_value
+
+SEP = "\x1f"
+_HEX = re.compile(r"\\x([0-9a-f]{2})")
+_ERRNO_OUTCOME = {
+    111: "refused",
+    110: "timeout",
+    113: "unreachable",
+    101: "unreachable",
+    104: "reset",
+}
+REDACTED = "[redacted]"
+
+
+def unescape(text: str) -> bytes:
+    """bpftrace's ``%r`` (printable bytes as-is, the rest ``\\xNN``) back to bytes."""
+    return _HEX.sub(lambda m: chr(int(m.group(1), 16)), text).encode("latin-1", "replace")
+
+
+def redact_args(args: list[str]) -> list[str]:
+    """``--password=x`` → ``--password=[redacted]``; the value after ``--token`` too; credentials anywhere."""
+    out: list[str] = []
+    hide_next = False
+    for a in args:
+        if hide_next and not a.startswith("-"):
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        hide_next = False
+        if a.startswith("-"):
+            flag, eq, _ = a.partition("=")
+            if looks_secret_key(flag.lstrip("-")):
+                if eq:
+                    out.append(flag + "=" + REDACTED)
+                    continue
+                hide_next = True
+        if looks_secret_value(a):
+            out.append(REDACTED)
+            continue
+        out.append(a)
+    return out
+
+
+class Decoder:
+    """Stateful: argv waits for its exec; wall-clock offset taken once."""
+
+    def __init__(self, offset_ns: int | None = None) -> None:
+        self.offset = offset_ns if offset_ns is not None else time.time_ns() - time.monotonic_ns()
+        self._argv: dict[int, list[str]] = {}
+        self.malformed = 0
+
+    def feed(self, record: str) -> NodeEvent | None:
+        """One record → an event (None for argv parts and for what could not be read)."""
+        try:
+            return self._feed(record.rstrip("\n").split(SEP))
+        except (ValueError, IndexError):
+            self.malformed += 1
+            return None
+
+    def _feed(self, f: list[str]) -> NodeEvent | None:
+        kind = f[0]
+        if kind == "X":
+            pid = int(f[2])
+            return NodeEvent(
+                at=int(f[1]) + self.offset,
+                type="exec",
+                pid=pid,
+                ppid=int(f[3]),
+                uid=int(f[4]),
+                cgroup=int(f[5]),
+                comm=f[6],
+                parent=f[7],
+                binary=f[8],
+                args=redact_args(self._argv.pop(pid, [])),
+            )
+        if kind == "A":
+            if len(self._argv) > 4096:  # execs that failed leave their argv behind
+                self._argv.clear()
+            self._argv[int(f[1])] = [a for a in f[2:6] if a]
+            return None
+        if kind == "B":
+            self._argv.setdefault(int(f[1]), []).extend(a for a in f[2:6] if a)
+            return None
+        if kind == "C":
+            state, err = int(f[9]), int(f[10])
+            outcome = "established" if state == 1 else _ERRNO_OUTCOME.get(err, "error")
+            dial_port = int(f[12])
+            return NodeEvent(
+                at=int(f[1]) + self.offset,
+                type="connect",
+                pid=int(f[2]),
+                cgroup=int(f[3]),
+                comm=f[4],
+                saddr=f[5],
+                sport=int(f[6]),
+                daddr=f[7],
+                dport=int(f[8]),
+                outcome=outcome,
+                dialed=f"{f[11]}:{dial_port}" if dial_port else "",
+            )
+        if kind == "E":
+            status = int(f[3])
+            sig = status & 0x7F
+            return NodeEvent(
+                at=int(f[1]) + self.offset,
+                type="exit",
+                pid=int(f[2]),
+                cgroup=int(f[4]),
+                comm=f[5],
+                exit_code=None if sig else (status >> 8) & 0xFF,
+                signal=sig or None,
+            )
+        if kind == "I":
+            return NodeEvent(
+                at=int(f[1]) + self.offset,
+                type="accept",
+                cgroup=int(f[2]),
+                daddr=f[3],
+                dport=int(f[4]),
+                saddr=f[5],
+                sport=int(f[6]),
+                outcome="established",
+            )
+        if kind in ("Q", "R"):
+            msg = dnswire.parse(unescape(SEP.join(f[6:])))
+            if msg is None or msg.response != (kind == "R"):
+                return None
+            return NodeEvent(
+                at=int(f[1]) + self.offset,
+                type="dns",
+                pid=int(f[2]),
+                cgroup=int(f[3]),
+                comm=f[4],
+                server=f[5],
+                qname=msg.qname,
+                qtype=msg.qtype,
+                rcode=msg.rcode,
+                answers=msg.answers,
+            )
+        raise ValueError(kind)

@@ -1,0 +1,106 @@
+"""Records → events → attributed → written: the agent's hot path, loader-independent.
+
+:class:`Pipeline` takes batches of probe records (from bpftrace today),
+decodes and attributes them, and hands batches of events to its sinks: the
+store (raw events and rollups) and/or JSON lines. Pods are re-read from their
+source every ``pods_every`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Protocol
+
+import orjson
+
+from crumbs.activity import NodeEvent, to_json
+from crumbs.agent.attribute import Attributor
+from crumbs.agent.decode import Decoder
+from crumbs.model import Obj
+
+
+class Sink(Protocol):
+    def write(self, events: Sequence[NodeEvent]) -> None: ...
+    def close(self) -> None: ...
+
+
+class JsonLinesSink:
+    """One event per line, the form ``crumbs ingest`` reads back."""
+
+    def __init__(self, out: IO[bytes], close: bool = False) -> None:
+        self.out = out
+        self._close = close
+
+    def write(self, events: Sequence[NodeEvent]) -> None:
+        dumps = orjson.dumps
+        self.out.write(b"".join(dumps(to_json(e)) + b"\n" for e in events))
+        self.out.flush()
+
+    def close(self) -> None:
+        if self._close:
+            self.out.close()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        decoder: Decoder,
+        attributor: Attributor,
+        sinks: Sequence[Sink],
+        pods: Callable[[], Iterable[Obj]] | None = None,
+        pods_every: float = 5.0,
+        batch: int = 4096,
+        max_delay: float = 0.5,
+    ) -> None:
+        self.decoder = decoder
+        self.attributor = attributor
+        self.sinks = sinks
+        self.pods = pods
+        self.pods_every = pods_every
+        self.batch = batch
+        self.max_delay = max_delay
+        self.by_type: Counter[str] = Counter()
+        self.events = 0
+        self._pending: list[NodeEvent] = []
+        self._since = time.monotonic()
+        self._pods_at = 0.0
+
+    def refresh_pods(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.pods is not None and (force or now - self._pods_at >= self.pods_every):
+            self._pods_at = now
+            self.attributor.pods.update(self.pods())
+            self.attributor.forget()
+
+    def feed(self, records: Iterable[str]) -> None:
+        """Decode and attribute; write when a batch is full or ``max_delay`` has passed."""
+        feed = self.decoder.feed
+        apply = self.attributor.apply
+        pending = self._pending
+        for r in records:
+            e = feed(r)
+            if e is not None:
+                pending.append(apply(e))
+        if len(pending) >= self.batch or (
+            pending and time.monotonic() - self._since >= self.max_delay
+        ):
+            self.flush()
+        self.refresh_pods()
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._since = time.monotonic()
+        if not batch:
+            return
+        for e in batch:
+            self.by_type[e.type] += 1
+        self.events += len(batch)
+        for sink in self.sinks:
+            sink.write(batch)
+
+    def close(self) -> None:
+        self.flush()
+        for sink in self.sinks:
+            sink.close()

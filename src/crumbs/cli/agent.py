@@ -1,0 +1,191 @@
+"""``crumbs agent``: what runs and talks on this node, tied to pods; ``crumbs activity``: read it back."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+import typer
+from rich.markup import escape
+
+from crumbs.activity import TYPES, to_json
+from crumbs.cli.common import (
+    CLUSTER_OPTION,
+    NAMESPACE_OPTION,
+    OUTPUT_OPTION,
+    Output,
+    db_path,
+    emit_json,
+    open_store,
+    parse_time_option,
+)
+from crumbs.errors import EXIT_OK, UsageError
+from crumbs.report.text import console
+from crumbs.timeutil import format_time, now_ns
+
+
+def agent(
+    ctx: typer.Context,
+    node: str = typer.Option(
+        None, "--node", help="This node's name (default: $NODE_NAME, else the host name)."
+    ),
+    cluster: str = typer.Option("default", "--cluster", help="The cluster's name in the store."),
+    output: str = typer.Option(
+        None, "--output", help="Also write events as JSON lines to this file (- for stdout)."
+    ),
+    no_store: bool = typer.Option(
+        False, "--no-store", help="Do not write into the store (with --output)."
+    ),
+    retain: int = typer.Option(
+        1_000_000, "--retain", help="Raw events kept in the store (rollups stay)."
+    ),
+    pods_every: float = typer.Option(
+        5.0, "--pods-every", help="Seconds between re-reads of the store's Pods."
+    ),
+    pod_ttl: float = typer.Option(
+        300.0, "--pod-ttl", help="Seconds a deleted pod still attributes late events."
+    ),
+    duration: float = typer.Option(
+        0.0, "--for", help="Stop after this many seconds (default: until SIGINT/SIGTERM)."
+    ),
+    bpftrace: str = typer.Option("bpftrace", "--bpftrace", help="The bpftrace binary."),
+) -> int:
+    """Trace exec, exit, TCP connect/accept and DNS on this node with eBPF; tie each to its pod.
+
+    Runs as root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN). Pods are matched by
+    cgroup against the Pods in the store (run `crumbs watch` into the same
+    store). Events go into the store (raw, bounded by --retain, plus per-minute
+    rollups) and/or as JSON lines that `crumbs ingest` reads.
+    """
+    from crumbs.agent.pipeline import JsonLinesSink, Sink
+    from crumbs.agent.run import node_name, run_agent, store_pods
+    from crumbs.store import Store
+
+    if no_store and not output:
+        raise UsageError("--no-store needs --output (else the events go nowhere)")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    err = console(stderr=True)
+    sinks: list[Sink] = []
+    store = None if no_store else Store.open(db_path(ctx), create=True)
+    if store is not None:
+        sinks.append(store.activity_writer(cluster, retain))
+    if output == "-":
+        sinks.append(JsonLinesSink(sys.stdout.buffer))
+    elif output:
+        sinks.append(JsonLinesSink(open(output, "ab"), close=True))  # noqa: SIM115 - the sink closes it
+    if duration:
+        timer = threading.Timer(duration, stop.set)
+        timer.daemon = True
+        timer.start()
+    name = node_name(node)
+    try:
+        stats = run_agent(
+            sinks,
+            name,
+            stop,
+            pods=store_pods(store, cluster) if store is not None else None,
+            bpftrace=bpftrace,
+            on_ready=lambda: err.print(
+                f"tracing node {name}"
+                + (f" into {store.path}" if store else "")
+                + " (Ctrl-C to stop)",
+                style="dim",
+                highlight=False,
+            ),
+            pods_every=pods_every,
+            ttl=pod_ttl,
+        )
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if store is not None:
+            store.close()
+    kinds = ", ".join(f"{n:,} {t}" for t, n in sorted(stats.by_type.items())) or "none"
+    err.print(
+        f"stopped: {stats.events:,} events ({kinds}) in {stats.seconds:.1f}s; "
+        f"{stats.lost:,} lost, {stats.unattributed:,} not yet attributed",
+        style="dim",
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def activity(
+    ctx: typer.Context,
+    namespace: str = NAMESPACE_OPTION,
+    pod: str = typer.Option(None, "--pod", help="Only this pod."),
+    node: str = typer.Option(None, "--node", help="Only this node."),
+    types: list[str] = typer.Option(
+        None, "--type", "-t", help=f"Only these ({', '.join(TYPES)}; repeatable)."
+    ),
+    since: str = typer.Option(
+        None, "--since", help="Only since (RFC 3339, or a duration back from now: 1h)."
+    ),
+    rollups: bool = typer.Option(False, "--rollups", help="Per-minute counts instead of events."),
+    limit: int = typer.Option(200, "--limit", help="At most this many (the newest)."),
+    cluster: str = CLUSTER_OPTION,
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """What ran and talked on the nodes: execs, exits, connects, accepts, DNS, by pod."""
+    bad = [t for t in types or [] if t not in TYPES]
+    if bad:
+        raise UsageError(f"unknown --type {', '.join(bad)} (known: {', '.join(TYPES)})")
+    with open_store(ctx) as store:
+        start = parse_time_option(since, "--since", now_ns()) if since else None
+        if rollups:
+            rows = store.activity.rollups(start, None, types or (), namespace, cluster)[-limit:]
+            if output is Output.json:
+                emit_json({"rollups": [
+                    {"minute": format_time(r.minute), "node": r.node, "type": r.type,
+                     "namespace": r.namespace, "pod": r.pod, "subject": r.subject,
+                     "result": r.result, "count": r.count,
+                     "first": format_time(r.first_at), "last": format_time(r.last_at)}
+                    for r in rows]})  # fmt: skip
+                return EXIT_OK
+            out = console()
+            for r in rows:
+                where = f"{r.namespace}/{r.pod}" if r.namespace else r.pod
+                out.print(
+                    f"{format_time(r.minute, precise=False)}  {r.type:<7} {escape(where):<40} "
+                    f"{escape(r.subject):<40} {escape(r.result):<12} {r.count:>7,}",
+                    highlight=False,
+                )
+            return EXIT_OK
+        events = store.activity.events(
+            start, None, types or (), namespace, pod, node, cluster, limit=limit
+        )
+    if output is Output.json:
+        emit_json({"events": [to_json(e) for e in events]})
+        return EXIT_OK
+    out = console()
+    if not events:
+        out.print(
+            "no node events in the store (crumbs agent, or crumbs ingest of agent/Tetragon/Inspektor Gadget/Hubble output)",
+            style="dim",
+        )
+    for e in events:
+        what = {
+            "exec": f"{e.binary} {' '.join(e.args[1:])}".strip(),
+            "exit": f"{e.comm} {e.result}",
+            "connect": f"{e.comm} → {e.daddr}:{e.dport} {e.outcome}"
+            + (f" (dialed {e.dialed})" if e.dialed and e.dialed != f"{e.daddr}:{e.dport}" else ""),
+            "accept": f"{e.saddr}:{e.sport} → :{e.dport}",
+            "dns": f"{e.comm} {e.qname} {e.qtype} {e.rcode or 'query'} {' '.join(e.answers)}".rstrip(),
+        }.get(e.type, "")
+        out.print(
+            f"{format_time(e.at, precise=False)}  {e.node:<12} {e.type:<7} {escape(e.where):<36} {escape(what)}",
+            highlight=False,
+        )
+    return EXIT_OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agent")(agent)
+    app.command("activity")(activity)

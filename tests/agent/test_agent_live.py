@@ -1,0 +1,333 @@
+"""The agent for real: eBPF probes, processes in synthetic kubepods cgroups, loopback servers.
+
+Needs root, bpftrace and a cgroup v2 hierarchy: skipped elsewhere with the
+reason, a failure in CI (``make test`` installs bpftrace as root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crumbs.agent import dnswire
+from crumbs.agent.cgroups import cgroup2_mount
+from crumbs.timeutil import format_time, now_ns
+from tests.conftest import IN_CI
+from tests.scenarios.watchlog import WatchLog, mf
+
+WEB_UID = "7e1c5d2a-0b3f-4c6d-8e9f-a1b2c3d4e5f6"
+WEB_CID = "1" * 63 + "a"
+DB_UID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+DB_CID = "2" * 63 + "b"
+DNS_IP = "127.0.0.77"
+GONE_IP = "127.0.0.88"
+
+
+def need_ebpf() -> str:
+    """The cgroup v2 mount, when this machine can run the agent."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("root")
+    if shutil.which("bpftrace") is None:
+        missing.append("bpftrace")
+    mount = cgroup2_mount()
+    if mount is None:
+        missing.append("a cgroup v2 hierarchy")
+    if missing:
+        why = f"the eBPF agent tests need {', '.join(missing)}"
+        if IN_CI:
+            pytest.fail(why + ": CI must run them (make test installs bpftrace as root)")
+        pytest.skip(why)
+    assert mount is not None
+    return mount
+
+
+@pytest.fixture(scope="module")
+def cgroups() -> Iterator[dict[str, Path]]:
+    mount = Path(need_ebpf())
+    web = (
+        mount / "kubepods.slice" / "kubepods-besteffort.slice"
+        / f"kubepods-besteffort-pod{WEB_UID.replace('-', '_')}.slice" / f"cri-containerd-{WEB_CID}.scope"
+    )  # fmt: skip
+    db = mount / "kubepods" / "burstable" / f"pod{DB_UID}" / f"crio-{DB_CID}"
+    for d in (web, db):
+        d.mkdir(parents=True, exist_ok=True)
+    yield {"web": web, "db": db}
+    for d in (web, db):
+        for p in [d, *d.parents]:
+            if p == mount:
+                break
+            try:
+                p.rmdir()
+            except OSError:
+                break  # not empty (another test's), or busy
+
+
+def pod(
+    namespace: str, name: str, uid: str, container: str, cid: str, ip: str, owner: str = ""
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"namespace": namespace, "name": name, "uid": uid, "labels": {"app": name.split("-")[0]},
+                            "creationTimestamp": format_time(now_ns() - 600 * 10**9, precise=False)}  # fmt: skip
+    if owner:
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": owner,
+                "uid": f"uid-{owner}",
+                "controller": True,
+            }
+        ]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"nodeName": "test-node", "containers": [{"name": container, "image": "x:1"}]},
+            "status": {"phase": "Running", "podIP": ip, "containerStatuses": [{"name": container, "containerID": cid, "ready": True, "restartCount": 0, "state": {"running": {}}}]}}  # fmt: skip
+
+
+def history(tmp: Path) -> Path:
+    """The cluster as the store knows it: two pods in kubepods cgroups, a Service whose endpoint was removed."""
+    log = WatchLog(tmp)
+    ago = lambda s: format_time(now_ns() - int(s * 10**9))  # noqa: E731
+    log.add(ago(600), pod("shop", "web-1", WEB_UID, "web", f"containerd://{WEB_CID}", "127.0.0.10"))
+    log.add(ago(600), pod("data", "db-0", DB_UID, "postgres", f"cri-o://{DB_CID}", "127.0.0.11"))
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"namespace": "shop", "name": "billing", "uid": "uid-dep", "labels": {"app": "billing"},
+                        "managedFields": [mf("kubectl-edit", ago(70), {"f:spec": {}})]},
+           "spec": {"selector": {"matchLabels": {"app": "billing"}}, "template": {"metadata": {"labels": {"app": "billing"}}, "spec": {"containers": [{"name": "b", "image": "billing:1"}]}}}}  # fmt: skip
+    log.add(ago(600), dep)
+    dep2 = json.loads(json.dumps(dep))
+    dep2["spec"]["template"]["spec"]["containers"][0]["image"] = "billing:2"
+    log.change(ago(70), dep2)
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"namespace": "shop", "name": "billing-1", "uid": "uid-billing-1",
+          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "billing", "uid": "uid-dep", "controller": True}]}, "spec": {"replicas": 0}}  # fmt: skip
+    log.add(ago(600), rs)
+    old = log.add(
+        ago(600),
+        pod(
+            "shop",
+            "billing-1-old",
+            "uid-billing-old",
+            "b",
+            "containerd://" + "3" * 64,
+            GONE_IP,
+            "billing-1",
+        ),
+    )
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "shop", "name": "billing", "uid": "uid-svc"},
+           "spec": {"clusterIP": "10.96.0.50", "selector": {"app": "billing"}, "ports": [{"port": 80}]}}  # fmt: skip
+    log.add(ago(600), svc)
+    sl = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+          "metadata": {"namespace": "shop", "name": "billing-x1", "uid": "uid-slice", "labels": {"kubernetes.io/service-name": "billing"}},
+          "endpoints": [{"addresses": [GONE_IP], "conditions": {"ready": True}}]}  # fmt: skip
+    log.add(ago(600), sl)
+    sl2 = json.loads(json.dumps(sl))
+    sl2["endpoints"] = []
+    log.change(ago(60), sl2)
+    log.delete(ago(50), old)
+    log.write("cluster")
+    return tmp / "cluster.jsonl"
+
+
+class DnsServer(threading.Thread):
+    """Answers A queries on DNS_IP:53 with one address: the removed endpoint's."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((DNS_IP, 53))
+        self.sock.settimeout(0.2)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(512)
+            except TimeoutError:
+                continue
+            name = dnswire.parse(data)
+            rcode = 3 if name is not None and name.qname.startswith("nothing") else 0
+            self.sock.sendto(
+                dnswire.encode_answer(data, [GONE_IP] if rcode == 0 else [], rcode=rcode), peer
+            )
+
+    def close(self) -> None:
+        self.stop.set()
+        self.join()
+        self.sock.close()
+
+
+def in_cgroup(cgroup: Path, code: str) -> None:
+    """Run Python code in a child process that first joins ``cgroup``."""
+    script = (
+        f"open({str(cgroup / 'cgroup.procs')!r}, 'w').write(str(__import__('os').getpid()))\n{code}"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+
+
+def test_events_are_attributed_to_their_pods_and_the_race_is_found(
+    cgroups: dict[str, Path], tmp_path: Path, cli
+) -> None:
+    db_path = str(tmp_path / "crumbs.db")
+    assert cli("ingest", str(history(tmp_path)), db=db_path).code == 0
+    out = tmp_path / "events.jsonl"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    accepted: list[socket.socket] = []
+    threading.Thread(
+        target=lambda: accepted.extend(listener.accept()[0] for _ in range(1)), daemon=True
+    ).start()
+    dns = DnsServer()
+    dns.start()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "crumbs", "--db", db_path, "agent", "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert agent.stderr is not None
+        line = agent.stderr.readline()
+        assert "tracing node test-node" in line, line + agent.stderr.read()
+        time.sleep(1.0)  # the pods read from the store
+        subprocess.run(["sh", "-c", f"echo $$ > {cgroups['web'] / 'cgroup.procs'} && exec /bin/echo crumbs-test --password=hunter2"], check=True, capture_output=True)  # fmt: skip
+        in_cgroup(
+            cgroups["web"],
+            f"""
+import socket
+socket.create_connection(("127.0.0.1", {port})).close()
+for target in [("127.0.0.1", 9), ("{GONE_IP}", 8080), ("{GONE_IP}", 8080)]:
+    try:
+        socket.create_connection(target, timeout=2).close()
+    except OSError:
+        pass
+""",
+        )
+        in_cgroup(
+            cgroups["db"],
+            f"""
+import os, socket
+from crumbs.agent import dnswire
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # musl style: sendto / recvfrom
+u.sendto(dnswire.encode_query(1, "billing.shop.svc.cluster.local"), ("{DNS_IP}", 53))
+u.recvfrom(512)
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # Go style: connect, write, read
+c.connect(("{DNS_IP}", 53))
+os.write(c.fileno(), dnswire.encode_query(2, "nothing.shop.svc.cluster.local"))
+os.read(c.fileno(), 512)
+""",
+        )
+        time.sleep(1.5)
+    finally:
+        agent.send_signal(signal.SIGINT)
+        _, err = agent.communicate(timeout=60)
+        dns.close()
+        listener.close()
+    assert agent.returncode == 0, err
+    assert "0 lost" in err, err
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+
+    def of(type_: str, pod: str) -> list[dict[str, Any]]:
+        return [e for e in events if e["type"] == type_ and (e["pod"] or {}).get("name") == pod]
+
+    (echo,) = [e for e in of("exec", "web-1") if e["process"]["binary"] == "/bin/echo"]
+    assert echo["process"]["args"] == ["/bin/echo", "crumbs-test", "--password=[redacted]"]
+    assert echo["pod"] == {
+        "namespace": "shop",
+        "name": "web-1",
+        "uid": WEB_UID,
+        "container": "web",
+        "containerID": f"containerd://{WEB_CID}",
+    }
+    assert (
+        echo["node"] == "test-node"
+        and not echo["host"]
+        and echo["cgroup"]["path"].endswith(f"cri-containerd-{WEB_CID}.scope")
+    )
+    connects = {
+        (e["connection"]["daddr"], e["connection"]["dport"], e["connection"]["outcome"])
+        for e in of("connect", "web-1")
+    }
+    assert ("127.0.0.1", port, "established") in connects
+    assert ("127.0.0.1", 9, "refused") in connects
+    assert (GONE_IP, 8080, "refused") in connects
+    assert all(
+        e["connection"]["dialed"] == f"{e['connection']['daddr']}:{e['connection']['dport']}"
+        for e in of("connect", "web-1")
+    )
+    accepts = [e for e in events if e["type"] == "accept" and e["connection"]["dport"] == port]
+    assert accepts and accepts[0]["host"]  # the listener is this test, outside kubepods
+    dns_events = {
+        (e["dns"]["qname"], e["dns"]["rcode"], tuple(e["dns"]["answers"]))
+        for e in of("dns", "db-0")
+    }
+    assert dns_events >= {
+        ("billing.shop.svc.cluster.local", "", ()),
+        ("billing.shop.svc.cluster.local", "NOERROR", (GONE_IP,)),
+        ("nothing.shop.svc.cluster.local", "", ()),
+        ("nothing.shop.svc.cluster.local", "NXDOMAIN", ()),
+    }
+    assert all(e["pod"]["containerID"] == f"cri-o://{DB_CID}" for e in of("dns", "db-0"))
+    assert any(
+        e["host"] for e in events if e["type"] == "exec"
+    )  # the rest of the machine is the host's
+    # the same events went into the store, and the race is found from them
+    stored = cli("activity", "--pod", "web-1", "-t", "exec", "-o", "json", db=db_path).json()[
+        "events"
+    ]
+    assert any(e["process"]["binary"] == "/bin/echo" for e in stored)
+    found = cli("scan", "-a", "discovery", "-o", "json", db=db_path).json()["findings"]
+    race = [f for f in found if f["rule"] == "connect-to-removed-endpoint"]
+    assert race and race[0]["subject"]["name"] == "billing" and "shop/web-1" in race[0]["title"]
+    assert race[0]["causes"][0]["subject"]["kind"] == "Deployment"
+
+
+def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Path) -> None:
+    """getent (glibc: connect, sendmmsg, recvfrom) in its own mount namespace, pointed at the loopback server."""
+    if shutil.which("unshare") is None or shutil.which("getent") is None:
+        pytest.fail("unshare and getent are part of Debian's base system")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {DNS_IP}\noptions attempts:1 timeout:2\n")
+    out = tmp_path / "events.jsonl"
+    dns = DnsServer()
+    dns.start()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "crumbs", "agent", "--no-store", "--output", str(out), "--for", "120"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert agent.stderr is not None
+        line = agent.stderr.readline()
+        assert "tracing node" in line, line + agent.stderr.read()
+        subprocess.run(
+            ["unshare", "-m", "sh", "-c", f"mount --bind {resolv} /etc/resolv.conf && getent ahostsv4 billing.shop.svc.cluster.local"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        time.sleep(1.5)
+    finally:
+        agent.send_signal(signal.SIGINT)
+        _, err = agent.communicate(timeout=60)
+        dns.close()
+    assert agent.returncode == 0, err
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    answers = [
+        e
+        for e in events
+        if e["type"] == "dns"
+        and e["process"]["comm"] == "getent"
+        and e["dns"]["rcode"] == "NOERROR"
+    ]
+    assert (
+        answers
+        and answers[0]["dns"]["answers"] == [GONE_IP]
+        and answers[0]["dns"]["server"] == DNS_IP
+    )

@@ -1,0 +1,54 @@
+"""Node events in the store: raw rows bounded, rollups merged across batches and kept."""
+
+from __future__ import annotations
+
+from crumbs.activity import NodeEvent
+from crumbs.store import Store
+from crumbs.store.activity import MINUTE
+
+
+def connect(at: int, outcome: str = "established", pod: str = "web-1") -> NodeEvent:
+    return NodeEvent(at=at, type="connect", node="n1", namespace="shop", pod=pod, pod_uid="u-" + pod,
+                     comm="curl", daddr="10.0.0.7", dport=80, outcome=outcome)  # fmt: skip
+
+
+def test_rollups_add_up_across_batches_and_outlive_pruned_events(store: Store) -> None:
+    w = store.activity_writer("c1", retain=100)
+    t0 = 1_800_000_000 * 10**9
+    t0 -= t0 % MINUTE
+    for batch in range(3):
+        w.write(
+            [
+                connect(t0 + batch * 1000 + i, "refused" if i % 10 == 0 else "established")
+                for i in range(40_000)
+            ]
+        )
+    w.close()
+    assert store.activity.count() <= 100 + 65536  # pruned as it went, bounded
+    rows = store.activity.rollups(cluster="c1")
+    assert {(r.subject, r.result): r.count for r in rows} == {
+        ("10.0.0.7:80", "established"): 108_000,
+        ("10.0.0.7:80", "refused"): 12_000,
+    }
+    assert all(r.minute == t0 and r.first_at >= t0 for r in rows)
+    newest = store.activity.events(cluster="c1", limit=5)
+    assert [e.at for e in newest] == sorted(e.at for e in newest) and newest[
+        -1
+    ].at == t0 + 2000 + 39_999
+    assert all(e.id is not None for e in newest)
+    assert store.queries.latest_time() == t0 + 2000 + 39_999
+
+
+def test_filters(store: Store) -> None:
+    w = store.activity_writer("c1")
+    w.write(
+        [
+            connect(10, pod="a"),
+            connect(20, pod="b"),
+            NodeEvent(at=30, type="exec", binary="/bin/sh", host=True),
+        ]
+    )
+    w.close()
+    assert [e.pod for e in store.activity.events(types=["connect"], pod="b")] == ["b"]
+    assert [e.type for e in store.activity.events(start=15, end=30)] == ["connect", "exec"]
+    assert [r.pod for r in store.activity.rollups(types=["exec"])] == ["host"]
