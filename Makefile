@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages the test suite needs (installed when running as root).
-DEBIAN_PACKAGES := sqlite3
+# Debian packages the test suite needs (installed when running as root): sqlite3 for the
+# store's own tests, bpftrace for the node agent's (real eBPF), util-linux for unshare.
+DEBIAN_PACKAGES := sqlite3 bpftrace util-linux
+# ...and what the benchmarks add: the libbpf loader compared with bpftrace, the C load generator.
+BENCH_PACKAGES := clang bpftool libbpf-dev gcc
 
-.PHONY: demo test venv lint bench clean fmt debian
+.PHONY: demo test venv lint bench clean fmt debian apt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +25,13 @@ demo: $(STAMP)
 	$(BIN)/crumbs demo
 
 debian:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBIAN_PACKAGES)"
+
+apt:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	  missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
-	else echo "not root: skipping Debian packages ($(DEBIAN_PACKAGES))"; fi
+	else echo "not root: skipping Debian packages ($(PACKAGES))"; fi
 
 test: $(STAMP) debian
 	$(BIN)/python -m pytest -q
@@ -36,7 +42,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) debian
+	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_PACKAGES)"
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 

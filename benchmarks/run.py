@@ -451,6 +451,45 @@ def bench_copilot() -> None:
     )
 
 
+def bench_agent() -> None:
+    import agent_bench
+
+    runs = [agent_bench.pipeline(WORK, 300_000) for _ in range(3)]
+    rates = sorted(r["events"] / r["seconds"] for r in runs)
+    assert all(r["attributed"] == r["events"] == r["stored"] for r in runs)
+    report(
+        "agent pipeline: bpftrace's output (connects, DNS, execs, exits of 1,000 pods) → decoded, attributed, stored (raw + rollups), no kernel",
+        f"{rates[0]:,.0f}–{rates[-1]:,.0f} events/s (3 runs of 270,000 events)",
+        "≥ 100,000/s",
+    )
+    why = agent_bench.available()
+    if why:
+        report("agent live benchmarks (eBPF)", f"skipped: {why}", "")
+        return
+    for loader in ("bpftrace", "libbpf"):
+        steady = agent_bench.live(WORK, 10_000, 10, loader)
+        report(
+            f"agent live, {loader}: refused connects from a pod's cgroup at 10,000/s for 10 s → store",
+            f"{steady['made']:,.0f} made, {steady['seen']:,.0f} stored, {steady['lost']:,.0f} lost",
+            "0 lost",
+        )
+        full = agent_bench.live(WORK, 0, 10, loader)
+        report(
+            f"agent live, {loader}: the C load generator as fast as it can for 10 s (2 cores shared)",
+            f"{full['made'] / 10:,.0f} connects/s made, {full['seen']:,.0f} of {full['made']:,.0f} stored "
+            f"({full['seen'] / full['caught_up']:,.0f}/s until the last was stored), {full['lost']:,.0f} lost (counted)",
+            "",
+        )
+        costs = [agent_bench.cost(WORK, loader=loader) for _ in range(3)]
+        extra = [(c["with"] - c["without"]) / c["made1"] * 1e6 for c in costs]
+        report(
+            f"agent CPU cost, {loader}: a workload making 1,000 connects/s for 10 s",
+            f"workload {statistics.median(extra):+.0f} µs CPU per traced connect (median of 3; {min(extra):+.0f} to {max(extra):+.0f}; "
+            f"{costs[0]['without']:.2f} s → {costs[0]['with']:.2f} s for 10,000); agent {min(c['agent_cpu'] for c in costs) / 10 * 100:.1f}–{max(c['agent_cpu'] for c in costs) / 10 * 100:.1f}% of a core",
+            "",
+        )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -471,6 +510,7 @@ BENCHES = {
     "scan": bench_scan,
     "watch": bench_watch,
     "copilot": bench_copilot,
+    "agent": bench_agent,
 }
 
 

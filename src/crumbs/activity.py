@@ -19,7 +19,8 @@ and ``crumbs ingest`` reads back::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from crumbs.timeutil import format_time, parse_time
@@ -109,6 +110,24 @@ class NodeEvent:
         if self.host:
             return "host"
         return self.container_id or self.pod_uid or "unknown"
+
+
+PACKED = tuple(f.name for f in fields(NodeEvent) if f.name != "id")
+"""The order of a packed event's values (the store keeps events packed: [1, *values])."""
+_pack = operator.attrgetter(*PACKED)
+
+
+def pack(e: NodeEvent) -> tuple[Any, ...]:
+    """The event's values in :data:`PACKED` order, after a format version (1): compact and fast."""
+    return (1, *_pack(e))
+
+
+def unpack(values: list[Any], id: int | None = None) -> NodeEvent:
+    if not values or values[0] != 1:
+        raise ValueError(f"unknown packed node event version {values[:1]!r}")
+    e = NodeEvent(*values[1:])
+    e.id = id
+    return e
 
 
 def _host(ip: str) -> str:

@@ -166,6 +166,30 @@ class DnsServer(threading.Thread):
         self.sock.close()
 
 
+class AgentRun:
+    """``crumbs ARGS... agent ...`` in a subprocess, from "tracing node" until SIGINT; ``err`` is its stderr."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.err = ""
+        self.code: int | None = None
+
+    def __enter__(self) -> AgentRun:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crumbs", *self.args], stderr=subprocess.PIPE, text=True
+        )
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline()
+        assert "tracing node" in line, line + self.proc.stderr.read()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        time.sleep(1.5)  # the last events reach the agent
+        self.proc.send_signal(signal.SIGINT)
+        _, self.err = self.proc.communicate(timeout=60)
+        self.code = self.proc.returncode
+
+
 def in_cgroup(cgroup: Path, code: str) -> None:
     """Run Python code in a child process that first joins ``cgroup``."""
     script = (
@@ -190,19 +214,7 @@ def test_events_are_attributed_to_their_pods_and_the_race_is_found(
     ).start()
     dns = DnsServer()
     dns.start()
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "crumbs", "--db", db_path, "agent", "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120"],
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert agent.stderr is not None
-        line = agent.stderr.readline()
-        assert "tracing node test-node" in line, line + agent.stderr.read()
-        time.sleep(1.0)  # the pods read from the store
-        subprocess.run(["sh", "-c", f"echo $$ > {cgroups['web'] / 'cgroup.procs'} && exec /bin/echo crumbs-test --password=hunter2"], check=True, capture_output=True)  # fmt: skip
-        in_cgroup(
-            cgroups["web"],
-            f"""
+    web_code = f"""
 import socket
 socket.create_connection(("127.0.0.1", {port})).close()
 for target in [("127.0.0.1", 9), ("{GONE_IP}", 8080), ("{GONE_IP}", 8080)]:
@@ -210,11 +222,8 @@ for target in [("127.0.0.1", 9), ("{GONE_IP}", 8080), ("{GONE_IP}", 8080)]:
         socket.create_connection(target, timeout=2).close()
     except OSError:
         pass
-""",
-        )
-        in_cgroup(
-            cgroups["db"],
-            f"""
+"""
+    db_code = f"""
 import os, socket
 from crumbs.agent import dnswire
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # musl style: sendto / recvfrom
@@ -224,15 +233,19 @@ c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # Go style: connec
 c.connect(("{DNS_IP}", 53))
 os.write(c.fileno(), dnswire.encode_query(2, "nothing.shop.svc.cluster.local"))
 os.read(c.fileno(), 512)
-""",
-        )
-        time.sleep(1.5)
+"""
+    agent = AgentRun("--db", db_path, "agent", "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120")  # fmt: skip
+    try:
+        with agent:
+            time.sleep(1.0)  # the pods read from the store
+            subprocess.run(["sh", "-c", f"echo $$ > {cgroups['web'] / 'cgroup.procs'} && exec /bin/echo crumbs-test --password=hunter2"], check=True, capture_output=True)  # fmt: skip
+            in_cgroup(cgroups["web"], web_code)
+            in_cgroup(cgroups["db"], db_code)
     finally:
-        agent.send_signal(signal.SIGINT)
-        _, err = agent.communicate(timeout=60)
         dns.close()
         listener.close()
-    assert agent.returncode == 0, err
+    err = agent.err
+    assert agent.code == 0, err
     assert "0 lost" in err, err
     events = [json.loads(line) for line in out.read_text().splitlines()]
 
@@ -300,24 +313,16 @@ def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Pat
     out = tmp_path / "events.jsonl"
     dns = DnsServer()
     dns.start()
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "crumbs", "agent", "--no-store", "--output", str(out), "--for", "120"],
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
     try:
-        assert agent.stderr is not None
-        line = agent.stderr.readline()
-        assert "tracing node" in line, line + agent.stderr.read()
-        subprocess.run(
-            ["unshare", "-m", "sh", "-c", f"mount --bind {resolv} /etc/resolv.conf && getent ahostsv4 billing.shop.svc.cluster.local"],
-            check=True, capture_output=True, timeout=30,
-        )  # fmt: skip
-        time.sleep(1.5)
+        with AgentRun("agent", "--no-store", "--output", str(out), "--for", "120") as agent:
+            subprocess.run(
+                ["unshare", "-m", "sh", "-c", f"mount --bind {resolv} /etc/resolv.conf && getent ahostsv4 billing.shop.svc.cluster.local"],
+                check=True, capture_output=True, timeout=30,
+            )  # fmt: skip
     finally:
-        agent.send_signal(signal.SIGINT)
-        _, err = agent.communicate(timeout=60)
         dns.close()
-    assert agent.returncode == 0, err
+    err = agent.err
+    assert agent.code == 0, err
     events = [json.loads(line) for line in out.read_text().splitlines()]
     answers = [
         e

@@ -69,9 +69,14 @@ def test_accept_swaps_local_and_remote() -> None:
     )
 
 
+def rx(data: bytes) -> str:
+    """bpftrace's %rx: every byte as \\xNN."""
+    return "".join(f"\\x{c:02x}" for c in data)
+
+
 def test_dns_from_escaped_payloads() -> None:
     d = Decoder(offset_ns=0)
-    q = r'"b\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07nothing\x07invalid\x00\x00\x01\x00\x01'
+    q = rx(b'"b\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07nothing\x07invalid\x00\x00\x01\x00\x01')
     e = d.feed(rec("Q", 10, 42, 1, "getent", "10.255.255.53", q))
     assert e is not None and (e.qname, e.qtype, e.rcode, e.server) == (
         "nothing.invalid",
@@ -79,7 +84,7 @@ def test_dns_from_escaped_payloads() -> None:
         "",
         "10.255.255.53",
     )
-    r = r'"b\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00\x07nothing\x07invalid\x00\x00\x01\x00\x01'
+    r = rx(b'"b\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00\x07nothing\x07invalid\x00\x00\x01\x00\x01')
     a = d.feed(rec("R", 11, 42, 1, "getent", "10.255.255.53", r))
     assert a is not None and a.rcode == "NXDOMAIN" and a.result == "NXDOMAIN"
     # a query seen on the receive side (not a response) is not an answer
@@ -87,8 +92,14 @@ def test_dns_from_escaped_payloads() -> None:
 
 
 def test_unescape_and_malformed_records() -> None:
-    assert unescape(r"a\x00b\xffc") == b"a\x00b\xffc"
+    assert unescape(r"\x61\x00\x62\xff") == b"a\x00b\xff"
     d = Decoder(offset_ns=0)
-    for bad in ("", "Z\x1f1", "X\x1fnot-a-number", "C\x1f1\x1f2"):
+    for bad in (
+        "",
+        "Z\x1f1",
+        "X\x1fnot-a-number",
+        "C\x1f1\x1f2",
+        "Q\x1f1\x1f2\x1f3\x1fc\x1fs\x1f\\xZZ",
+    ):
         assert d.feed(bad) is None
-    assert d.malformed == 4
+    assert d.malformed == 5

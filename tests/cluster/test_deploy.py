@@ -39,6 +39,41 @@ def test_the_binding_gives_the_reader_role_to_the_service_account() -> None:
     } in binding["subjects"]
 
 
+def test_the_agent_daemonset_has_what_ebpf_needs_and_a_node_local_store() -> None:
+    docs = _docs()
+    ds = next(d for d in docs if d["kind"] == "DaemonSet")
+    pod = ds["spec"]["template"]["spec"]
+    assert pod["hostPID"] is True and {"operator": "Exists"} in pod["tolerations"]
+    containers = {c["name"]: c for c in pod["containers"]}
+    agent, pods = containers["agent"], containers["pods"]
+    assert (
+        agent["args"][agent["args"].index("--db") + 1]
+        == pods["args"][pods["args"].index("--db") + 1]
+    )
+    assert "agent" in agent["args"]
+    caps = set(agent["securityContext"]["capabilities"]["add"])
+    assert {"BPF", "PERFMON", "SYS_ADMIN"} <= caps and agent["securityContext"].get(
+        "privileged"
+    ) is not True
+    mounts = {m["mountPath"]: m for m in agent["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert (
+        volumes[mounts["/sys/kernel/tracing"]["name"]]["hostPath"]["path"] == "/sys/kernel/tracing"
+    )
+    assert volumes[mounts["/sys/fs/cgroup"]["name"]]["hostPath"]["path"] == "/sys/fs/cgroup"
+    assert mounts["/sys/fs/cgroup"]["readOnly"] is True
+    # the pods container records only this node's pods, with the node's name from the downward API
+    assert "pods=spec.nodeName=$(NODE_NAME)" in pods["args"] and "--include" in pods["args"]
+    for c in (agent, pods):
+        env = {e["name"]: e for e in c["env"]}
+        assert env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
+        assert env["CRUMBS_CLUSTER_NAME"]["value"]
+    assert (
+        pods["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        and "add" not in pods["securityContext"]["capabilities"]
+    )
+
+
 def test_the_deployment_runs_one_watch_on_a_persistent_store() -> None:
     docs = _docs()
     dep = next(d for d in docs if d["kind"] == "Deployment")

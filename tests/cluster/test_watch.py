@@ -257,3 +257,36 @@ def test_secrets_keep_keys_not_values(
         Path(path + "-wal").read_bytes() if Path(path + "-wal").exists() else b""
     )
     assert secret_value.encode() not in raw
+
+
+def test_a_field_selector_keeps_one_nodes_pods(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """What the agent's DaemonSet runs: `crumbs watch --include pods --field-selector pods=spec.nodeName=$NODE`."""
+    c = server.cluster
+    c.create("Pod", "here-1", spec={"nodeName": "node-1"})
+    c.create("Pod", "there-1", spec={"nodeName": "node-2"})
+    pending = c.create("Pod", "pending-1", spec={})
+    path = str(tmp_path / "s.db")
+    selectors = {"pods": "spec.nodeName=node-1"}
+    with recording(path, kubeconfig, include=["pods"], field_selectors=selectors) as rec:
+        wait_for(lambda: listening(rec))
+        c.update(pending, spec={"nodeName": "node-1"})  # scheduled here: it comes to match
+        c.create("Pod", "there-2", spec={"nodeName": "node-2"})
+        moved = c.create("Pod", "here-2", spec={"nodeName": "node-1"})
+        c.delete(moved)
+        wait_for(
+            lambda: ("", "Pod", "default", "pending-1") in stored_state(path),
+            what="the scheduled pod",
+        )
+        wait_for(
+            lambda: (
+                ("", "Pod", "default", "here-2") not in stored_state(path)
+                and len(stored_revisions(path)) >= 4
+            )
+        )
+    names = {k[3] for k in stored_state(path)}
+    assert names == {"here-1", "pending-1"}
+    assert not any(k[3].startswith("there") for k, _, _ in stored_revisions(path))
+    pod_requests = [path for _, path in c.requests if "/pods" in path]
+    assert pod_requests and all("fieldSelector=spec.nodeName%3Dnode-1" in p for p in pod_requests)

@@ -76,7 +76,7 @@ def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
     ok = tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
     assert ok.ok and "managedFields" not in ok.output["metadata"]
     # exactly the reading commands: nothing that ingests, watches or serves
-    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster"}  # fmt: skip
+    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster", "activity"}  # fmt: skip
     assert {t.command for t in BY_NAME.values()}.isdisjoint(
         {"ingest", "watch", "mcp", "demo", "ask"}
     )
@@ -88,6 +88,11 @@ def test_citations_flag_what_no_tool_returned() -> None:
     assert known == {"F0123456789ab", "R41", "E7"}
     text, unknown = citations.check("see [F0123456789ab] and [R41], [R42] and [E7]", known)
     assert unknown == ["R42"] and "[R42](unverified)" in text and "[R41](unverified)" not in text
+    # node events: from `activity` and from a finding's evidence
+    nodes = citations.citable({"events": [{"schema": "crumbs.node-event/v1", "id": 65537}],
+                               "findings": [{"evidence": [{"kind": "node-event", "id": 65540}]}]})  # fmt: skip
+    assert nodes == {"N65537", "N65540"}
+    assert citations.check("the pod connected [N65537]; [N9]", nodes)[1] == ["N9"]
 
 
 def test_redaction_before_anything_leaves() -> None:

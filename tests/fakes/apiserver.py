@@ -46,6 +46,20 @@ from tests.fakes.kube_state import TOKEN, Change, FakeCluster, Faults, Resource,
 __all__ = ["TOKEN", "Change", "FakeAPIServer", "FakeCluster", "Faults", "Resource", "status"]
 
 
+def field_match(obj: dict[str, Any], selector: str) -> bool:
+    """A field selector as the API server reads it: ``a.b=v``, ``a.b==v``, ``a.b!=v``, comma-joined (all must hold)."""
+    for term in filter(None, selector.split(",")):
+        negate = "!=" in term
+        path, _, want = term.partition("!=" if negate else "=")
+        want = want.lstrip("=")
+        value: Any = obj
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if ((value or "") == want) == negate:
+            return False
+    return True
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -247,6 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             start = state["start"]
         else:
             rv, items = cluster.snapshot(res, namespace)
+            items = [o for o in items if field_match(o, q.get("fieldSelector", ""))]
             start = 0
         end = start + limit if limit else len(items)
         page = [
@@ -293,7 +308,9 @@ class _Handler(BaseHTTPRequestHandler):
                 rv_left = str(cluster.rv)
             else:
                 rv_left = q.get("resourceVersion") or ""
-            self._stream(res, namespace, rv_left, bookmarks, deadline, faults)
+            self._stream(
+                res, namespace, rv_left, bookmarks, deadline, faults, q.get("fieldSelector", "")
+            )
         finally:
             self.server.streams.discard(self.connection)
 
@@ -310,13 +327,23 @@ class _Handler(BaseHTTPRequestHandler):
         bookmarks: bool,
         deadline: float,
         faults: Faults,
+        selector: str = "",
     ) -> None:
         cluster = self.server.cluster
         sent = 0
         with cluster.cond:
+            # what the watcher sees under its field selector (the server tracks it per watch):
+            # an object that comes to match is ADDED, one that stops matching is DELETED
+            matched = {
+                (o["metadata"].get("namespace"), o["metadata"]["name"])
+                for o in cluster.snapshot(res, namespace)[1]
+                if field_match(o, selector)
+            }
             if rv_text in ("", "0"):
                 rv, items = cluster.snapshot(res, namespace)
-                pending = [{"type": "ADDED", "object": o} for o in items]
+                pending = [
+                    {"type": "ADDED", "object": o} for o in items if field_match(o, selector)
+                ]
             else:
                 rv = int(rv_text)
                 pending = []
@@ -359,8 +386,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end()
                 return
             for c in changes:
-                pending.append({"type": c.type, "object": c.obj})
                 rv = c.rv
+                if not selector:
+                    pending.append({"type": c.type, "object": c.obj})
+                    continue
+                key = (c.obj["metadata"].get("namespace"), c.obj["metadata"]["name"])
+                now, was = c.type != "DELETED" and field_match(c.obj, selector), key in matched
+                if now:
+                    matched.add(key)
+                    pending.append({"type": c.type if was else "ADDED", "object": c.obj})
+                elif was:
+                    matched.discard(key)
+                    pending.append({"type": "DELETED", "object": c.obj})
             if not pending:
                 if bookmarks and time.monotonic() - quiet_since > faults.bookmark_every:
                     self._chunk(

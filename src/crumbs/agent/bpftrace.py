@@ -10,11 +10,14 @@ blocked. Lost events are reported by bpftrace as ``lost_events`` lines.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import queue
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,6 +29,14 @@ from crumbs.errors import CrumbsError
 TRACEFS = "/sys/kernel/tracing"
 PROBES = {"proc_net": {"BPFTRACE_STRLEN": "64"}, "dns": {"BPFTRACE_STRLEN": "200"}}
 MAP_KEYS = "65536"
+F_SETPIPE_SZ = 1031
+PIPE_SIZE = 8 << 20
+"""bpftrace's stdout pipe: 8 MiB where allowed (else pipe-max-size, 1 MiB by default), not 64 KiB."""
+READ_SIZE = 1 << 20
+SMALL_READ = 8192
+QUIET_WAIT = 0.02
+"""After a small read, wait this long before the next: one wake-up per 20 ms instead of one per event
+(the 88 µs of CPU per event this agent spent at 1k events/s came from wake-ups, not work)."""
 
 
 class AgentError(CrumbsError):
@@ -59,6 +70,40 @@ def check_environment(bpftrace: str = "bpftrace") -> str:
         )
     ensure_tracefs()
     return found
+
+
+def widen_pipe(fd: int) -> int:
+    """As wide as allowed (PIPE_SIZE, or /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE)."""
+    for size in (PIPE_SIZE, _pipe_max()):
+        with contextlib.suppress(OSError):
+            return int(fcntl.fcntl(fd, F_SETPIPE_SZ, size))
+    return 0
+
+
+def _pipe_max() -> int:
+    try:
+        with open("/proc/sys/fs/pipe-max-size") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 1 << 20
+
+
+def split_output(data: bytes) -> tuple[list[str], list[bytes], bytes]:
+    """bpftrace ``-f json`` output → (printf records, other lines, an unfinished last line)."""
+    lines = data.split(b"\n")
+    rest = lines.pop()
+    records: list[str] = []
+    control: list[bytes] = []
+    loads = orjson.loads
+    for raw in lines:
+        if raw.startswith(b'{"type": "printf"'):
+            try:
+                records.append(loads(raw)["data"])
+            except (orjson.JSONDecodeError, KeyError):
+                continue
+        elif raw:
+            control.append(raw)
+    return records, control, rest
 
 
 @dataclass
@@ -99,6 +144,8 @@ class BpftraceSession:
                 bufsize=1 << 20,
             )
             self._procs[name] = proc
+            assert proc.stdout is not None
+            widen_pipe(proc.stdout.fileno())
             t = threading.Thread(target=self._read, args=(name, proc), daemon=True)
             t.start()
             self._threads.append(t)
@@ -132,25 +179,17 @@ class BpftraceSession:
         fd = proc.stdout.fileno()
         rest = b""
         put = self._queue.put
-        loads = orjson.loads
         while True:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, READ_SIZE)
             if not chunk:
                 break
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            batch: list[str] = []
-            for raw in lines:
-                if raw.startswith(b'{"type": "printf"'):
-                    try:
-                        data = loads(raw)["data"]
-                    except (orjson.JSONDecodeError, KeyError):
-                        continue
-                    batch.append(data)
-                elif raw:
-                    self._control(name, raw)
+            batch, control, rest = split_output(rest + chunk)
+            for raw in control:
+                self._control(name, raw)
             if batch:
                 put(batch)
+            if len(chunk) < SMALL_READ:
+                time.sleep(QUIET_WAIT)  # a trickle: let it gather (the pipe holds 64 KiB meanwhile)
         put(None)
 
     def _control(self, name: str, raw: bytes) -> None:

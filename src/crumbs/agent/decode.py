@@ -17,7 +17,6 @@ Times are the kernel's monotonic clock; :class:`Decoder` turns them into wall-cl
 
 from __future__ import annotations
 
-import re
 import time
 
 from crumbs.activity import NodeEvent
@@ -25,7 +24,6 @@ from crumbs.agent import dnswire
 from crumbs.secrets import looks_secret_key, looks_secret_value
 
 SEP = "\x1f"
-_HEX = re.compile(r"\\x([0-9a-f]{2})")
 _ERRNO_OUTCOME = {
     111: "refused",
     110: "timeout",
@@ -37,8 +35,8 @@ REDACTED = "[redacted]"
 
 
 def unescape(text: str) -> bytes:
-    """bpftrace's ``%r`` (printable bytes as-is, the rest ``\\xNN``) back to bytes."""
-    return _HEX.sub(lambda m: chr(int(m.group(1), 16)), text).encode("latin-1", "replace")
+    """bpftrace's ``%rx`` (every byte ``\\xNN``) back to bytes; ValueError if it is not that."""
+    return bytes.fromhex(text.replace("\\x", ""))
 
 
 def redact_args(args: list[str]) -> list[str]:
@@ -146,7 +144,7 @@ class Decoder:
                 outcome="established",
             )
         if kind in ("Q", "R"):
-            msg = dnswire.parse(unescape(SEP.join(f[6:])))
+            msg = dnswire.parse(unescape(f[6]))
             if msg is None or msg.response != (kind == "R"):
                 return None
             return NodeEvent(

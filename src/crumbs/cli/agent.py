@@ -31,7 +31,12 @@ def agent(
     node: str = typer.Option(
         None, "--node", help="This node's name (default: $NODE_NAME, else the host name)."
     ),
-    cluster: str = typer.Option("default", "--cluster", help="The cluster's name in the store."),
+    cluster: str = typer.Option(
+        None,
+        "--cluster",
+        envvar="CRUMBS_CLUSTER_NAME",
+        help="The cluster's name in the store, as `crumbs watch` wrote it (default: the store's only cluster, else default).",
+    ),
     output: str = typer.Option(
         None, "--output", help="Also write events as JSON lines to this file (- for stdout)."
     ),
@@ -75,6 +80,9 @@ def agent(
     sinks: list[Sink] = []
     store = None if no_store else Store.open(db_path(ctx), create=True)
     if store is not None:
+        if cluster is None:
+            known = store.queries.clusters()
+            cluster = known[0] if len(known) == 1 else "default"
         sinks.append(store.activity_writer(cluster, retain))
     if output == "-":
         sinks.append(JsonLinesSink(sys.stdout.buffer))

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
-from crumbs.errors import EXIT_OK
+from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import console
 from crumbs.store import Store
 from crumbs.timeutil import format_time, humanize_age, now_ns
@@ -41,6 +41,12 @@ def watch(
         "--exclude",
         help="Not these resources (events, leases.coordination.k8s.io; repeatable).",
     ),
+    field_selector: list[str] = typer.Option(
+        None,
+        "--field-selector",
+        help="RESOURCE=SELECTOR: list and watch only the matching objects of a resource "
+        "(pods=spec.nodeName=node-1, for a node-local store; repeatable).",
+    ),
     rediscover: float = typer.Option(
         60.0,
         "--rediscover",
@@ -60,6 +66,14 @@ def watch(
     from crumbs.cluster.recorder import Recorder
     from crumbs.cluster.transport import targets
 
+    selectors: dict[str, str] = {}
+    for item in field_selector or []:
+        resource, eq, selector = item.partition("=")
+        if not eq or not resource or not selector:
+            raise UsageError(
+                f"--field-selector {item!r}: expected RESOURCE=SELECTOR (pods=spec.nodeName=node-1)"
+            )
+        selectors[resource] = selector
     chosen = targets(context or None, kubeconfig)
     stop = threading.Event()
 
@@ -92,7 +106,9 @@ def watch(
         out.print(("\n" if tty else "") + f"warning: {message}", style="yellow", markup=False)
 
     try:
-        recorder = Recorder(store, chosen, include or None, exclude or None, rediscover, warn)
+        recorder = Recorder(
+            store, chosen, include or None, exclude or None, rediscover, warn, selectors
+        )
         totals = recorder.run(stop, tick)
     finally:
         for s, handler in previous.items():

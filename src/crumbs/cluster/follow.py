@@ -93,14 +93,16 @@ class Gone(Exception):
 
 
 def list_all(
-    transport: Transport, res: ApiResource, page: int = PAGE
+    transport: Transport, res: ApiResource, page: int = PAGE, field_selector: str = ""
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Every object of ``res``, in pages, as one consistent snapshot; and its resourceVersion."""
+    """Every object of ``res`` (matching ``field_selector``), in pages, as one consistent snapshot; and its resourceVersion."""
     items: list[dict[str, Any]] = []
     cont: str | None = None
     rv = ""
     while True:
         params: dict[str, Any] = {"limit": page}
+        if field_selector:
+            params["fieldSelector"] = field_selector
         if cont:
             params["continue"] = cont
         try:
@@ -123,14 +125,18 @@ def list_all(
             return rv, items
 
 
-def watch(transport: Transport, res: ApiResource, rv: str) -> Iterator[dict[str, Any]]:
+def watch(
+    transport: Transport, res: ApiResource, rv: str, field_selector: str = ""
+) -> Iterator[dict[str, Any]]:
     """The events of a watch from ``rv`` until the server ends it; ERROR 410 raises :class:`Gone`."""
-    params = {
+    params: dict[str, Any] = {
         "watch": "1",
         "resourceVersion": rv,
         "allowWatchBookmarks": "true",
         "timeoutSeconds": WATCH_SECONDS,
     }
+    if field_selector:
+        params["fieldSelector"] = field_selector
     for line in transport.lines(res.path(), params, read_timeout=WATCH_SECONDS + 30):
         try:
             event = orjson.loads(line)
@@ -160,9 +166,11 @@ class Follower:
         emit: Callable[[Listed | Watched], None],
         stop: threading.Event,
         warn: Callable[[str], None],
+        field_selector: str = "",
     ) -> None:
         self.transport = transport
         self.res = res
+        self.field_selector = field_selector
         self.emit = emit
         self.stop = stop
         self.warn = warn
@@ -176,14 +184,18 @@ class Follower:
             try:
                 if need_list:
                     p.state = "listing"
-                    rv, items = list_all(self.transport, self.res)
+                    rv, items = list_all(
+                        self.transport, self.res, field_selector=self.field_selector
+                    )
                     p.lists += 1
                     p.last_contact_at = now_ns()
                     self.emit(Listed(self.res, items, rv, now_ns()))
                     p.resource_version = rv
                     need_list = False
                 p.state = "watching"
-                for event in watch(self.transport, self.res, p.resource_version):
+                for event in watch(
+                    self.transport, self.res, p.resource_version, self.field_selector
+                ):
                     if self.stop.is_set():
                         return
                     self._event(event)

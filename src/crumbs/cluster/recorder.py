@@ -58,10 +58,13 @@ class Recorder:
         exclude: list[str] | None = None,
         rediscover_every: float = REDISCOVER_EVERY,
         warn: Callable[[str], None] = lambda message: None,
+        field_selectors: dict[str, str] | None = None,
     ) -> None:
         self.store = store
         self.targets = targets
         self.include = include
+        self.field_selectors = field_selectors or {}
+        """Resource (as --include names it) → field selector: ``{"pods": "spec.nodeName=node-1"}``."""
         self.exclude = exclude
         self.rediscover_every = rediscover_every
         self._warn_out = warn
@@ -140,7 +143,8 @@ class Recorder:
                     except queue.Full:
                         continue
 
-            f = Follower(transport, res, emit, stop, self.warn)
+            selector = next((v for k, v in self.field_selectors.items() if res.matches(k)), "")
+            f = Follower(transport, res, emit, stop, self.warn, selector)
             self.followers[key] = f
             threading.Thread(target=f.run, name=f"follow {res.name}", daemon=True).start()
 

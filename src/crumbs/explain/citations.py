@@ -1,6 +1,7 @@
 """Citations: answers point at evidence ids seen in tool outputs; any other is flagged.
 
-``[F6b9e061bc42d]`` a finding, ``[R41]`` a revision, ``[E12]`` an event. The
+``[F6b9e061bc42d]`` a finding, ``[R41]`` a revision, ``[E12]`` an event, ``[N65537]`` a node
+event (``crumbs activity``, or a finding's node-event evidence). The
 ids a run may cite are the ones its tools returned; a citation of anything
 else (a model's invention, or a stale id) is listed and marked in the answer.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CITATION = re.compile(r"\[(F[0-9a-f]{12}|R\d+|E\d+)\]")
+CITATION = re.compile(r"\[(F[0-9a-f]{12}|R\d+|E\d+|N\d+)\]")
 _FINDING = re.compile(r"^F[0-9a-f]{12}$")
 _REVISION_TYPES = {"ADDED", "MODIFIED", "DELETED", "SNAPSHOT"}
 
@@ -23,7 +24,9 @@ def citable(doc: Any, into: set[str] | None = None) -> set[str]:
         if isinstance(i, str) and _FINDING.match(i):
             out.add(i)
         elif isinstance(i, int) and not isinstance(i, bool):
-            if doc.get("kind") == "event" or "reason" in doc:
+            if doc.get("kind") == "node-event" or doc.get("schema") == "crumbs.node-event/v1":
+                out.add(f"N{i}")
+            elif doc.get("kind") == "event" or "reason" in doc:
                 out.add(f"E{i}")
             elif (
                 doc.get("kind") in ("revision", "object")

@@ -159,6 +159,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT)),
     Tool("cluster", "The recorded clusters: Kubernetes version, nodes, namespaces, time covered, deprecated APIs in use, removed APIs.", "info"),
     Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields),
+    Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since"))),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}
 

@@ -1,28 +1,33 @@
-"""Node events in the store: raw events (bounded) and per-minute rollups.
+"""Node events in the store: raw events in compressed chunks (bounded), and per-minute rollups.
 
-Rollups count, per minute, node and pod: connections per destination and
-outcome, execs per binary, DNS names per response code. They outlive the raw
-events, which are pruned oldest first beyond ``retain`` rows.
+Raw events are written as one chunk per batch: zstd of the JSON list of packed
+events (:func:`crumbs.activity.pack`), indexed by the time span they cover.
+An event's id is ``chunk id × 65536 + its position``: stable, citable (``[N…]``).
+Beyond ``retain`` raw events the oldest chunks are dropped; the rollups
+(per minute, node and pod: connections per destination and outcome, execs per
+binary, DNS names per response code) stay.
 """
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
+import zstandard
 
-from crumbs.activity import NodeEvent
+from crumbs.activity import NodeEvent, pack, unpack
 from crumbs.store.connection import connect
+from crumbs.store.queries import window
 
 MINUTE = 60_000_000_000
 DEFAULT_RETAIN = 1_000_000
+CHUNK = 65_536
+"""Events per chunk at most (ids reserve 16 bits for the position)."""
+LEVEL = 1
 
-_INSERT = (
-    "INSERT INTO node_events (cluster, at, node, type, namespace, pod, pod_uid, subject, result, doc)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?)"
-)
 _ROLLUP = (
     "INSERT INTO node_rollups (cluster, minute, node, type, namespace, pod, subject, result, count,"
     " first_at, last_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
@@ -44,6 +49,10 @@ class ActivityWriter:
         self.cluster = self._cluster_id(cluster)
         self.written = 0
         self.pruned = 0
+        self._compress = zstandard.ZstdCompressor(level=LEVEL).compress
+        self._held: int = self.db.execute(
+            "SELECT coalesce(sum(count), 0) FROM node_event_chunks"
+        ).fetchone()[0]
 
     def _cluster_id(self, name: str) -> int:
         self.db.execute("INSERT OR IGNORE INTO clusters (name) VALUES (?)", (name,))
@@ -53,42 +62,65 @@ class ActivityWriter:
         if not events:
             return
         c = self.cluster
-        dumps = orjson.dumps
-        rows = []
         rollups: dict[tuple[int, str, str, str, str, str, str], list[int]] = {}
-        for e in events:
-            subject, result, pod = e.subject, e.result, _pod_label(e)
-            rows.append(
-                (c, e.at, e.node, e.type, e.namespace, e.pod, e.pod_uid, subject, result, dumps(e))
-            )
-            key = (e.at - e.at % MINUTE, e.node, e.type, e.namespace, pod, subject, result)
-            r = rollups.get(key)
-            if r is None:
-                rollups[key] = [1, e.at, e.at]
-            else:
-                r[0] += 1
-                if e.at < r[1]:
-                    r[1] = e.at
-                if e.at > r[2]:
-                    r[2] = e.at
+        chunks = []
+        for start in range(0, len(events), CHUNK):
+            part = events[start : start + CHUNK]
+            lo = hi = part[0].at
+            packed = []
+            for e in part:
+                at = e.at
+                packed.append(pack(e))
+                if at < lo:
+                    lo = at
+                elif at > hi:
+                    hi = at
+                key = (
+                    at - at % MINUTE,
+                    e.node,
+                    e.type,
+                    e.namespace,
+                    _pod_label(e),
+                    e.subject,
+                    e.result,
+                )
+                r = rollups.get(key)
+                if r is None:
+                    rollups[key] = [1, at, at]
+                else:
+                    r[0] += 1
+                    if at < r[1]:
+                        r[1] = at
+                    if at > r[2]:
+                        r[2] = at
+            chunks.append((c, lo, hi, len(part), self._compress(orjson.dumps(packed))))
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(_INSERT, rows)
+            db.executemany(
+                "INSERT INTO node_event_chunks (cluster, first_at, last_at, count, data) VALUES (?,?,?,?,?)",
+                chunks,
+            )
             db.executemany(_ROLLUP, [(c, *k, *v) for k, v in rollups.items()])
-            self.written += len(rows)
-            if self.written // 65536 != (self.written - len(rows)) // 65536:
+            self._held += len(events)
+            if self._held > self.retain:
                 self._prune()
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        self.written += len(events)
 
     def _prune(self) -> None:
-        top = self.db.execute("SELECT max(id) FROM node_events").fetchone()[0]
-        if top is not None and top > self.retain:
-            cur = self.db.execute("DELETE FROM node_events WHERE id <= ?", (top - self.retain,))
-            self.pruned += cur.rowcount
+        """Drop the oldest chunks (by insertion) until at most ``retain`` events are held; never the newest."""
+        for chunk_id, count in self.db.execute(
+            "SELECT id, count FROM node_event_chunks ORDER BY id"
+        ).fetchall()[:-1]:
+            if self._held <= self.retain:
+                break
+            self.db.execute("DELETE FROM node_event_chunks WHERE id = ?", (chunk_id,))
+            self._held -= count
+            self.pruned += count
 
     def close(self) -> None:
         self.db.close()
@@ -108,20 +140,32 @@ class Rollup:
     last_at: int
 
 
-def _window(start: int | None, end: int | None, column: str, params: list[object]) -> list[str]:
-    cond = []
-    if start is not None:
-        cond.append(f"{column} >= ?")
-        params.append(start)
-    if end is not None:
-        cond.append(f"{column} <= ?")
-        params.append(end)
-    return cond
-
-
 class ActivityQueries:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._decompress = zstandard.ZstdDecompressor().decompress
+
+    def _chunks(
+        self, start: int | None, end: int | None, cluster: str | None, newest_first: bool
+    ) -> Iterator[tuple[int, int, list[NodeEvent]]]:
+        params: list[object] = []
+        cond = [window("ch.first_at", start, end, params, ends="ch.last_at")]
+        if cluster is not None:
+            cond.append("c.name = ?")
+            params.append(cluster)
+        where = f"WHERE {' AND '.join(cond)}"
+        order = "ch.last_at DESC" if newest_first else "ch.first_at"
+        for chunk_id, first_at, data in self.db.execute(
+            "SELECT ch.id, ch.first_at, ch.data FROM node_event_chunks ch"
+            f" JOIN clusters c ON c.id = ch.cluster {where} ORDER BY {order}",
+            params,
+        ):
+            base = chunk_id * CHUNK
+            yield (
+                chunk_id,
+                first_at,
+                [unpack(v, base + i) for i, v in enumerate(orjson.loads(self._decompress(data)))],
+            )
 
     def events(
         self,
@@ -134,32 +178,38 @@ class ActivityQueries:
         cluster: str | None = None,
         limit: int | None = None,
     ) -> list[NodeEvent]:
-        """Node events in [start, end], oldest first (the newest ``limit`` when given)."""
-        params: list[object] = []
-        cond = _window(start, end, "e.at", params)
-        types = list(types)
-        if types:
-            cond.append(f"e.type IN ({','.join('?' * len(types))})")
-            params.extend(types)
-        for column, value in (
-            ("e.namespace", namespace),
-            ("e.pod", pod),
-            ("e.node", node),
-            ("c.name", cluster),
-        ):
-            if value is not None:
-                cond.append(f"{column} = ?")
-                params.append(value)
-        where = f"WHERE {' AND '.join(cond)}" if cond else ""
-        sql = f"SELECT e.id, e.doc FROM node_events e JOIN clusters c ON c.id = e.cluster {where}"
-        if limit is not None:
-            sql = f"SELECT * FROM ({sql} ORDER BY e.at DESC, e.id DESC LIMIT {int(limit)})"
-        sql += " ORDER BY 1" if limit is None else ""
-        out = []
-        for row_id, doc in self.db.execute(sql, params):
-            fields = orjson.loads(doc)
-            fields["id"] = row_id
-            out.append(NodeEvent(**fields))
+        """Node events in [start, end], oldest first (only the newest ``limit`` when given)."""
+        wanted = set(types)
+
+        def keep(e: NodeEvent) -> bool:
+            return (
+                (start is None or e.at >= start)
+                and (end is None or e.at <= end)
+                and (not wanted or e.type in wanted)
+                and (namespace is None or e.namespace == namespace)
+                and (pod is None or e.pod == pod)
+                and (node is None or e.node == node)
+            )
+
+        if limit is None:
+            out = [
+                e for _, _, evs in self._chunks(start, end, cluster, False) for e in evs if keep(e)
+            ]
+        else:
+            newest: list[tuple[int, int, NodeEvent]] = []  # a min-heap of the newest `limit`
+            for _, first_at, evs in self._chunks(start, end, cluster, True):
+                if len(newest) >= limit and newest[0][0] > max(
+                    (e.at for e in evs), default=first_at
+                ):
+                    break
+                for e in evs:
+                    if keep(e):
+                        item = (e.at, e.id or 0, e)
+                        if len(newest) < limit:
+                            heapq.heappush(newest, item)
+                        elif item[:2] > newest[0][:2]:
+                            heapq.heapreplace(newest, item)
+            out = [e for _, _, e in newest]
         out.sort(key=lambda e: (e.at, e.id or 0))
         return out
 
@@ -172,7 +222,7 @@ class ActivityQueries:
         cluster: str | None = None,
     ) -> list[Rollup]:
         params: list[object] = []
-        cond = _window(start, end, "r.minute", params)
+        cond = [window("r.minute", start, end, params)]
         types = list(types)
         if types:
             cond.append(f"r.type IN ({','.join('?' * len(types))})")
@@ -181,7 +231,7 @@ class ActivityQueries:
             if value is not None:
                 cond.append(f"{column} = ?")
                 params.append(value)
-        where = f"WHERE {' AND '.join(cond)}" if cond else ""
+        where = f"WHERE {' AND '.join(cond)}"
         return [
             Rollup(*row)
             for row in self.db.execute(
@@ -193,4 +243,6 @@ class ActivityQueries:
         ]
 
     def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM node_events").fetchone()[0])
+        return int(
+            self.db.execute("SELECT coalesce(sum(count), 0) FROM node_event_chunks").fetchone()[0]
+        )

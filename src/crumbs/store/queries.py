@@ -107,7 +107,7 @@ class Queries:
     ) -> list[StoredRevision]:
         """Revisions whose ``at`` falls in [start, end], oldest first."""
         params: list[object] = []
-        time_cond = _window("r.at", start, end, params)
+        time_cond = window("r.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
             f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE {time_cond} AND {cond} ORDER BY r.at, r.id",
@@ -154,7 +154,7 @@ class Queries:
     ) -> list[StoredRevision]:
         """Deletions in [start, end], oldest first (the object as it was when deleted)."""
         params: list[object] = []
-        time_cond = _window("r.at", start, end, params)
+        time_cond = window("r.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
             f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} "
@@ -177,7 +177,7 @@ class Queries:
     ) -> list[StoredEvent]:
         """Events of the selected objects in [start, end], oldest first."""
         params: list[object] = []
-        time_cond = _window("e.at", start, end, params)
+        time_cond = window("e.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
             f"SELECT {_EVENT_COLUMNS} FROM events e JOIN objects o ON o.id = e.object JOIN clusters c ON c.id = o.cluster "
@@ -207,7 +207,7 @@ class Queries:
     ) -> list[AuditRecord]:
         """Audit records of the selected objects in [start, end], oldest first."""
         params: list[object] = []
-        time_cond = _window("a.at", start, end, params)
+        time_cond = window("a.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
             "SELECT c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a.user, a.groups, a.source_ips, "
@@ -296,8 +296,13 @@ class Queries:
         """The store's clock: the newest time it has seen, revisions, events and node events alike."""
         times = [
             t
-            for table in ("revisions", "events", "node_events")
-            if (t := self.db.execute(f"SELECT max(at) FROM {table}").fetchone()[0]) is not None
+            for column, table in (
+                ("at", "revisions"),
+                ("at", "events"),
+                ("last_at", "node_event_chunks"),
+            )
+            if (t := self.db.execute(f"SELECT max({column}) FROM {table}").fetchone()[0])
+            is not None
         ]
         return max(times) if times else None
 
@@ -337,10 +342,13 @@ class Queries:
         }
 
 
-def _window(column: str, start: int | None, end: int | None, params: list[object]) -> str:
+def window(
+    column: str, start: int | None, end: int | None, params: list[object], ends: str | None = None
+) -> str:
+    """SQL for ``column`` in [start, end]; with ``ends``, for a span [column, ends] overlapping it."""
     parts = []
     if start is not None:
-        parts.append(f"{column} >= ?")
+        parts.append(f"{ends or column} >= ?")
         params.append(start)
     if end is not None:
         parts.append(f"{column} <= ?")

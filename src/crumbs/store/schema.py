@@ -195,22 +195,17 @@ def _node_activity(db: sqlite3.Connection) -> None:
         db,
         """
         -- What ran and talked on nodes (crumbs agent, Tetragon, Inspektor Gadget, Hubble).
-        -- Raw events are bounded (the oldest are pruned); per-minute rollups stay.
-        CREATE TABLE node_events (
+        -- Raw events in chunks (one per written batch), bounded: the oldest are pruned.
+        -- Per-minute rollups stay.
+        CREATE TABLE node_event_chunks (
             id INTEGER PRIMARY KEY,
             cluster INTEGER NOT NULL REFERENCES clusters(id),
-            at INTEGER NOT NULL,
-            node TEXT NOT NULL,
-            type TEXT NOT NULL,                -- exec, exit, connect, accept, dns
-            namespace TEXT NOT NULL,
-            pod TEXT NOT NULL,
-            pod_uid TEXT NOT NULL,
-            subject TEXT NOT NULL,             -- binary, ip:port, DNS name
-            result TEXT NOT NULL,              -- outcome, rcode, exit status
-            doc BLOB NOT NULL                  -- the whole event, JSON
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL                 -- zstd(JSON [[1, values in crumbs.activity.PACKED order], ...])
         );
-        CREATE INDEX node_events_by_time ON node_events (at);
-        CREATE INDEX node_events_by_pod ON node_events (pod_uid, at);
+        CREATE INDEX node_event_chunks_by_time ON node_event_chunks (last_at, first_at);
         CREATE TABLE node_rollups (
             cluster INTEGER NOT NULL REFERENCES clusters(id),
             minute INTEGER NOT NULL,           -- ns, start of the minute

@@ -1,0 +1,316 @@
+"""The node agent's benchmarks.
+
+- ``pipeline``: bpftrace's output as it arrives (JSON lines of printf records:
+  connects, DNS queries and answers, execs and exits, for 1,000 pods' cgroups)
+  through the agent's own code — split, decode, attribute, write raw events and
+  rollups into the store — in this process, without the kernel: the ceiling of
+  the Python side.
+- ``live``: the real agent (``crumbs agent``, bpftrace, the kernel) while a
+  load generator in a kubepods cgroup makes TCP connects (refused on loopback)
+  at a fixed rate or as fast as it can: events stored per second, events lost.
+- ``cost``: the CPU time of a workload making 1,000 connects a second for 10 s,
+  with and without the agent, and the agent's own CPU over that time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+S = "\x1f"
+
+
+def _records(n: int, cgroups: list[int], t0: int) -> bytes:
+    from crumbs.agent import dnswire
+
+    q = dnswire.encode_query(7, "billing.shop.svc.cluster.local")
+    a = dnswire.encode_answer(q, ["10.244.1.17"])
+
+    def esc(b: bytes) -> str:
+        return "".join(f"\\x{c:02x}" for c in b)
+
+    out = []
+    for i in range(n):
+        cg = cgroups[i % len(cgroups)]
+        ns = t0 + i * 1000
+        k = i % 10
+        if k < 5:
+            rec = S.join(
+                map(
+                    str,
+                    (
+                        "C",
+                        ns,
+                        1000 + i % 5000,
+                        cg,
+                        "curl",
+                        "10.244.1.20",
+                        40000 + i % 20000,
+                        f"10.244.{i % 7}.17",
+                        8080,
+                        1 if k else 7,
+                        0 if k else 111,
+                        "10.96.0.50",
+                        80,
+                    ),
+                )
+            )
+        elif k < 7:
+            rec = S.join(
+                map(
+                    str,
+                    (
+                        "Q" if k == 5 else "R",
+                        ns,
+                        1000 + i % 5000,
+                        cg,
+                        "curl",
+                        "10.96.0.10",
+                        esc(q if k == 5 else a),
+                    ),
+                )
+            )
+        elif k == 7:
+            rec = S.join(
+                map(str, ("A", 1000 + i % 5000, "/bin/sh", "-c", "curl http://billing", ""))
+            )
+        elif k == 8:
+            rec = S.join(
+                map(str, ("X", ns, 1000 + i % 5000, 1, 0, cg, "sh", "containerd-shim", "/bin/sh"))
+            )
+        else:
+            rec = S.join(map(str, ("E", ns, 1000 + i % 5000, 0, cg, "sh")))
+        out.append(b'{"type": "printf", "data": ' + json.dumps(rec + "\n").encode() + b"}\n")
+    return b"".join(out)
+
+
+def pipeline(work: Path, n: int = 500_000, pods: int = 1000) -> dict[str, float]:
+    from crumbs.agent.attribute import Attributor, PodDirectory
+    from crumbs.agent.bpftrace import split_output
+    from crumbs.agent.cgroups import CgroupIndex
+    from crumbs.agent.decode import Decoder
+    from crumbs.agent.pipeline import Pipeline
+    from crumbs.store import Store
+
+    tree = Path(tempfile.mkdtemp(dir=work))
+    docs, ids = [], []
+    for p in range(pods):
+        uid = f"00000000-0000-4000-8000-{p:012d}"
+        cid = f"{p:064x}"
+        leaf = (
+            tree
+            / "kubepods.slice"
+            / f"kubepods-pod{uid.replace('-', '_')}.slice"
+            / f"cri-containerd-{cid}.scope"
+        )
+        leaf.mkdir(parents=True)
+        ids.append(os.stat(leaf).st_ino)
+        docs.append({"metadata": {"namespace": "shop", "name": f"web-{p}", "uid": uid},
+                     "status": {"containerStatuses": [{"name": "web", "containerID": f"containerd://{cid}"}]}})  # fmt: skip
+    data = _records(n, ids, time.monotonic_ns())
+    db = work / "agent-pipeline.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    store = Store.open(str(db))
+    writer = store.activity_writer("bench")
+    pods_dir = PodDirectory()
+    pods_dir.update(docs)
+    pipe = Pipeline(Decoder(), Attributor("node-1", CgroupIndex(str(tree)), pods_dir), [writer])
+    chunk = 1 << 20
+    import gc
+
+    gc.disable()
+    t = time.perf_counter()
+    rest = b""
+    for off in range(0, len(data), chunk):
+        records, _, rest = split_output(rest + data[off : off + chunk])
+        pipe.feed(records)
+    pipe.close()
+    seconds = time.perf_counter() - t
+    gc.enable()
+    stored = store.activity.count()
+    attributed = sum(1 for e in store.activity.events() if e.pod)
+    store.close()
+    shutil.rmtree(tree)
+    return {
+        "records": n,
+        "events": pipe.events,
+        "stored": stored,
+        "attributed": attributed,
+        "seconds": seconds,
+    }
+
+
+def _cgroup() -> Path:
+    from crumbs.agent.cgroups import cgroup2_mount
+
+    mount = cgroup2_mount()
+    assert mount, "no cgroup v2 hierarchy"
+    uid = "00000000-0000-4000-8000-00000000beef"
+    leaf = Path(mount) / "kubepods" / f"pod{uid}" / ("be" * 32)
+    leaf.mkdir(parents=True, exist_ok=True)
+    return leaf
+
+
+def _loadgen(work: Path) -> str:
+    """benchmarks/loadgen/connects.c, compiled here (gcc): refused TCP connects on loopback."""
+    binary = work / "connects"
+    source = Path(__file__).parent / "loadgen" / "connects.c"
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["gcc", "-O2", "-o", str(binary), str(source)], check=True)
+    return str(binary)
+
+
+def _store_with_pod(db: Path) -> None:
+    from crumbs.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    line = {"type": "ADDED", "time": "2026-11-28T00:00:00Z", "object": {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "bench", "name": "load-1", "uid": "00000000-0000-4000-8000-00000000beef"},
+        "status": {"containerStatuses": [{"name": "load", "containerID": "containerd://" + "be" * 32}]}}}  # fmt: skip
+    src = db.with_suffix(".jsonl")
+    src.write_text(json.dumps(line) + "\n")
+    from crumbs.formats.reader import read_paths
+
+    store = Store.open(str(db))
+    with store.writer() as w:
+        for rec in read_paths([str(src)]):
+            w.add(rec)  # type: ignore[arg-type]
+    store.close()
+
+
+def _cpu(pid: int) -> float:
+    """User + system seconds of a process and its children so far (waited-for ones)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    total = _cpu(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(_tree_cpu(int(c)) for c in children)
+
+
+def _start_agent(db: Path, loader: str = "bpftrace") -> subprocess.Popen[str]:
+    if loader == "libbpf":
+        agent = subprocess.Popen(
+            [sys.executable, str(Path(__file__).parent / "libbpf" / "loader.py"), str(db), str(db.parent)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+        )  # fmt: skip
+        assert agent.stdout is not None
+        line = agent.stdout.readline()
+        assert line.strip() == "ready", line + (agent.stderr.read() if agent.stderr else "")
+    else:
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "crumbs", "--db", str(db), "agent", "--node", "bench", "--cluster", "default", "--pods-every", "1"],
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert agent.stderr is not None
+        line = agent.stderr.readline()
+        assert "tracing node" in line, line + agent.stderr.read()
+    time.sleep(1.5)
+    return agent
+
+
+def _stop(agent: subprocess.Popen[str]) -> str:
+    agent.send_signal(signal.SIGINT)
+    _, err = agent.communicate(timeout=120)
+    if err.strip().startswith("{"):  # the libbpf loader's counts
+        counts = json.loads(err.strip().splitlines()[-1])
+        return f"stopped: {counts['events']:,} events; {counts['lost']:,} lost"
+    return err
+
+
+def _generate(leaf: Path, rate: float, seconds: float, work: Path) -> tuple[int, int, float]:
+    """(pid, connects made, the generator's CPU seconds): the C load generator in the pod's cgroup."""
+    binary = _loadgen(work)
+    t = os.times()
+    proc = subprocess.Popen(
+        ["sh", "-c", f'echo $$ > {leaf / "cgroup.procs"} && exec {binary} {seconds} {rate}'], stdout=subprocess.PIPE, text=True
+    )  # fmt: skip
+    out, _ = proc.communicate()
+    t2 = os.times()
+    return (
+        proc.pid,
+        int(out),
+        (t2.children_user - t.children_user) + (t2.children_system - t.children_system),
+    )
+
+
+def live(work: Path, rate: float, seconds: float, loader: str = "bpftrace") -> dict[str, float]:
+    from crumbs.store import Store
+
+    leaf = _cgroup()
+    db = work / "agent-live.db"
+    _store_with_pod(db)
+    agent = _start_agent(db, loader)
+    store = Store.open(str(db))
+    started = time.perf_counter()
+    try:
+        pid, made, _ = _generate(leaf, rate, seconds, work)
+        # caught up: the store holds every connect made, or nothing more arrives for 2 s (the rest was lost)
+        last, last_change = -1, time.perf_counter()
+        caught_up = 0.0
+        while time.perf_counter() - last_change < 2.0:
+            rollup = sum(
+                r.count for r in store.activity.rollups(types=["connect"]) if r.pod == "load-1"
+            )
+            if rollup != last:
+                last, last_change = rollup, time.perf_counter()
+                caught_up = last_change - started
+            if rollup >= made:
+                break
+            time.sleep(0.05)
+    finally:
+        err = _stop(agent)
+    seen = sum(1 for e in store.activity.events(types=["connect"], pod="load-1") if e.pid == pid)
+    store.close()
+    lost = (
+        int(err.rsplit(" lost", 1)[0].rsplit(" ", 1)[-1].replace(",", "")) if " lost" in err else -1
+    )
+    return {"made": made, "seen": seen, "lost": lost, "seconds": seconds, "caught_up": caught_up}
+
+
+def cost(
+    work: Path, rate: float = 1000, seconds: float = 10, loader: str = "bpftrace"
+) -> dict[str, float]:
+    leaf = _cgroup()
+    _, made0, cpu0 = _generate(leaf, rate, seconds, work)
+    db = work / "agent-cost.db"
+    _store_with_pod(db)
+    agent = _start_agent(db, loader)
+    try:
+        before = _tree_cpu(agent.pid)
+        _, made1, cpu1 = _generate(leaf, rate, seconds, work)
+        agent_cpu = _tree_cpu(agent.pid) - before
+    finally:
+        _stop(agent)
+    return {
+        "without": cpu0,
+        "with": cpu1,
+        "made0": made0,
+        "made1": made1,
+        "agent_cpu": agent_cpu,
+        "seconds": seconds,
+    }
+
+
+def available() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root"
+    if shutil.which("bpftrace") is None:
+        return "needs bpftrace"
+    return None
