@@ -36,6 +36,15 @@ def need_corpus() -> Path:
     pytest.skip(f"needs the shared corpus at {CORPUS}")
 
 
+@pytest.fixture(autouse=True)
+def no_user_plugins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The user's own plugins directory and compiled-module cache stay out of the tests."""
+    monkeypatch.setenv("CRUMBS_PLUGINS", "")
+    monkeypatch.setenv("CRUMBS_WASM_CACHE", str(tmp_path_factory.getbasetemp() / "wasm-cache"))
+
+
 @pytest.fixture
 def corpus() -> Path:
     return need_corpus()

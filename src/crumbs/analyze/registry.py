@@ -81,9 +81,14 @@ def load_builtins() -> dict[str, Analyzer]:
     return REGISTRY
 
 
-def choose(enable: Iterable[str] | None = None, disable: Iterable[str] = ()) -> list[Analyzer]:
-    """The analyzers to run: all (or ``enable``) but ``disable``; unknown names are a usage error."""
-    registry = load_builtins()
+def choose(
+    enable: Iterable[str] | None = None, disable: Iterable[str] = (), extra: Iterable[Analyzer] = ()
+) -> list[Analyzer]:
+    """The analyzers to run: all (or ``enable``) but ``disable``; unknown names are a usage error.
+
+    ``extra``: analyzers beside the built-ins (the WebAssembly plugins, ``wasm:<name>``).
+    """
+    registry = {**load_builtins(), **{a.name: a for a in extra}}
     wanted = list(enable) if enable else list(registry)
     unknown = [n for n in [*wanted, *disable] if n not in registry]
     if unknown:

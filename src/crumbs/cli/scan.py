@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from crumbs.analyze import registry
 from crumbs.analyze.causes import rank
+from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.selectors import parse as parse_labels
 from crumbs.analyze.view import ClusterView
@@ -66,6 +67,25 @@ def _emit(at: int, found: list[Finding], output: ScanOutput | Output) -> None:
             out.print(line)
 
 
+PLUGIN_OPTION = typer.Option(
+    None,
+    "--plugin",
+    help="Also this WebAssembly analyzer (a .wasm or .wat module, or a directory of them; repeatable). "
+    "Plugins in $CRUMBS_PLUGINS or ~/.config/crumbs/plugins always run.",
+)
+ALLOW_DIRS_OPTION = typer.Option(
+    False,
+    "--plugin-allow-dirs",
+    help="Let plugins whose manifest asks for host directories read them (WASI, read-only).",
+)
+
+
+def plugins(paths: list[str] | None, allow_dirs: bool) -> list[Analyzer]:
+    from crumbs.plugins.loader import load_all
+
+    return list(load_all(paths, allow_dirs))
+
+
 def scan(
     ctx: typer.Context,
     namespace: str = typer.Option(
@@ -102,6 +122,8 @@ def scan(
         None, "--context", help="With --live: the kubeconfig context (repeatable)."
     ),
     kubeconfig: str = typer.Option(None, "--kubeconfig", help="With --live: the kubeconfig file."),
+    plugin: list[str] = PLUGIN_OPTION,
+    allow_dirs: bool = ALLOW_DIRS_OPTION,
 ) -> int:
     """What is broken (or about to be), and for each problem the changes that most likely caused it.
 
@@ -113,7 +135,7 @@ def scan(
         raise UsageError("--at and --live: a live scan is of now")
     if not live and (context or kubeconfig):
         raise UsageError("--context and --kubeconfig go with --live")
-    chosen = registry.choose(analyzer or None, disable or ())
+    chosen = registry.choose(analyzer or None, disable or (), plugins(plugin, allow_dirs))
     labels = parse_labels(selector) if selector else None
     with ExitStack() as stack:
         if live:
@@ -165,6 +187,8 @@ def why(
     llm: str = LLM_OPTION,
     model: str = MODEL_OPTION,
     anonymize: bool = ANONYMIZE_OPTION,
+    plugin: list[str] = PLUGIN_OPTION,
+    allow_dirs: bool = ALLOW_DIRS_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The findings about one object (or about what it owns or serves), each with its ranked causes.
@@ -176,7 +200,11 @@ def why(
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock
         view = ClusterView(StoreSource(store.queries, cluster), when, sel.namespace)
-        found = run(view, registry.choose(), Options(namespace=sel.namespace, causes=False))
+        found = run(
+            view,
+            registry.choose(extra=plugins(plugin, allow_dirs)),
+            Options(namespace=sel.namespace, causes=False),
+        )
         wanted = [
             f
             for f in found
@@ -213,12 +241,12 @@ def why(
     return _exit_code(chosen)
 
 
-def analyzers(output: Output = OUTPUT_OPTION) -> int:
-    """The analyzers scan runs: name, the kinds each looks at, what it finds."""
-    found = registry.load_builtins()
+def analyzers(plugin: list[str] = PLUGIN_OPTION, output: Output = OUTPUT_OPTION) -> int:
+    """The analyzers scan runs: name, the kinds each looks at, what it finds (plugins included)."""
+    found = registry.choose(extra=plugins(plugin, False))
     rows = [
         {"name": a.name, "kinds": list(a.kinds), "description": a.description}
-        for a in sorted(found.values(), key=lambda a: a.name)
+        for a in sorted(found, key=lambda a: (a.name.startswith("wasm:"), a.name))
     ]
     if output is Output.json:
         emit_json({"analyzers": rows})
