@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -79,9 +80,10 @@ def plugin_test(
     from crumbs.store import Store
     from crumbs.store.source import StoreSource
 
-    (analyzer,) = load_all([plugin], allow_dirs, use_dirs=False) or [None]
-    if analyzer is None:
-        raise UsageError(f"{plugin}: no plugin there")
+    loaded = load_all([plugin], allow_dirs, use_dirs=False)
+    if len(loaded) != 1:
+        raise UsageError(f"{plugin}: {len(loaded)} plugins there; name one module")
+    analyzer = loaded[0]
     with tempfile.TemporaryDirectory(prefix="crumbs-plugin-") as tmp:
         store = Store.open(os.path.join(tmp, "test.db"))
         err = console(stderr=True)
@@ -119,7 +121,7 @@ def plugin_list(
     """The plugins that scan runs: name, version, kinds, mode, where, and whether they load."""
     from crumbs.plugins.loader import load_all, plugin_dirs
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in load_all(plugin or None):
         m = a.manifest
         rows.append({

@@ -1,0 +1,7 @@
+;; returns text that is not JSON
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 0) "findings? none")
+  (func (export "crumbs_abi_version") (result i32) (i32.const 1))
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "analyze") (param i32 i32) (result i64) (i64.const 14)))

@@ -1,0 +1,6 @@
+;; claims a 10 MiB output
+(module
+  (memory (export "memory") 200)
+  (func (export "crumbs_abi_version") (result i32) (i32.const 1))
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "analyze") (param i32 i32) (result i64) (i64.const 10485760)))

@@ -1,0 +1,339 @@
+"""WebAssembly analyzers: real modules (WAT fixtures, the examples built with ziglang), hostile ones contained."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crumbs.plugins import abi
+from crumbs.plugins.build import build
+from crumbs.plugins.host import compile_module
+from crumbs.plugins.loader import load_plugin, module_bytes
+from crumbs.plugins.manifest import SECTION, ManifestError, custom_section, load
+
+HERE = Path(__file__).parent
+MODULES = HERE / "modules"
+EXAMPLES = HERE.parents[1] / "examples" / "plugins"
+
+CLUSTER = """
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop, uid: cj1, labels: {app: billing}, creationTimestamp: "2026-11-20T10:00:00Z"}
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: n, image: "docker.io/acme/report:latest"}]}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: owned, namespace: shop, uid: cj2, labels: {app: billing, owner: team-pay}, creationTimestamp: "2026-11-20T10:00:00Z"}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: n, image: "ghcr.io/acme/report:2.1"}]}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lonely, namespace: shop, uid: s1, creationTimestamp: "2026-11-20T10:00:00Z"}
+spec: {selector: {app: nothing-has-this}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: shop, uid: p1, labels: {app: other}, creationTimestamp: "2026-11-20T10:00:00Z"}
+spec: {containers: [{name: c, image: "x:1"}]}
+status: {phase: Running}
+"""
+
+
+@pytest.fixture
+def cluster(cli, tmp_path: Path) -> Path:
+    path = tmp_path / "cluster.yaml"
+    path.write_text(CLUSTER)
+    assert cli("ingest", str(path)).code == 0
+    return path
+
+
+def scan(cli, *plugins: Path) -> list[dict]:
+    args = [a for p in plugins for a in ("--plugin", str(p))]
+    r = cli("scan", *args, "-o", "json")
+    assert r.code in (0, 3), r.err
+    return r.json()["findings"]
+
+
+def test_the_wat_example_has_the_standing_of_a_builtin(cli, cluster: Path) -> None:
+    plugin = EXAMPLES / "no-docker-hub" / "no-docker-hub.wat"
+    found = scan(cli, plugin)
+    mine = [f for f in found if f["analyzer"] == "wasm:no-docker-hub"]
+    assert [(f["rule"], f["subject"]["name"], f["severity"]) for f in mine] == [
+        ("image-from-docker-hub", "nightly", "warning")
+    ]
+    assert mine[0]["evidence"][0]["kind"] == "revision"
+    # the built-ins still ran, and the plugin is a name among them for -a, --disable and analyzers
+    assert any(f["analyzer"] == "services" for f in found)
+    only = cli("scan", "--plugin", str(plugin), "-a", "wasm:no-docker-hub", "-o", "json").json()[
+        "findings"
+    ]
+    assert {f["analyzer"] for f in only} == {"wasm:no-docker-hub"}
+    none = cli(
+        "scan", "--plugin", str(plugin), "--disable", "wasm:no-docker-hub", "-o", "json"
+    ).json()["findings"]
+    assert all(f["analyzer"] != "wasm:no-docker-hub" for f in none)
+    listed = cli("analyzers", "--plugin", str(plugin), "-o", "json").json()["analyzers"]
+    assert {
+        "name": "wasm:no-docker-hub",
+        "kinds": ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"],
+    }.items() <= next(a for a in listed if a["name"] == "wasm:no-docker-hub").items()
+    why = cli("why", "cronjob/nightly", "-n", "shop", "--plugin", str(plugin), "-o", "json").json()[
+        "findings"
+    ]
+    assert any(f["analyzer"] == "wasm:no-docker-hub" for f in why)
+
+
+def test_plugins_directory(
+    cli, cluster: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "plugins"
+    shutil.copytree(EXAMPLES / "no-docker-hub", d / "no-docker-hub")
+    monkeypatch.setenv("CRUMBS_PLUGINS", str(d))
+    assert any(f["analyzer"] == "wasm:no-docker-hub" for f in scan(cli))
+    listed = cli("plugin", "list", "-o", "json").json()
+    assert [(p["name"], p["ok"]) for p in listed["plugins"]] == [("wasm:no-docker-hub", True)]
+
+
+@pytest.mark.parametrize(
+    ("module", "reason"),
+    [
+        ("loop", "ran out of fuel"),
+        ("slow", "ran out of time"),
+        ("bomb", "out-of-bounds memory access (or memory exhausted"),
+        ("trap", "trapped: "),
+        ("invalid", "output is not JSON"),
+        ("oversized", "output of 10,485,760 bytes is over its limit (65,536)"),
+        ("outside", "outside its 65,536-byte memory"),
+        ("missing", "breaks the ABI: missing export alloc (func)"),
+        ("wrongabi", "speaks ABI version 2, this Crumbs speaks 1"),
+        ("wrongsig", "analyze is (i32, i32) -> (i32), expected (i32, i32) -> (i64)"),
+        ("badfinding", "findings[0].severity must be error, warning or info"),
+    ],
+)
+def test_hostile_modules_are_contained(cli, cluster: Path, module: str, reason: str) -> None:
+    found = scan(cli, MODULES / f"{module}.wat")
+    failed = [f for f in found if f["rule"] == "plugin-failed"]
+    assert len(failed) == 1, failed
+    f = failed[0]
+    assert f["analyzer"] == f"wasm:{module}" and f["severity"] == "warning"
+    assert f"plugin wasm:{module} failed" in f["title"] and reason in f["title"], f["title"]
+    # the scan went on: the built-in analyzers' findings are all there
+    assert any(x["analyzer"] == "services" and x["subject"]["name"] == "lonely" for x in found)
+
+
+def test_a_batch_plugin_gets_every_object_of_its_kinds_at_once(cli, cluster: Path) -> None:
+    found = [f for f in scan(cli, MODULES / "echo-batch.wat") if f["analyzer"] == "wasm:echo-batch"]
+    assert [(f["rule"], f["subject"]["kind"], f["subject"]["name"]) for f in found] == [
+        ("seen", "CronJob", "nightly")
+    ]
+    plugin = load_plugin(MODULES / "echo-batch.wat")
+    from crumbs.model import ObjectKey, RevisionType, StoredRevision
+
+    revs = [
+        StoredRevision(
+            i,
+            i,
+            ObjectKey("c", "batch", "CronJob", "shop", f"j{i}"),
+            "u",
+            0,
+            RevisionType.ADDED,
+            {"kind": "CronJob", "i": i},
+        )
+        for i in range(3)
+    ]
+    data = abi.batch_input("2026-11-20T10:00:00Z", revs)
+    assert orjson.loads(data)["objects"] == [{"kind": "CronJob", "i": i} for i in range(3)]
+    assert plugin.manifest is not None and plugin.manifest.mode == "batch"
+
+
+def test_a_manifest_in_a_custom_section(tmp_path: Path) -> None:
+    wasm = module_bytes(EXAMPLES / "no-docker-hub" / "no-docker-hub.wat")
+    manifest = orjson.dumps({"name": "inside", "kinds": ["Pod"], "mode": "object"})
+    name = SECTION.encode()
+    payload = bytes([len(name)]) + name + manifest
+    section = b"\x00" + _leb(len(payload)) + payload
+    (tmp_path / "inside.wasm").write_bytes(wasm + section)
+    assert custom_section(wasm + section) == manifest
+    plugin = load_plugin(tmp_path / "inside.wasm")
+    assert plugin.name == "wasm:inside" and plugin.kinds == ("Pod",) and not plugin.error
+    with pytest.raises(ManifestError, match="no manifest"):
+        load(tmp_path / "nothing.wasm", None)
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('name = "Bad Name"\nkinds = ["Pod"]', '"name" must be'),
+        ('name = "x"\nkinds = []', '"kinds" must be a non-empty list'),
+        ('name = "x"\nkinds = ["Pod"]\nmode = "stream"', '"mode" must be "object" or "batch"'),
+        (
+            'name = "x"\nkinds = ["Pod"]\n[limits]\nfuel = -1',
+            "limits.fuel must be a positive integer",
+        ),
+        ('name = "x"\nkinds = ["Pod"]\n[limits]\ncpu = 1', "unknown limit 'cpu'"),
+        ("name = ", "not a readable TOML manifest"),
+    ],
+)
+def test_bad_manifests_are_one_line_naming_the_field(
+    cli, cluster: Path, tmp_path: Path, toml: str, message: str
+) -> None:
+    shutil.copy(EXAMPLES / "no-docker-hub" / "no-docker-hub.wat", tmp_path / "p.wat")
+    (tmp_path / "p.toml").write_text(toml)
+    failed = [f for f in scan(cli, tmp_path / "p.wat") if f["rule"] == "plugin-failed"]
+    assert (
+        len(failed) == 1
+        and message in failed[0]["title"]
+        and str(tmp_path / "p.toml") in failed[0]["title"]
+    )
+
+
+def test_compiled_modules_are_cached_on_disk(tmp_path: Path) -> None:
+    wasm = module_bytes(EXAMPLES / "no-docker-hub" / "no-docker-hub.wat")
+    compile_module(wasm, tmp_path)
+    (cached,) = tmp_path.glob("*.cwasm")
+    stamp = cached.stat().st_mtime_ns
+    compile_module(wasm, tmp_path)
+    assert cached.stat().st_mtime_ns == stamp  # read back, not compiled again
+    cached.write_bytes(b"garbage")
+    compile_module(wasm, tmp_path)  # a damaged entry is replaced
+    assert cached.read_bytes() != b"garbage"
+
+
+@pytest.mark.slow
+def test_the_c_and_zig_examples_build_with_ziglang_and_run(
+    cli, cluster: Path, tmp_path: Path
+) -> None:
+    for example in ("owner-label", "no-latest"):
+        shutil.copytree(EXAMPLES / example, tmp_path / example)
+    r = cli("plugin", "build", str(tmp_path / "owner-label"), str(tmp_path / "no-latest"))
+    assert r.code == 0, r.err
+    found = scan(
+        cli,
+        tmp_path / "owner-label" / "owner-label.wasm",
+        tmp_path / "no-latest" / "no-latest.wasm",
+    )
+    assert sorted(
+        (f["analyzer"], f["rule"], f["subject"]["name"])
+        for f in found
+        if f["analyzer"].startswith("wasm:")
+    ) == [
+        ("wasm:no-latest", "image-tag-latest", "nightly"),
+        ("wasm:owner-label", "missing-owner-label", "nightly"),
+    ]
+
+
+@pytest.mark.slow
+def test_plugin_new_build_test_in_every_language(cli, cluster: Path, tmp_path: Path) -> None:
+    for lang in ("wat", "c", "zig"):
+        assert (
+            cli("plugin", "new", f"mine-{lang}", "--lang", lang, "--dir", str(tmp_path)).code == 0
+        )
+        built = cli("plugin", "build", str(tmp_path / f"mine-{lang}"))
+        assert built.code == 0, built.err
+        r = cli(
+            "plugin",
+            "test",
+            str(tmp_path / f"mine-{lang}" / f"mine-{lang}.wasm"),
+            str(cluster),
+            "-o",
+            "json",
+        )
+        assert r.code == 0, r.err
+        assert [(f["rule"], f["subject"]["name"]) for f in r.json()["findings"]] == [
+            ("missing-app-name", "nightly"),
+            ("missing-app-name", "owned"),
+        ]
+    assert cli("plugin", "new", "mine-wat", "--dir", str(tmp_path)).code == 2  # exists already
+    broken = tmp_path / "broken.wat"
+    broken.write_text("(module (func")
+    r = cli("plugin", "build", str(broken))
+    assert r.code == 1 and "broken.wat" in r.err and "Traceback" not in r.err
+
+
+def test_plugin_test_reports_a_failing_plugin(cli, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(CLUSTER)
+    r = cli("plugin", "test", str(MODULES / "trap.wat"), str(path))
+    assert r.code == 1 and "plugin wasm:trap failed" in r.out
+
+
+@given(st.binary(max_size=400))
+def test_any_output_bytes_decode_or_are_refused(data: bytes) -> None:
+    try:
+        found = abi.decode(data, "wasm:p", "c", None)
+    except abi.OutputError:
+        return
+    assert all(f.analyzer == "wasm:p" for f in found)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=10),
+        lambda c: (
+            st.lists(c, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["findings", "rule", "severity", "title", "subject", "kind", "name", "x"]
+                ),
+                c,
+                max_size=5,
+            )
+        ),
+        max_leaves=30,
+    )
+)
+def test_any_json_output_decodes_or_is_refused(value: object) -> None:
+    try:
+        found = abi.decode(orjson.dumps(value), "wasm:p", "c", None)
+    except abi.OutputError:
+        return
+    assert all(f.severity in ("error", "warning", "info") and f.rule and f.title for f in found)
+
+
+def test_a_plugin_wanting_host_directories_needs_permission(tmp_path: Path) -> None:
+    src = tmp_path / "fs.wat"
+    src.write_text('(module (import "wasi_snapshot_preview1" "fd_close" (func (param i32) (result i32)))'
+                   ' (memory (export "memory") 1) (func (export "crumbs_abi_version") (result i32) (i32.const 1))'
+                   ' (func (export "alloc") (param i32) (result i32) (i32.const 1024))'
+                   ' (func (export "analyze") (param i32 i32) (result i64) (i64.const 0)))')  # fmt: skip
+    (tmp_path / "fs.toml").write_text(
+        f'name = "fs"\nkinds = ["Pod"]\n[wasi]\ndirs = ["{tmp_path}"]\n'
+    )
+    from crumbs.plugins.host import Instance, PluginError
+
+    plugin = load_plugin(src)
+    assert plugin.module is not None and plugin.manifest is not None
+    with pytest.raises(PluginError, match="not allowed"):
+        Instance(plugin.module, plugin.manifest)
+    Instance(plugin.module, plugin.manifest, allow_dirs=True)
+    (tmp_path / "fs.toml").write_text('name = "fs"\nkinds = ["Pod"]\n')
+    plain = load_plugin(src)
+    assert plain.module is not None and plain.manifest is not None
+    Instance(plain.module, plain.manifest)  # WASI without a filesystem is always there
+
+
+def test_built_module_paths(tmp_path: Path) -> None:
+    src = tmp_path / "x.wat"
+    src.write_text((EXAMPLES / "no-docker-hub" / "no-docker-hub.wat").read_text())
+    assert build(src) == tmp_path / "x.wasm" and (tmp_path / "x.wasm").read_bytes().startswith(
+        b"\0asm"
+    )
