@@ -336,3 +336,26 @@ def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Pat
         and answers[0]["dns"]["answers"] == [GONE_IP]
         and answers[0]["dns"]["server"] == DNS_IP
     )
+
+
+def test_bpftrace_dying_is_one_line_and_what_was_read_is_kept(
+    cgroups: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "events.jsonl"
+    with AgentRun("agent", "--no-store", "--output", str(out), "--for", "120") as agent:
+        subprocess.run(["/bin/echo", "before-the-crash"], check=True, capture_output=True)
+        time.sleep(1.0)
+        for child in (
+            Path(f"/proc/{agent.proc.pid}/task/{agent.proc.pid}/children").read_text().split()
+        ):
+            os.kill(int(child), signal.SIGKILL)  # bpftrace, both of them
+        agent.proc.wait(30)
+    assert agent.code == 1, agent.err
+    assert agent.err.strip().splitlines()[-1].startswith("crumbs: error: bpftrace stopped after"), (
+        agent.err
+    )
+    assert "Traceback" not in agent.err
+    assert any(
+        json.loads(line)["process"]["args"][-1:] == ["before-the-crash"]
+        for line in out.read_text().splitlines()
+    ), agent.err

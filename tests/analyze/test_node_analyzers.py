@@ -257,3 +257,28 @@ def test_without_node_events_they_say_nothing(cli, recorded: Path) -> None:
     assert cli("ingest", str(recorded / "history.jsonl")).code == 0
     r = cli("scan", "-a", "discovery", "-a", "node-cron", "-a", "hands-in-containers", "-o", "json")
     assert r.json()["findings"] == []  # type: ignore[index]
+
+
+def test_the_timeline_shows_what_the_nodes_saw_that_nobody_recorded(cli, recorded: Path) -> None:
+    assert cli("ingest", str(recorded / "history.jsonl"), str(recorded / "node.jsonl")).code == 0
+    plain = cli("timeline", "-o", "json").json()["entries"]  # type: ignore[index]
+    assert all(e["type"] != "node-event" for e in plain)  # only when asked
+    entries = cli("timeline", "--activity", "-o", "json").json()["entries"]  # type: ignore[index]
+    crumbs = [
+        (e["why"], e["event"]["process"]["binary"] or e["event"]["connection"]["daddr"])
+        for e in entries
+        if e["type"] == "node-event"
+    ]
+    assert crumbs == [
+        ("connection refused", "10.244.1.40"),
+        ("connection refused", "10.244.1.17"),
+        ("connection refused", "10.244.1.17"),
+        ("cron ran a job on the node", "/usr/local/bin/backup.sh"),
+        ("cron ran a job on the node", "/usr/local/bin/backup.sh"),
+        ("a shell started by the container runtime (kubectl exec)", "/bin/bash"),
+        ("a package manager ran inside a container", "/usr/bin/apt-get"),
+    ]
+    times = [e["at"] for e in entries]
+    assert times == sorted(times)
+    shop = cli("timeline", "--activity", "-n", "shop").out
+    assert "apt-get install -y curl" in shop and "backup.sh" not in shop

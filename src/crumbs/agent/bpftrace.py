@@ -131,13 +131,14 @@ class BpftraceSession:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._threads: list[threading.Thread] = []
         self._ready = threading.Event()
+        self.probes: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def start(self, timeout: float = 60.0) -> None:
         for name in self.names:
             env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX=MAP_KEYS, **PROBES[name])
             proc = subprocess.Popen(
-                [self.bpftrace, "-f", "json", "-e", probe_source(name)],
+                [self.bpftrace, "-B", "line", "-f", "json", "-e", probe_source(name)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
@@ -186,6 +187,9 @@ class BpftraceSession:
             batch, control, rest = split_output(rest + chunk)
             for raw in control:
                 self._control(name, raw)
+            if name not in self.counters.attached and "READY\n" in batch:
+                batch.remove("READY\n")
+                self._attached(name)
             if batch:
                 put(batch)
             if len(chunk) < SMALL_READ:
@@ -203,9 +207,14 @@ class BpftraceSession:
             if t == "lost_events" and isinstance(data, dict):
                 self.counters.lost += int(data.get("events", 0))
             elif t == "attached_probes" and isinstance(data, dict):
-                self.counters.attached[name] = int(data.get("probes", 0))
-                if len(self.counters.attached) == len(self.names):
-                    self._ready.set()
+                self.probes[name] = int(data.get("probes", 0))
+
+    def _attached(self, name: str) -> None:
+        """Its BEGIN probe ran: every probe of ``name`` is attached."""
+        with self._lock:
+            self.counters.attached[name] = self.probes.get(name, 0)
+            if len(self.counters.attached) == len(self.names):
+                self._ready.set()
 
     def records(self, idle: float = 0.2) -> Iterator[list[str]]:
         """Batches of records until every probe has ended; an empty batch every ``idle`` seconds of quiet."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crumbs.agent.attribute import Attributor, PodDirectory
-from crumbs.agent.bpftrace import BpftraceSession, check_environment
+from crumbs.agent.bpftrace import AgentError, BpftraceSession, check_environment
 from crumbs.agent.cgroups import CgroupIndex, cgroup2_mount
 from crumbs.agent.decode import Decoder
 from crumbs.agent.pipeline import Pipeline, Sink
@@ -109,4 +109,8 @@ def run_agent(
                 break
             pipeline.feed(batch)
         pipeline.close()
+    if not stop.is_set():  # the probes ended on their own: bpftrace died or was killed
+        raise AgentError(
+            f"bpftrace stopped after {pipeline.events:,} events were written: {session.error_text()}"
+        )
     return snapshot()

@@ -39,6 +39,7 @@ from crumbs.timeutil import NS, format_time
 SERVICE_NAME = "kubernetes.io/service-name"
 READY, TERMINATING, NOT_READY, ABSENT = "ready", "terminating", "not ready", "absent"
 FAILED = ("refused", "reset", "timeout", "unreachable")
+"""Outcomes a rollout explains (not a policy drop)."""
 ROLLOUT_BEFORE = 10 * MINUTE
 POD_GONE_NEAR = 2 * MINUTE
 REMEDIATION = (

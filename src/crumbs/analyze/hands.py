@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from crumbs.activity import NodeEvent
+from crumbs.activity import EDITORS, PACKAGE_MANAGERS, RUNTIME_PARENTS, NodeEvent, program
 from crumbs.analyze.base import finding, status, time_of, top_owner
 from crumbs.analyze.nodeevents import PodIndex, evidence, span
 from crumbs.analyze.registry import analyzer
@@ -24,33 +24,6 @@ from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 from crumbs.timeutil import NS
 
-RUNTIME_PARENTS = (
-    "runc",
-    "crun",
-    "conmon",
-    "containerd-shim",
-    "containerd-shim-runc-v2",
-    "runc:[2:INIT]",
-    "runc:[1:CHILD]",
-)
-PACKAGE_MANAGERS = {
-    "apt",
-    "apt-get",
-    "dpkg",
-    "yum",
-    "dnf",
-    "microdnf",
-    "rpm",
-    "apk",
-    "pip",
-    "pip3",
-    "npm",
-    "yarn",
-    "gem",
-    "zypper",
-    "pacman",
-}
-EDITORS = {"vi", "vim", "nvim", "nano", "emacs", "ed", "pico", "joe"}
 AFTER_START = 5 * NS
 """An exec by the runtime this long after the container started is a session, not the container's own start."""
 LONG_AFTER = 300 * NS
@@ -71,10 +44,6 @@ def _started(pod: StoredRevision) -> dict[str, int]:
             if t is not None:
                 out[str(mapping(cs).get("name"))] = t
     return out
-
-
-def _base(e: NodeEvent) -> str:
-    return (e.binary or e.comm).rsplit("/", 1)[-1]
 
 
 @analyzer(
@@ -113,7 +82,7 @@ def _pod(view: ClusterView, pod: StoredRevision, events: list[NodeEvent]) -> Ite
             member[key] = key
         in_session = key in member
         late = begun is not None and e.at - begun > LONG_AFTER
-        if _base(e) in PACKAGE_MANAGERS | EDITORS and (in_session or late):
+        if program(e) in PACKAGE_MANAGERS | EDITORS and (in_session or late):
             changes.append(e)
     owner = top_owner(view, pod)
     related = [owner.key] if owner.key != pod.key else []
@@ -128,7 +97,7 @@ def _pod(view: ClusterView, pod: StoredRevision, events: list[NodeEvent]) -> Ite
         f.evidence.extend(evidence(session, pod.key))
         yield f
     if changes:
-        tools = sorted({_base(e) for e in changes})
+        tools = sorted({program(e) for e in changes})
         f = finding("hands-in-containers", "changed-inside-container", Severity.WARNING, pod,
                     f"{', '.join(tools)} ran inside pod {pod.key.name}: what runs is no longer what its image holds",
                     detail=f"{span(changes)}: " + "; ".join((" ".join(e.args) or e.binary)[:120] for e in changes[:5]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from crumbs.activity import NodeEvent
+from crumbs.activity import CRON_DAEMONS, NodeEvent
 from crumbs.analyze.apps import APP_KINDS, same_app
 from crumbs.analyze.base import finding, meta, pod_spec_of
 from crumbs.analyze.nodeevents import PodIndex, evidence, node_key, span
@@ -20,8 +20,6 @@ from crumbs.analyze.refs import image_parts, images
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, ObjectKey, Severity, StoredRevision, mapping, sequence
-
-CRON_DAEMONS = {"cron", "crond", "anacron", "atd", "busybox-cron"}
 
 
 def _owner_ref(rev: StoredRevision, kind: str) -> dict[str, object] | None:

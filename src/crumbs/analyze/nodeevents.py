@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from crumbs.activity import NodeEvent
+from crumbs.activity import NodeEvent, describe
 from crumbs.analyze.base import meta, status, time_of
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, ObjectKey, StoredRevision, mapping, sequence
@@ -61,21 +61,6 @@ def node_key(view: ClusterView, node: str) -> ObjectKey:
         "default",
     )
     return ObjectKey(cluster, "", "Node", "", node)
-
-
-def describe(e: NodeEvent) -> str:
-    """One line for people: what happened, where."""
-    where = f"{e.where} on {e.node}" if e.node else e.where
-    if e.type == "exec":
-        cmd = " ".join(e.args) if e.args else e.binary
-        parent = f" (parent {e.parent})" if e.parent else ""
-        return f"exec {cmd[:200]} in {where}{parent}"
-    if e.type == "connect":
-        dialed = f" (dialed {e.dialed})" if e.dialed and e.dialed != f"{e.daddr}:{e.dport}" else ""
-        return f"{e.comm or 'a process'} in {where} connected to {e.daddr}:{e.dport}: {e.outcome}{dialed}"
-    if e.type == "dns":
-        return f"{e.comm or 'a process'} in {where} resolved {e.qname} {e.rcode or 'query'} {' '.join(e.answers)}".rstrip()
-    return f"{e.type} {e.subject} in {where}"
 
 
 def evidence(events: Iterable[NodeEvent], key: ObjectKey, limit: int = 5) -> list[Evidence]:

@@ -46,6 +46,11 @@ def timeline(
         "--channel",
         help="Only changes made through these channels (repeatable): human, helm, gitops, iac, controller, operator, unknown. Events are left out.",
     ),
+    activity: bool = typer.Option(
+        False,
+        "--activity",
+        help="Also what the nodes saw that nobody recorded: exec sessions, package managers and editors in containers, host cron jobs, failed connects, DNS errors.",
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Changes (with a one-line summary each) and Events, oldest first."""
@@ -61,6 +66,7 @@ def timeline(
             noise=noise,
             events=not no_events,
             channels=channels(channel),
+            activity=store.activity if activity else None,
         )
     if output is Output.json:
         emit_json(

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from rich.markup import escape
+
+from crumbs.activity import NodeEvent, breadcrumb, describe, to_json
 from crumbs.model import Change, Channel, StoredEvent
 from crumbs.report.shapes import change_entry, event_entry
-from crumbs.report.text import change_line, event_line
+from crumbs.report.text import change_line, event_line, short_time
 from crumbs.store import Queries, Selector
+from crumbs.store.activity import ActivityQueries
 from crumbs.timeutil import NS
 from crumbs.trail.audit import SKEW
 from crumbs.trail.changes import by_object, changes, is_noise
 
-Entry = Change | StoredEvent
+Entry = Change | StoredEvent | NodeEvent
 
 
 def collect(
@@ -24,8 +28,12 @@ def collect(
     noise: bool = False,
     events: bool = True,
     channels: Collection[str] | None = None,
+    activity: ActivityQueries | None = None,
 ) -> list[Entry]:
-    """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end]."""
+    """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end].
+
+    With ``activity``: also the node events worth a line (:func:`crumbs.activity.breadcrumb`).
+    """
     audit = by_object(
         queries.audit(
             start - 3600 * NS if start is not None else None,
@@ -40,6 +48,12 @@ def collect(
     ]
     if events and channels is None:
         found.extend(queries.events(start, end, sel))
+    if activity is not None and channels is None and sel.kinds is None:
+        found.extend(
+            e
+            for e in activity.events(start, end, namespace=sel.namespace, cluster=sel.cluster)
+            if breadcrumb(e)
+        )
     return sorted(found, key=_order)
 
 
@@ -53,12 +67,29 @@ def _through(ch: Change, channels: Collection[str]) -> bool:
 def _order(entry: Entry) -> tuple[int, int]:
     if isinstance(entry, Change):
         return (entry.revision.at, 0)
-    return (entry.at, 1)
+    return (entry.at, 1 if isinstance(entry, StoredEvent) else 2)
+
+
+def _json(e: Entry) -> dict[str, Any]:
+    if isinstance(e, Change):
+        return change_entry(e)
+    if isinstance(e, StoredEvent):
+        return event_entry(e)
+    doc = to_json(e)
+    return {"type": "node-event", "at": doc["time"], "why": breadcrumb(e), "event": doc}
+
+
+def _line(e: Entry) -> str:
+    if isinstance(e, Change):
+        return change_line(e)
+    if isinstance(e, StoredEvent):
+        return event_line(e)
+    return f"[dim]{short_time(e.at)}[/]  [magenta]{'node':<7}[/]  {escape(describe(e))}  [dim]({escape(breadcrumb(e))})[/]"
 
 
 def as_json(entries: list[Entry]) -> list[dict[str, Any]]:
-    return [change_entry(e) if isinstance(e, Change) else event_entry(e) for e in entries]
+    return [_json(e) for e in entries]
 
 
 def as_lines(entries: list[Entry]) -> list[str]:
-    return [change_line(e) if isinstance(e, Change) else event_line(e) for e in entries]
+    return [_line(e) for e in entries]
