@@ -282,6 +282,8 @@ def _int(d: dict[str, Any], k: str, default: int = 0) -> int:
         return default
     if not isinstance(v, int) or isinstance(v, bool):
         raise BadNodeEvent(f'"{k}" is a {type(v).__name__}, not an integer')
+    if not -(2**63) <= v < 2**63:
+        raise BadNodeEvent(f'"{k}" is out of range')
     return v
 
 

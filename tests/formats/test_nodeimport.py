@@ -6,6 +6,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crumbs.activity import NodeEvent, from_json, to_json
 from crumbs.formats.reader import read_file
@@ -153,3 +155,70 @@ def test_ingest_stores_them_and_activity_reads_them_back(cli, tmp_path: Path) ->
     ]
     text = cli("activity", "--pod", "web-7d9f8c-abcde")
     assert "apt-get install -y curl" in text.out and "vim /etc/nginx/nginx.conf" in text.out
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=4),
+    max_leaves=12,
+)
+
+
+def _damaged(value: dict, paths: list[tuple[str, ...]], junk: object) -> dict:
+    out = orjson.loads(orjson.dumps(value))
+    for path in paths:
+        node = out
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            node[path[-1]] = junk
+    return out
+
+
+def _all_paths(value: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if not isinstance(value, dict):
+        return []
+    out = []
+    for k, v in value.items():
+        out.append((*prefix, k))
+        out.extend(_all_paths(v, (*prefix, k)))
+    return out
+
+
+SAMPLES = [
+    orjson.loads(line)
+    for name in (
+        "tetragon.jsonl",
+        "ig_trace_exec.jsonl",
+        "ig_trace_tcp.jsonl",
+        "ig_trace_dns.jsonl",
+        "hubble.jsonl",
+    )
+    for line in (EXPORTS / name).read_text().splitlines()
+] + [
+    to_json(
+        NodeEvent(at=1_800_000_000 * 10**9, type="dns", node="n", qname="a.b", answers=["1.2.3.4"])
+    )
+]
+
+
+@given(st.sampled_from(SAMPLES), st.data(), JSONISH)
+def test_damaged_node_events_are_one_problem_or_an_event_never_a_crash(
+    sample: dict, data: st.DataObject, junk: object
+) -> None:
+    paths = _all_paths(sample)
+    chosen = data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3))
+    value = _damaged(sample, chosen, junk)
+    from crumbs.activity import pack
+    from crumbs.formats.objects import interpret
+
+    for rec in interpret(value, "x.jsonl:1", "c"):
+        assert isinstance(rec, NodeEvent | Skipped | Problem), rec
+        if isinstance(rec, Problem):
+            assert rec.where == "x.jsonl:1" and "\n" not in rec.message
+        if isinstance(rec, NodeEvent):
+            orjson.dumps(pack(rec))  # what the store writes: it must serialise

@@ -76,10 +76,10 @@ def _i(d: dict[str, Any], key: str, default: int = 0) -> int:
     v = d.get(key)
     if isinstance(v, bool):
         return default
-    if isinstance(v, int):
+    if isinstance(v, str) and v.isdigit() and len(v) < 19:
+        v = int(v)
+    if isinstance(v, int) and -(2**63) <= v < 2**63:
         return v
-    if isinstance(v, str) and v.isdigit():
-        return int(v)
     return default
 
 
