@@ -337,3 +337,52 @@ def test_built_module_paths(tmp_path: Path) -> None:
     assert build(src) == tmp_path / "x.wasm" and (tmp_path / "x.wasm").read_bytes().startswith(
         b"\0asm"
     )
+
+
+def test_related_objects_come_with_each_object_when_the_manifest_asks(
+    cli, tmp_path: Path, store_path: str
+) -> None:
+    extra = """
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: nightly-1, namespace: shop, uid: j1, creationTimestamp: "2026-11-20T10:00:00Z",
+           ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: nightly, uid: cj1, controller: true}]}
+spec: {template: {spec: {containers: [{name: n, image: "x:1"}]}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other, namespace: shop, uid: s2, creationTimestamp: "2026-11-20T10:00:00Z"}
+spec: {selector: {app: other}, ports: [{port: 80}]}
+"""
+    path = tmp_path / "c.yaml"
+    path.write_text(CLUSTER + extra)
+    assert cli("ingest", str(path)).code == 0
+    from crumbs.analyze.view import ClusterView
+    from crumbs.plugins.analyzer import related
+    from crumbs.store import Store
+    from crumbs.store.source import StoreSource
+
+    with Store.open(store_path) as store:
+        view = ClusterView(StoreSource(store.queries), store.queries.latest_time() or 0)
+        cronjob = view.get("CronJob", "shop", "nightly")
+        job = view.get("Job", "shop", "nightly-1")
+        service = view.get("Service", "shop", "other")
+        assert cronjob is not None and job is not None and service is not None
+        assert [r.key.name for r in related(view, cronjob)] == ["nightly-1"]  # what it owns
+        assert [r.key.name for r in related(view, job)] == ["nightly"]  # its owner
+        assert [r.key.name for r in related(view, service)] == ["other"]  # the pods it selects
+        data = orjson.loads(abi.object_input("2026-11-20T10:00:00Z", job, related(view, job)))
+        assert data["object"]["metadata"]["name"] == "nightly-1"
+        assert [o["metadata"]["name"] for o in data["related"]] == ["nightly"]
+    plugin = tmp_path / "r.wat"
+    plugin.write_text((EXAMPLES / "no-docker-hub" / "no-docker-hub.wat").read_text())
+    (tmp_path / "r.toml").write_text('name = "r"\nkinds = ["Job"]\nrelated = true\n')
+    # the CronJob's docker.io image reaches the plugin only through its Job's related objects
+    found = [f for f in scan(cli, plugin) if f["analyzer"] == "wasm:r"]
+    assert [(f["rule"], f["subject"]["name"]) for f in found] == [
+        ("image-from-docker-hub", "nightly-1")
+    ]
+    (tmp_path / "r.toml").write_text('name = "r"\nkinds = ["Job"]\nrelated = "yes"\n')
+    failed = [f for f in scan(cli, plugin) if f["analyzer"] == "wasm:r"]
+    assert len(failed) == 1 and '"related" must be true or false' in failed[0]["title"]

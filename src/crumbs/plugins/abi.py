@@ -1,6 +1,7 @@
 """ABI v1, the data side: what a plugin is given, and reading what it returns into findings.
 
-Input (UTF-8 JSON): per object ``{"at": RFC 3339, "object": {...}}``; per batch
+Input (UTF-8 JSON): per object ``{"at": RFC 3339, "object": {...}}`` (with
+``"related": [...]`` when the manifest asks); per batch
 ``{"at": ..., "objects": [{...}, ...]}`` (every object of the kinds it
 declared). Output: ``{"findings": [finding, ...]}``, each in the shape of
 ``scan -o json`` (only ``rule``, ``severity`` and ``title`` are required)::
@@ -30,9 +31,14 @@ class OutputError(ValueError):
     """The plugin's output does not follow the ABI."""
 
 
-def object_input(at: str, rev: StoredRevision) -> bytes:
-    """``{"at": …, "object": …}`` without re-encoding the object (its stored JSON as it is)."""
-    return b'{"at":"' + at.encode() + b'","object":' + rev.json() + b"}"
+def object_input(
+    at: str, rev: StoredRevision, related: list[StoredRevision] | None = None
+) -> bytes:
+    """``{"at": …, "object": …, "related"?: […]}`` without re-encoding any object (their stored JSON)."""
+    head = b'{"at":"' + at.encode() + b'","object":' + rev.json()
+    if related is None:
+        return head + b"}"
+    return head + b',"related":[' + b",".join(r.json() for r in related) + b"]}"
 
 
 def batch_input(at: str, revs: list[StoredRevision]) -> bytes:

@@ -15,14 +15,42 @@ from pathlib import Path
 
 import wasmtime
 
+from crumbs.analyze.selectors import from_map
 from crumbs.analyze.view import ClusterView
-from crumbs.model import Evidence, Finding, ObjectKey, Severity
+from crumbs.model import Evidence, Finding, ObjectKey, Severity, StoredRevision, mapping
 from crumbs.plugins import abi
 from crumbs.plugins.host import Instance, PluginError
 from crumbs.plugins.manifest import Manifest
 from crumbs.timeutil import format_time
 
 PREFIX = "wasm:"
+MAX_RELATED = 50
+CHILDREN = {
+    "Deployment": ("ReplicaSet",),
+    "ReplicaSet": ("Pod",),
+    "StatefulSet": ("Pod", "ControllerRevision"),
+    "DaemonSet": ("Pod", "ControllerRevision"),
+    "CronJob": ("Job",),
+    "Job": ("Pod",),
+}
+
+
+def related(view: ClusterView, rev: StoredRevision) -> list[StoredRevision]:
+    """An object's controlling owners (innermost first), what it owns, and the pods a Service selects."""
+    out: list[StoredRevision] = []
+    seen = {rev.key}
+    owner = view.owner_of(rev)
+    while owner is not None and owner.key not in seen and len(out) < MAX_RELATED:
+        out.append(owner)
+        seen.add(owner.key)
+        owner = view.owner_of(owner)
+    for kind in CHILDREN.get(rev.key.kind, ()):
+        out.extend(view.owned_by(rev, kind))
+    if rev.key.kind == "Service":
+        selector = mapping(mapping(rev.doc.get("spec")).get("selector"))
+        if selector:
+            out.extend(view.select("Pod", rev.key.namespace, from_map(selector)))
+    return out[:MAX_RELATED]
 
 
 @dataclass
@@ -72,9 +100,9 @@ class WasmAnalyzer:
                 return
             for rev in objects:
                 current = rev
-                for f in abi.decode(
-                    inst.call(abi.object_input(at, rev)), self.name, rev.key.cluster, rev
-                ):
+                around = related(view, rev) if self.manifest.related else None
+                data = abi.object_input(at, rev, around)
+                for f in abi.decode(inst.call(data), self.name, rev.key.cluster, rev):
                     if f.key == rev.key:
                         f.evidence.insert(
                             0,

@@ -9,6 +9,7 @@ same fields as JSON). The file wins over the section::
     description = "CronJobs must carry an owner label"
     kinds = ["CronJob"]             # what it is given
     mode = "object"                 # "object": one call per object; "batch": one call with all of them
+    related = false                 # per object: also its owners, what it owns, the pods a Service selects
     [limits]
     fuel = 50_000_000               # instructions (roughly) per call
     memory_mb = 64                  # linear memory
@@ -54,6 +55,8 @@ class Manifest:
     limits: Limits = field(default_factory=Limits)
     dirs: tuple[str, ...] = ()
     """Host directories the plugin asks to read through WASI (granted only when the user allows)."""
+    related: bool = False
+    """Per object, also send ``related``: its controlling owners, what it owns, a Service's pods."""
 
 
 _LIMIT_CAPS = {"fuel": 10**12, "memory_mb": 4096, "timeout_ms": 600_000, "output_kb": 65_536}
@@ -90,6 +93,9 @@ def parse(data: dict[str, Any], where: str) -> Manifest:
     dirs = wasi.get("dirs", []) if isinstance(wasi, dict) else None
     if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
         raise fail('"wasi.dirs" must be a list of paths')
+    related = data.get("related", False)
+    if not isinstance(related, bool):
+        raise fail('"related" must be true or false')
     for text_field in ("version", "description"):
         if not isinstance(data.get(text_field, ""), str):
             raise fail(f'"{text_field}" must be a string')
@@ -101,6 +107,7 @@ def parse(data: dict[str, Any], where: str) -> Manifest:
         mode=mode,
         limits=Limits(**limits),
         dirs=tuple(dirs),
+        related=related,
     )
 
 
