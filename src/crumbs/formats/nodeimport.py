@@ -220,19 +220,22 @@ def _hubble(value: dict[str, Any], where: str) -> Iterator[NodeRecord]:
     node = _s(flow, "node_name") or _s(value, "node_name")
     at = _time(flow.get("time") or value.get("time"), "time")
     reply = bool(flow.get("is_reply") or flow.get("reply"))
+
+    def event(type_: str, client: dict[str, Any], **fields: Any) -> NodeEvent:
+        """An event of the flow's client endpoint (Hubble knows pods, not processes)."""
+        pod = _s(client, "pod_name")
+        return NodeEvent(at=at, type=type_, node=node, source="hubble", namespace=_s(client, "namespace"),
+                         pod=pod, host=not pod, **fields)  # fmt: skip
+
     dns = mapping(l7.get("dns"))
     if dns:
         if _s(l7, "type") != "RESPONSE":
             yield Skipped(where, "Hubble DNS request (the response carries the answer)")
             return
         # the response flows back to the client: the client is the destination
-        yield NodeEvent(
-            at=at,
-            type="dns",
-            node=node,
-            source="hubble",
-            namespace=_s(dst, "namespace"),
-            pod=_s(dst, "pod_name"),
+        yield event(
+            "dns",
+            dst,
             qname=_s(dns, "query").rstrip("."),
             qtype=",".join(str(q) for q in sequence(dns.get("qtypes"))),
             rcode=_RCODES.get(_i(dns, "rcode"), str(_i(dns, "rcode"))),
@@ -267,19 +270,8 @@ def _hubble(value: dict[str, Any], where: str) -> Iterator[NodeRecord]:
         outcome = "refused" if reply else "reset"
     else:
         outcome = "sent"
-    yield NodeEvent(
-        at=at,
-        type="connect",
-        node=node,
-        source="hubble",
-        namespace=_s(client, "namespace"),
-        pod=_s(client, "pod_name"),
-        saddr=caddr,
-        sport=cport,
-        daddr=saddr_,
-        dport=sport_,
-        outcome=outcome,
-        host=not _s(client, "pod_name"),
+    yield event(
+        "connect", client, saddr=caddr, sport=cport, daddr=saddr_, dport=sport_, outcome=outcome
     )
 
 
