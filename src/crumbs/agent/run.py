@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from crumbs.agent.attribute import Attributor, PodDirectory
 from crumbs.agent.bpftrace import AgentError, BpftraceSession, check_environment
@@ -47,18 +46,6 @@ class AgentStats:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
-    def json(self) -> dict[str, Any]:
-        return {
-            "events": self.events,
-            "byType": self.by_type,
-            "records": self.records,
-            "lost": self.lost,
-            "malformed": self.malformed,
-            "unattributed": self.unattributed,
-            "seconds": round(self.seconds, 3),
-            "errors": self.errors,
-        }
-
 
 def run_agent(
     sinks: list[Sink],
@@ -67,7 +54,6 @@ def run_agent(
     pods: Callable[[], list[Obj]] | None = None,
     bpftrace: str = "bpftrace",
     on_ready: Callable[[], None] | None = None,
-    tick: Callable[[AgentStats], None] | None = None,
     pods_every: float = 5.0,
     ttl: float = 300.0,
 ) -> AgentStats:
@@ -81,7 +67,6 @@ def run_agent(
     session.start()
     if on_ready:
         on_ready()
-    last_tick = 0.0
 
     def snapshot() -> AgentStats:
         stats.events = pipeline.events
@@ -99,9 +84,6 @@ def run_agent(
             pipeline.feed(batch)
             if stop.is_set():
                 break
-            if tick and time.monotonic() - last_tick > 1.0:
-                last_tick = time.monotonic()
-                tick(snapshot())
     finally:
         session.stop()
         for batch in session.records(idle=0.05):  # what was still in the pipes

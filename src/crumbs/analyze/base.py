@@ -81,26 +81,27 @@ def time_of(value: Any) -> int | None:
     return parse_time(value) if isinstance(value, str) and value else None
 
 
-def top_owner(view: ClusterView, rev: StoredRevision) -> StoredRevision:
-    """The outermost controlling owner in the view (Pod → ReplicaSet → Deployment), or the object itself."""
+def owners(view: ClusterView, rev: StoredRevision) -> list[StoredRevision]:
+    """The controlling owners in the view, innermost first (Pod → ReplicaSet → Deployment)."""
+    out: list[StoredRevision] = []
     seen = {rev.key}
     current = rev
-    while True:
-        owner = view.owner_of(current)
-        if owner is None or owner.key in seen:
-            return current
+    while (owner := view.owner_of(current)) is not None and owner.key not in seen:
+        out.append(owner)
         seen.add(owner.key)
         current = owner
+    return out
+
+
+def top_owner(view: ClusterView, rev: StoredRevision) -> StoredRevision:
+    """The outermost controlling owner in the view, or the object itself."""
+    found = owners(view, rev)
+    return found[-1] if found else rev
 
 
 def chain(view: ClusterView, rev: StoredRevision) -> list[ObjectKey]:
     """The object and its controlling owners, innermost first."""
-    out = [rev.key]
-    current = rev
-    while (owner := view.owner_of(current)) is not None and owner.key not in out:
-        out.append(owner.key)
-        current = owner
-    return out
+    return [rev.key, *(o.key for o in owners(view, rev))]
 
 
 def pod_spec_of(doc: Obj) -> dict[str, Any]:

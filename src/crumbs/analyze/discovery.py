@@ -38,6 +38,8 @@ from crumbs.timeutil import NS, format_time
 
 SERVICE_NAME = "kubernetes.io/service-name"
 READY, TERMINATING, NOT_READY, ABSENT = "ready", "terminating", "not ready", "absent"
+_RANK = {READY: 0, TERMINATING: 1, NOT_READY: 2, ABSENT: 3}
+"""The best state an address has across a Service's slices: ready beats terminating beats the rest."""
 FAILED = ("refused", "reset", "timeout", "unreachable")
 """Outcomes a rollout explains (not a policy drop)."""
 ROLLOUT_BEFORE = 10 * MINUTE
@@ -101,7 +103,7 @@ class Endpoints:
     def state(self, svc: tuple[str, str], ip: str, at: int) -> tuple[str, int | None]:
         """(state of ``ip`` in the Service at ``at``, when that state began)."""
         best, since = ABSENT, None
-        rank = {READY: 0, TERMINATING: 1, NOT_READY: 2, ABSENT: 3}
+        rank = _RANK
         for timeline in self.slices.get(svc, ()):
             state, began = ABSENT, None
             for when, states in timeline:
@@ -141,9 +143,9 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         services = endpoints.by_ip.get(e.daddr)
         if not services:
             continue
-        ready_elsewhere = any(endpoints.state(s, e.daddr, e.at)[0] == READY for s in services)
-        for svc in services:
-            state, since = endpoints.state(svc, e.daddr, e.at)
+        states = {svc: endpoints.state(svc, e.daddr, e.at) for svc in services}
+        ready_elsewhere = any(state == READY for state, _ in states.values())
+        for svc, (state, since) in states.items():
             if state == READY or (ready_elsewhere and not _named(resolved, e, svc)):
                 continue
             if state == ABSENT:
@@ -196,14 +198,7 @@ def _race(
     events = [e for e, _, _ in hits]
     first, state, since = hits[0]
     ns, name = svc
-    service = view.find("Service", ns, name) or next(
-        (
-            d
-            for d in view.deleted()
-            if d.key.kind == "Service" and (d.key.namespace, d.key.name) == svc
-        ),
-        None,
-    )
+    service = view.find("Service", ns, name) or view.deleted_object("Service", ns, name)
     subject = service or view.history(endpoints.keys[svc][0])[-1]  # a Service gone: its slice
     backend = pods.at_ip(ip, first.at)
     related: list[ObjectKey] = []

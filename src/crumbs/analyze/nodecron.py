@@ -34,14 +34,7 @@ def _job_of(view: ClusterView, pod: StoredRevision) -> StoredRevision | None:
     if ref is None:
         return None
     ns, name = pod.key.namespace, str(ref.get("name"))
-    return view.find("Job", ns, name) or next(
-        (
-            d
-            for d in view.deleted()
-            if d.key.kind == "Job" and (d.key.namespace, d.key.name) == (ns, name)
-        ),
-        None,
-    )
+    return view.find("Job", ns, name) or view.deleted_object("Job", ns, name)
 
 
 @analyzer(
@@ -100,14 +93,7 @@ def _cron_pod(
     ran = f"{events[0].binary or events[0].comm} {span(events)} on {events[0].node}"
     related = [job.key, pod.key]
     if cj is None or cj.uid != ref.get("uid"):
-        gone = next(
-            (
-                d
-                for d in view.deleted()
-                if d.key.kind == "CronJob" and (d.key.namespace, d.key.name) == (ns, name)
-            ),
-            None,
-        )
+        gone = view.deleted_object("CronJob", ns, name)
         key = gone.key if gone else ObjectKey(pod.key.cluster, "batch", "CronJob", ns, name)
         f = Finding("node-cron", "cron-ran-after-cronjob-deleted", Severity.WARNING, key, str(ref.get("uid") or ""), "batch/v1",
                     f"Job {job.key.name} of deleted CronJob {name} still ran {ran}",

@@ -203,6 +203,17 @@ class ClusterView:
             return self._deleted
         return [d for d in self._deleted if d.at >= since]
 
+    def deleted_object(self, kind: str, namespace: str, name: str) -> StoredRevision | None:
+        """A deleted (and not re-created) object of that kind and name, as it was when deleted."""
+        return next(
+            (
+                d
+                for d in self.deleted()
+                if d.key.kind == kind and d.key.namespace == namespace and d.key.name == name
+            ),
+            None,
+        )
+
     @property
     def cluster_version(self) -> str | None:
         """The highest kubelet version among the Nodes (the API server is at least as new)."""

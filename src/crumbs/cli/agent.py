@@ -10,7 +10,7 @@ from types import FrameType
 import typer
 from rich.markup import escape
 
-from crumbs.activity import TYPES, to_json
+from crumbs.activity import TYPES, NodeEvent, to_json
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
@@ -179,19 +179,27 @@ def activity(
             style="dim",
         )
     for e in events:
-        what = {
-            "exec": f"{e.binary} {' '.join(e.args[1:])}".strip(),
-            "exit": f"{e.comm} {e.result}",
-            "connect": f"{e.comm} → {e.daddr}:{e.dport} {e.outcome}"
-            + (f" (dialed {e.dialed})" if e.dialed and e.dialed != f"{e.daddr}:{e.dport}" else ""),
-            "accept": f"{e.saddr}:{e.sport} → :{e.dport}",
-            "dns": f"{e.comm} {e.qname} {e.qtype} {e.rcode or 'query'} {' '.join(e.answers)}".rstrip(),
-        }.get(e.type, "")
         out.print(
-            f"{format_time(e.at, precise=False)}  {e.node:<12} {e.type:<7} {escape(e.where):<36} {escape(what)}",
+            f"{format_time(e.at, precise=False)}  {e.node:<12} {e.type:<7} {escape(e.where):<36} {escape(_what(e))}",
             highlight=False,
         )
     return EXIT_OK
+
+
+def _what(e: NodeEvent) -> str:
+    """The table's last column: the event without its where (the columns before say it)."""
+    if e.type == "exec":
+        return f"{e.binary} {' '.join(e.args[1:])}".strip()
+    if e.type == "exit":
+        return f"{e.comm} {e.result}"
+    if e.type == "connect":
+        dialed = e.dialed if e.dialed and e.dialed != f"{e.daddr}:{e.dport}" else ""
+        return f"{e.comm} → {e.daddr}:{e.dport} {e.outcome}" + (
+            f" (dialed {dialed})" if dialed else ""
+        )
+    if e.type == "accept":
+        return f"{e.saddr}:{e.sport} → :{e.dport}"
+    return f"{e.comm} {e.qname} {e.qtype} {e.rcode or 'query'} {' '.join(e.answers)}".rstrip()
 
 
 def register(app: typer.Typer) -> None:

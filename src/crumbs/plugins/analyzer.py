@@ -15,6 +15,7 @@ from pathlib import Path
 
 import wasmtime
 
+from crumbs.analyze.base import owners
 from crumbs.analyze.selectors import from_map
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, ObjectKey, Severity, StoredRevision, mapping
@@ -37,13 +38,7 @@ CHILDREN = {
 
 def related(view: ClusterView, rev: StoredRevision) -> list[StoredRevision]:
     """An object's controlling owners (innermost first), what it owns, and the pods a Service selects."""
-    out: list[StoredRevision] = []
-    seen = {rev.key}
-    owner = view.owner_of(rev)
-    while owner is not None and owner.key not in seen and len(out) < MAX_RELATED:
-        out.append(owner)
-        seen.add(owner.key)
-        owner = view.owner_of(owner)
+    out = owners(view, rev)
     for kind in CHILDREN.get(rev.key.kind, ()):
         out.extend(view.owned_by(rev, kind))
     if rev.key.kind == "Service":

@@ -12,8 +12,6 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-import wasmtime
-
 from crumbs.errors import CrumbsError, UsageError
 from crumbs.plugins.manifest import NAME
 
@@ -57,10 +55,13 @@ def build(source: Path) -> Path:
     """Compile ``source`` to ``source.with_suffix('.wasm')``; BuildError with the compiler's words."""
     out = source.with_suffix(".wasm")
     if source.suffix == ".wat":
+        from crumbs.plugins.host import PluginError
+        from crumbs.plugins.loader import module_bytes
+
         try:
-            out.write_bytes(bytes(wasmtime.wat2wasm(source.read_text())))
-        except wasmtime.WasmtimeError as err:
-            raise BuildError(f"{source}: {str(err).strip().splitlines()[0]}") from None
+            out.write_bytes(module_bytes(source))
+        except PluginError as err:
+            raise BuildError(f"{source}: {err}") from None
         return out
     zig = [sys.executable, "-m", "ziglang"]
     if source.suffix == ".c":

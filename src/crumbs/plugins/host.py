@@ -22,6 +22,7 @@ each call (``memory.grow`` may move it).
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import threading
@@ -82,7 +83,7 @@ def compile_module(wasm: bytes, cache: Path | None = None) -> wasmtime.Module:
     """The compiled module, from the disk cache when this wasmtime compiled the same bytes before."""
     e = engine()
     directory = cache if cache is not None else cache_dir()
-    version = getattr(wasmtime, "__version__", "") or _wasmtime_version()
+    version = _wasmtime_version()
     key = hashlib.sha256(version.encode() + b"\0" + wasm).hexdigest()
     path = directory / f"{key}.cwasm"
     if path.is_file():
@@ -93,7 +94,7 @@ def compile_module(wasm: bytes, cache: Path | None = None) -> wasmtime.Module:
     try:
         module = wasmtime.Module(e, wasm)
     except wasmtime.WasmtimeError as err:
-        raise PluginError(f"not a valid WebAssembly module: {_first_line(err)}") from None
+        raise PluginError(f"not a valid WebAssembly module: {first_line(err)}") from None
     try:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -104,6 +105,7 @@ def compile_module(wasm: bytes, cache: Path | None = None) -> wasmtime.Module:
     return module
 
 
+@functools.cache
 def _wasmtime_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -113,7 +115,7 @@ def _wasmtime_version() -> str:
         return "unknown"
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
@@ -187,7 +189,7 @@ class Instance:
         try:
             inst = linker.instantiate(self.store, module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as err:
-            raise PluginError(f"cannot be instantiated: {_first_line(err)}") from None
+            raise PluginError(f"cannot be instantiated: {first_line(err)}") from None
         exports = inst.exports(self.store)
         init = exports.get("_initialize")  # WASI reactors set up their libc here
         if isinstance(init, wasmtime.Func):
@@ -211,7 +213,7 @@ class Instance:
         except wasmtime.Trap as trap:
             raise PluginError(_explain_trap(trap)) from None
         except wasmtime.WasmtimeError as err:
-            raise PluginError(_first_line(err)) from None
+            raise PluginError(first_line(err)) from None
 
     def _raw(self, func: wasmtime.Func) -> None:
         """Call with ``self._args`` as arguments and results, no checks: the ABI was checked once."""
@@ -223,7 +225,7 @@ class Instance:
             self._trap = POINTER(ffi.wasm_trap_t)()
             raise PluginError(_explain_trap(trap))
         if err:
-            raise PluginError(_first_line(wasmtime.WasmtimeError._from_ptr(err)))
+            raise PluginError(first_line(wasmtime.WasmtimeError._from_ptr(err)))
 
     def call(self, data: bytes) -> bytes:
         if self.broken:
@@ -276,5 +278,5 @@ def _explain_trap(trap: wasmtime.Trap) -> str:
         return "ran out of time (limits.timeout_ms)"
     if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
         return "trapped: out-of-bounds memory access (or memory exhausted: limits.memory_mb)"
-    message = _first_line(trap)
+    message = first_line(trap)
     return f"trapped: {message}"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import wasmtime
+from typing import TYPE_CHECKING
 
 from crumbs.errors import UsageError
-from crumbs.plugins.analyzer import WasmAnalyzer
-from crumbs.plugins.host import PluginError, check_exports, compile_module
-from crumbs.plugins.manifest import ManifestError, custom_section, load
+
+if TYPE_CHECKING:
+    from crumbs.plugins.analyzer import WasmAnalyzer
+
+# wasmtime (and the modules that need it) are imported only when there is a plugin to load:
+# every scan, why and analyzers asks for plugins, and most find none.
 
 SUFFIXES = (".wasm", ".wat")
 
@@ -50,19 +52,25 @@ def discover(dirs: list[Path]) -> list[Path]:
 
 def module_bytes(path: Path) -> bytes:
     """The binary module of ``path`` (WAT is compiled)."""
+    import wasmtime
+
+    from crumbs.plugins.host import PluginError, first_line
+
     data = path.read_bytes()
     if path.suffix == ".wat" or not data.startswith(b"\0asm"):
         try:
             return bytes(wasmtime.wat2wasm(data.decode("utf-8")))
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as err:
-            raise PluginError(
-                f"not WebAssembly text or binary: {str(err).strip().splitlines()[0] if str(err).strip() else err}"
-            ) from None
+            raise PluginError(f"not WebAssembly text or binary: {first_line(err)}") from None
     return data
 
 
 def load_plugin(path: Path, allow_dirs: bool = False, cache: Path | None = None) -> WasmAnalyzer:
     """The plugin at ``path`` as an analyzer; a broken one still loads, and reports why when it runs."""
+    from crumbs.plugins.analyzer import WasmAnalyzer
+    from crumbs.plugins.host import PluginError, check_exports, compile_module
+    from crumbs.plugins.manifest import ManifestError, custom_section, load
+
     try:
         wasm = module_bytes(path)
         manifest = load(path, custom_section(wasm))
