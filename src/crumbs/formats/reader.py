@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -133,12 +134,18 @@ def _starts_json_lines(f: BinaryIO, max_document: int) -> bool:
     return False
 
 
+_INI_SECTION = re.compile(rb"\[[A-Za-z0-9_. \"'-]+\][ \t]*\r?\n")
+
+
 def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document | Problem]:
     stripped = data.lstrip()
     if stripped[:1] in (b"{", b"["):
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:
+            if _INI_SECTION.match(stripped):
+                yield NotKubernetes(name, "INI or TOML text (a [section] header), not JSON")
+                return
             if _starts_json_lines(io.BytesIO(stripped), max_document):
                 yield from json_lines(name, data.split(b"\n"), max_document)
             else:
