@@ -359,3 +359,26 @@ def test_bpftrace_dying_is_one_line_and_what_was_read_is_kept(
         json.loads(line)["process"]["args"][-1:] == ["before-the-crash"]
         for line in out.read_text().splitlines()
     ), agent.err
+
+
+def test_sigterm_stops_the_agent_at_once_whatever_for_says(
+    cgroups: dict[str, Path], tmp_path: Path
+) -> None:
+    """Issue 12 item 3: `--for 600` does not keep the agent alive after SIGTERM."""
+    db = str(tmp_path / "crumbs.db")
+    agent = AgentRun("--db", db, "agent", "--for", "600")
+    with agent:
+        pass
+    agent = AgentRun("--db", db, "agent", "--for", "600")
+    agent.__enter__()
+    asked = time.monotonic()
+    agent.proc.send_signal(signal.SIGTERM)
+    _, err = agent.proc.communicate(timeout=30)
+    took = time.monotonic() - asked
+    assert agent.proc.returncode == 0, err
+    assert "stopped:" in err and "Traceback" not in err
+    assert took < 4.0, f"took {took:.1f}s to stop after SIGTERM"
+    check = subprocess.run(
+        ["sqlite3", db, "PRAGMA integrity_check"], capture_output=True, text=True
+    )
+    assert check.stdout.strip() == "ok"

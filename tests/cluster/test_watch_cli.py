@@ -54,6 +54,37 @@ def test_watch_until_sigterm_then_status(
     assert {m for m, _ in server.cluster.requests} == {"GET"}
 
 
+def test_sigterm_stops_watch_at_once_whatever_for_says(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Issue 12 item 3: a non-daemon `--for` timer kept the process alive until it ran out."""
+    db = str(tmp_path / "live.db")
+    for _ in script(server.cluster, 20):
+        pass
+    proc = subprocess.Popen(
+        [str(CRUMBS), "--db", db, "watch", "--kubeconfig", str(kubeconfig), "--for", "600"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(
+            lambda: os.path.exists(db) and stored_state(db) == server.cluster.current(),
+            what="the first lists",
+        )
+    finally:
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - asked
+    assert proc.returncode == 0 and "stopped:" in err, err
+    assert took < 4.0, f"took {took:.1f}s to stop after SIGTERM"
+    assert stored_state(db) == server.cluster.current()
+    check = subprocess.run(
+        ["sqlite3", db, "PRAGMA integrity_check"], capture_output=True, text=True
+    )
+    assert check.stdout.strip() == "ok"
+
+
 def test_watch_for_a_while(server: FakeAPIServer, kubeconfig: Path, tmp_path: Path, cli) -> None:
     server.cluster.create("ConfigMap", "settings", data={"a": "1"})
     db = str(tmp_path / "live.db")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
-from types import FrameType
 
 import typer
 from rich.markup import escape
@@ -21,6 +19,7 @@ from crumbs.cli.common import (
     open_store,
     parse_time_option,
 )
+from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import console
 from crumbs.timeutil import format_time, now_ns
@@ -64,18 +63,30 @@ def agent(
     store). Events go into the store (raw, bounded by --retain, plus per-minute
     rollups) and/or as JSON lines that `crumbs ingest` reads.
     """
+    if no_store and not output:
+        raise UsageError("--no-store needs --output (else the events go nowhere)")
+    with stop_event(duration) as stop:
+        return _trace(
+            ctx, stop, node, cluster, output, no_store, retain, bpftrace, pods_every, pod_ttl
+        )
+
+
+def _trace(
+    ctx: typer.Context,
+    stop: threading.Event,
+    node: str | None,
+    cluster: str | None,
+    output: str | None,
+    no_store: bool,
+    retain: int | None,
+    bpftrace: str,
+    pods_every: float,
+    pod_ttl: float,
+) -> int:
     from crumbs.agent.pipeline import JsonLinesSink, Sink
     from crumbs.agent.run import node_name, run_agent, store_pods
     from crumbs.store import Store
 
-    if no_store and not output:
-        raise UsageError("--no-store needs --output (else the events go nowhere)")
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     err = console(stderr=True)
     sinks: list[Sink] = []
     store = None if no_store else Store.open(db_path(ctx), create=True)
@@ -88,10 +99,6 @@ def agent(
         sinks.append(JsonLinesSink(sys.stdout.buffer))
     elif output:
         sinks.append(JsonLinesSink(open(output, "ab"), close=True))  # noqa: SIM115 - the sink closes it
-    if duration:
-        timer = threading.Timer(duration, stop.set)
-        timer.daemon = True
-        timer.start()
     name = node_name(node)
     try:
         stats = run_agent(
@@ -111,8 +118,6 @@ def agent(
             ttl=pod_ttl,
         )
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
         if store is not None:
             store.close()
     kinds = ", ".join(f"{n:,} {t}" for t, n in sorted(stats.by_type.items())) or "none"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
-from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
+from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import console
 from crumbs.store import Store
 from crumbs.timeutil import format_time, humanize_age, now_ns
+
+if TYPE_CHECKING:
+    from crumbs.cluster.transport import Target
 
 CONTEXT_OPTION = typer.Option(
     None,
@@ -63,7 +66,6 @@ def watch(
     watch are ever sent. SIGINT or SIGTERM: what was received is written, then
     it exits with 0.
     """
-    from crumbs.cluster.recorder import Recorder
     from crumbs.cluster.transport import targets
 
     selectors: dict[str, str] = {}
@@ -75,18 +77,25 @@ def watch(
             )
         selectors[resource] = selector
     chosen = targets(context or None, kubeconfig)
-    stop = threading.Event()
+    with stop_event(duration) as stop:
+        return _record(ctx, chosen, stop, include, exclude, rediscover, selectors)
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+def _record(
+    ctx: typer.Context,
+    chosen: list[Target],
+    stop: threading.Event,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    rediscover: float,
+    selectors: dict[str, str],
+) -> int:
+    from crumbs.cluster.recorder import Recorder
+
     out = console(stderr=True)
     tty = sys.stderr.isatty()
     started = time.monotonic()
     store = Store.open(db_path(ctx), create=True)
-    if duration:
-        threading.Timer(duration, stop.set).start()
     names = ", ".join(t.name for t in chosen)
     out.print(f"recording {names} into {store.path} (Ctrl-C to stop)", style="dim")
 
@@ -111,8 +120,6 @@ def watch(
         )
         totals = recorder.run(stop, tick)
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
         store.close()
     out.print(
         ("\n" if tty else "")
