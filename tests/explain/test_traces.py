@@ -8,9 +8,11 @@ from pathlib import Path
 from tests.fakes.llm import fake_llm
 
 
-def _model_run(cli, script: list, question: str = "why is svc/checkout failing?") -> int:
+def _model_run(
+    cli, script: list, question: str = "why is svc/checkout failing?", model: str = "fake-gpt"
+) -> int:
     with fake_llm(script) as llm:
-        result = cli("ask", question, "--llm", llm.url, "--model", "fake-gpt", "-o", "json")
+        result = cli("ask", question, "--llm", llm.url, "--model", model, "-o", "json")
     assert result.code == 0, result.err
     return int(result.json()["trace"])
 
@@ -69,6 +71,32 @@ def test_diff_finds_where_two_models_part(demo_cli) -> None:
     )
     assert demo_cli("trace", "diff", str(a), str(c), "-o", "json").json()["same"]
     assert "part" in demo_cli("trace", "diff", str(a), str(b)).out
+
+
+def test_diff_of_two_models_compares_their_choices_not_their_names(demo_cli) -> None:
+    """Issue 12 item 4: other model names, response ids and argument spacing are not choices."""
+    a = _model_run(
+        demo_cli,
+        [
+            {"tool_calls": [("why", {"target": "svc/checkout", "namespace": "shop"})]},
+            {"content": "The selector."},
+        ],
+        model="fake-gpt",
+    )
+    b = _model_run(
+        demo_cli,
+        [
+            {"tool_calls": [("why", '{ "namespace" : "shop", "target": "svc/checkout" }')]},
+            {"content": "The Service's selector matches no pods."},
+        ],
+        model="fake-claude",
+    )
+    d = demo_cli("trace", "diff", str(a), str(b), "-o", "json").json()
+    assert d["a"]["model"] == "fake-gpt" and d["b"]["model"] == "fake-claude"
+    # both asked why(svc/checkout), saw the same output and then answered: only the words differ
+    assert not d["same"] and d["divergence"]["agreedSteps"] == 4, d
+    assert d["divergence"]["how"] == "the answers differ"
+    assert "same first 4 step(s)" in demo_cli("trace", "diff", str(a), str(b)).out
 
 
 def test_why_explain(demo_cli) -> None:

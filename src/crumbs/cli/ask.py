@@ -239,7 +239,12 @@ def trace_diff(
     if d is None:
         out.print("the two runs made the same choices and saw the same outputs")
     else:
-        out.print(f"they agree for {d.agreed} step(s), then part: {escape(d.how)}")
+        same = (
+            f"same first {d.agreed} step(s), then"
+            if d.agreed
+            else "they differ from the first step:"
+        )
+        out.print(f"{same} they part: {escape(d.how)}")
     return EXIT_OK
 
 

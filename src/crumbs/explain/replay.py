@@ -175,22 +175,24 @@ def diff_traces(store: Store, a_id: int, b_id: int) -> tuple[Trace, Trace, Diver
 
 
 def _compare(x: Step | None, y: Step | None) -> str:
+    """How two steps differ in what was decided or seen ('' when they agree).
+
+    A step's name is the model for responses and answers: two models that made
+    the same calls agree, whatever they are called, whatever ids they gave.
+    """
     if x is None or y is None:
         longer = "B" if x is None else "A"
         s = y if x is None else x
         assert s is not None
         return f"run {longer} goes on: {s.kind} {s.name}"
-    if x.kind != y.kind or x.name != y.name:
+    if x.kind != y.kind or (x.kind in ("tool_call", "tool_result") and x.name != y.name):
         return f"A: {x.kind} {x.name}; B: {y.kind} {y.name}"
     if x.kind == "response":
         ca, cb = _choice(x.payload), _choice(y.payload)
         return "" if ca == cb else f"the models chose differently: A {ca}; B {cb}"
     if x.kind == "tool_call":
-        return (
-            ""
-            if x.payload.get("arguments") == y.payload.get("arguments")
-            else f"{x.name} with other arguments: A {x.payload.get('arguments')}; B {y.payload.get('arguments')}"
-        )
+        aa, ab = _arguments(x.payload.get("arguments")), _arguments(y.payload.get("arguments"))
+        return "" if aa == ab else f"{x.name} with other arguments: A {aa}; B {ab}"
     if x.kind == "tool_result":
         return (
             ""
@@ -200,9 +202,23 @@ def _compare(x: Step | None, y: Step | None) -> str:
     return "" if x.payload.get("content") == y.payload.get("content") else "the answers differ"
 
 
+def _arguments(raw: Any) -> str:
+    """A call's arguments in one canonical form (models space and order their JSON differently)."""
+    value = raw
+    if isinstance(raw, (str, bytes)):
+        try:
+            value = orjson.loads(raw or "{}")
+        except orjson.JSONDecodeError:
+            return str(raw)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def _choice(payload: Any) -> str:
+    """What a response decided: the tools it called with their arguments, or to answer."""
     m = (payload or {}).get("message") or {}
     calls = [
-        f"{c['function']['name']}({c['function']['arguments']})" for c in m.get("tool_calls") or []
+        f"{c['function']['name']}({_arguments(c['function'].get('arguments'))})"
+        for c in m.get("tool_calls") or []
+        if isinstance(c, dict) and isinstance(c.get("function"), dict)
     ]
     return "calls " + ", ".join(calls) if calls else "answers"
