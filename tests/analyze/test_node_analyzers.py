@@ -282,3 +282,55 @@ def test_the_timeline_shows_what_the_nodes_saw_that_nobody_recorded(cli, recorde
     assert times == sorted(times)
     shop = cli("timeline", "--activity", "-n", "shop").out
     assert "apt-get install -y curl" in shop and "backup.sh" not in shop
+
+
+def _orphaned_cron(log: WatchLog, name: str, deleted_at: float) -> None:
+    """A CronJob with one Job and its pod (orphaned: the Job outlives the CronJob)."""
+    cj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta(name, f"uid-cj-{name}"),
+          "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": name, "image": f"{name}:1"}]}}}}}}  # fmt: skip
+    added = log.add(t(0), cj)
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta(f"{name}-1", f"uid-job-{name}", None, ("CronJob", name, f"uid-cj-{name}"), 10),
+           "spec": {"template": {"spec": {"containers": [{"name": name, "image": f"{name}:1"}]}}}, "status": {"active": 1}}  # fmt: skip
+    job["metadata"]["ownerReferences"][0]["apiVersion"] = "batch/v1"
+    log.add(t(10), job)
+    log.add(
+        t(10),
+        pod(
+            f"{name}-1-x",
+            name,
+            "10.244.2.1",
+            f"{name}:1",
+            ("Job", f"{name}-1", f"uid-job-{name}"),
+            10,
+            11,
+        ),
+    )
+    log.delete(t(deleted_at), added)
+
+
+def _runs(name: str, *at: float) -> list[dict[str, Any]]:
+    return [
+        event(s, "exec", namespace=NS, pod=f"{name}-1-x", pod_uid=f"uid-pod-{name}-1-x", container=name,
+              binary=f"/bin/{name}", args=[f"/bin/{name}"], parent="containerd-shim", pid=100 + i, ppid=1)
+        for i, s in enumerate(at)
+    ]  # fmt: skip
+
+
+def test_runs_are_dated_against_the_cronjobs_deletion(cli, tmp_path: Path) -> None:
+    """Issue 12 item 5: only runs after the CronJob's deletion count, and 'from' is the first of them."""
+    log = WatchLog(tmp_path)
+    _orphaned_cron(log, "sweeper", deleted_at=300)  # ran before and after its deletion
+    _orphaned_cron(log, "archiver", deleted_at=500)  # deleted after its last run: nothing to say
+    log.add(t(0), deployment("unrelated", "unrelated:1", 0))
+    log.write("history")
+    lines = _runs("sweeper", 60, 120, 420, 480) + _runs("archiver", 60, 120)
+    (tmp_path / "node.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    found = scan(cli, tmp_path, "node-cron")
+    assert [(f["rule"], f["subject"]["name"]) for f in found] == [
+        ("cron-ran-after-cronjob-deleted", "sweeper")
+    ]
+    title = found[0]["title"]
+    assert f"2 times from {format_time(T0 + 420 * S, precise=False)}" in title, title
+    assert f"after its deletion at {format_time(T0 + 300 * S, precise=False)}" in title
+    assert found[0]["since"] == format_time(T0 + 420 * S)
+    assert len([e for e in found[0]["evidence"] if e["kind"] == "node-event"]) == 2

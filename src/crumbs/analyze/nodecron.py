@@ -19,7 +19,16 @@ from crumbs.analyze.nodeevents import PodIndex, evidence, node_key, span
 from crumbs.analyze.refs import image_parts, images
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
-from crumbs.model import Finding, ObjectKey, Severity, StoredRevision, mapping, sequence
+from crumbs.model import (
+    Finding,
+    ObjectKey,
+    RevisionType,
+    Severity,
+    StoredRevision,
+    mapping,
+    sequence,
+)
+from crumbs.timeutil import format_time
 
 
 def _owner_ref(rev: StoredRevision, kind: str) -> dict[str, object] | None:
@@ -35,6 +44,20 @@ def _job_of(view: ClusterView, pod: StoredRevision) -> StoredRevision | None:
         return None
     ns, name = pod.key.namespace, str(ref.get("name"))
     return view.find("Job", ns, name) or view.deleted_object("Job", ns, name)
+
+
+def _deleted_at(view: ClusterView, key: ObjectKey, uid: str) -> int | None:
+    """When the incarnation ``uid`` of an object was deleted, as far as the data tell.
+
+    Its DELETED revision; else, when the name was taken again by another uid, the
+    first sight of that one (the old one was gone by then); else unknown.
+    """
+    history = view.history(key)
+    for rev in history:
+        if rev.type == RevisionType.DELETED and (not uid or rev.uid == uid):
+            return rev.at
+    later = [r.at for r in history if uid and r.uid != uid]
+    return min(later) if later else None
 
 
 @analyzer(
@@ -90,19 +113,25 @@ def _cron_pod(
         return
     ns, name = job.key.namespace, str(ref.get("name"))
     cj = view.find("CronJob", ns, name)
-    ran = f"{events[0].binary or events[0].comm} {span(events)} on {events[0].node}"
     related = [job.key, pod.key]
     if cj is None or cj.uid != ref.get("uid"):
-        gone = view.deleted_object("CronJob", ns, name)
-        key = gone.key if gone else ObjectKey(pod.key.cluster, "batch", "CronJob", ns, name)
+        key = ObjectKey(pod.key.cluster, "batch", "CronJob", ns, name)
+        gone_at = _deleted_at(view, key, str(ref.get("uid") or ""))
+        if gone_at is not None:  # runs before the deletion were the CronJob's own
+            events = [e for e in events if e.at > gone_at]
+            if not events:
+                return
+        ran = f"{events[0].binary or events[0].comm} {span(events)} on {events[0].node}"
+        after = f", after its deletion at {format_time(gone_at, precise=False)}" if gone_at else ""
         f = Finding("node-cron", "cron-ran-after-cronjob-deleted", Severity.WARNING, key, str(ref.get("uid") or ""), "batch/v1",
-                    f"Job {job.key.name} of deleted CronJob {name} still ran {ran}",
+                    f"Job {job.key.name} of deleted CronJob {name} still ran {ran}{after}",
                     detail="its pods outlived their CronJob (deleted with --cascade=orphan, or re-created under the same name)",
                     since=events[0].at, related=related, discriminator=job.key.name,
                     remediation=f"delete Job {job.key.name} and its pods if the CronJob was retired on purpose")  # fmt: skip
         f.evidence.extend(evidence(events, pod.key))
         yield f
         return
+    ran = f"{events[0].binary or events[0].comm} {span(events)} on {events[0].node}"
     app = same_app(view, cj)
     ran_images = images(pod_spec_of(pod.doc))
     if app is not None:
