@@ -36,13 +36,23 @@ def need_corpus() -> Path:
     pytest.skip(f"needs the shared corpus at {CORPUS}")
 
 
+@pytest.fixture(scope="session")
+def host_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "host.key"
+    if not path.exists():
+        path.write_text("ab" * 32 + "\n")
+        path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def no_user_plugins(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, host_key_file: Path
 ) -> None:
-    """The user's own plugins directory and compiled-module cache stay out of the tests."""
+    """The user's own plugins directory, compiled-module cache and host key stay out of the tests."""
     monkeypatch.setenv("CRUMBS_PLUGINS", "")
     monkeypatch.setenv("CRUMBS_WASM_CACHE", str(tmp_path_factory.getbasetemp() / "wasm-cache"))
+    monkeypatch.setenv("CRUMBS_KEY_FILE", str(host_key_file))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ escapes is a bug: the handler prints the traceback and where to report it.
     │   └── StoreVersionError   exit 1   written by a newer Crumbs
     ├── NotFoundError           exit 1   no such object in the store
     ├── ClusterError            exit 1   no kubeconfig, a context that does not exist, an API server that refuses us
+    ├── KeyFileError            exit 1   the host key (crumbs.keys) cannot be read or created
     └── ReadOnlyError           exit 1   something asked the live client for a verb other than get, list, watch
 
 Exit codes: 0 success; 1 an error, or something was rejected; 2 bad usage;
@@ -62,6 +63,10 @@ class NotFoundError(CrumbsError):
 
 class ClusterError(CrumbsError):
     """The cluster cannot be reached or refuses us (kubeconfig, context, credentials)."""
+
+
+class KeyFileError(CrumbsError):
+    """The host key cannot be read or created (the message names the file and why)."""
 
 
 class ReadOnlyError(CrumbsError):

@@ -30,7 +30,7 @@ def test_secrets_in_arguments_are_redacted() -> None:
         "mysql", "--password=[redacted]", "-u", "root",
     ]  # fmt: skip
     assert redact_args(["curl", "--token", "abc", "https://u:pw@host/x"]) == [
-        "curl", "--token", "[redacted]", "[redacted]",
+        "curl", "--token", "[redacted]", "https://u:[redacted]@host/x",
     ]  # fmt: skip
 
 

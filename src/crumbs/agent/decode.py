@@ -21,7 +21,7 @@ import time
 
 from crumbs.activity import NodeEvent
 from crumbs.agent import dnswire
-from crumbs.secrets import looks_secret_key, looks_secret_value
+from crumbs.redaction import for_sharing
 
 SEP = "\x1f"
 _ERRNO_OUTCOME = {
@@ -31,7 +31,8 @@ _ERRNO_OUTCOME = {
     101: "unreachable",
     104: "reset",
 }
-REDACTED = "[redacted]"
+_ARGV = for_sharing(None)
+"""Arguments are masked on the node as plain ``[redacted]``: the agent holds no key."""
 
 
 def unescape(text: str) -> bytes:
@@ -41,26 +42,8 @@ def unescape(text: str) -> bytes:
 
 def redact_args(args: list[str]) -> list[str]:
     """``--password=x`` → ``--password=[redacted]``; the value after ``--token`` too; credentials anywhere."""
-    out: list[str] = []
-    hide_next = False
-    for a in args:
-        if hide_next and not a.startswith("-"):
-            out.append(REDACTED)
-            hide_next = False
-            continue
-        hide_next = False
-        if a.startswith("-"):
-            flag, eq, _ = a.partition("=")
-            if looks_secret_key(flag.lstrip("-")):
-                if eq:
-                    out.append(flag + "=" + REDACTED)
-                    continue
-                hide_next = True
-        if looks_secret_value(a):
-            out.append(REDACTED)
-            continue
-        out.append(a)
-    return out
+    out = _ARGV.tree(args)
+    return [str(a) for a in out]
 
 
 class Decoder:

@@ -6,75 +6,27 @@
   (other families tokenise differently, within some 20%).
 - **Trimming**: a tool output over its share of the budget keeps the head of
   its longest list and says how much was left out and how to ask for the rest.
-- **Redaction** before anything leaves the machine: values under secret-looking
-  keys (but names: ``secretName`` is a name), env variables with secret-looking
-  names, and credential-shaped substrings anywhere (private keys, JWTs, cloud
-  and Git tokens, bearer tokens, passwords in URLs) become ``[redacted]``.
+- **Redaction** before anything leaves the machine: the one redaction of
+  :mod:`crumbs.redaction` (by key, by pair, by shape, inside embedded
+  documents), secrets masked as ``[redacted:1a2b3c4d]``.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 import orjson
 
-from crumbs.secrets import looks_secret_key
+from crumbs.redaction import sharing
 
 CHARS_PER_TOKEN = 2.7
 """Crumbs' JSON averages 2.7 characters a token in o200k_base (used only to cut a non-list output)."""
-REDACTED = "[redacted]"
-
-_INLINE = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)"
-    r"|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*"
-    r"|\bAKIA[0-9A-Z]{16}\b"
-    r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b"
-    r"|\bxox[abpr]-[A-Za-z0-9-]{10,}"
-    r"|\bsk-[A-Za-z0-9_-]{20,}"
-    r"|(?i:\bbearer\s+)[A-Za-z0-9._~+/=-]{16,}"
-    r"|(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"
-)
-_NAME_KEYS = re.compile(r"(?i)(name|names|ref|kind)$")
-_ASSIGNED = re.compile(
-    r"(?i)\b([A-Z0-9_.-]*(?:PASSW(?:OR)?D|SECRET|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIALS?)[A-Z0-9_.-]*)(\s*[=:]\s*)([^\s,;\"'}\]]+)"
-)
 
 
-def redact(value: Any, key: str = "") -> Any:
-    """A copy of a JSON tree with secrets replaced (see the module's rules)."""
-    if isinstance(value, dict):
-        env_name = value.get("name")
-        secret_env = isinstance(env_name, str) and "value" in value and looks_secret_key(env_name)
-        path = value.get("path")
-        if isinstance(path, str) and "op" in value and "/env/" in path and "value" in value:
-            secret_env = True  # a JSON patch of an env variable: its name is not in the op
-        return {
-            k: REDACTED if (secret_env and k == "value" and value[k]) else redact(v, str(k))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(v, key) for v in value]
-    if isinstance(value, str):
-        if key and looks_secret_key(key) and not _NAME_KEYS.search(key) and value:
-            return REDACTED
-        text = _INLINE.sub(REDACTED, value)
-        return _ASSIGNED.sub(
-            lambda m: (
-                f"{m.group(1)}{m.group(2)}{REDACTED}" if m.group(3) != REDACTED else m.group(0)
-            ),
-            text,
-        )
-    if (
-        key
-        and looks_secret_key(key)
-        and not _NAME_KEYS.search(key)
-        and isinstance(value, (int, float))
-        and not isinstance(value, bool)
-    ):
-        return REDACTED
-    return value
+def redact(value: Any) -> Any:
+    """A copy of a JSON tree or text with every secret masked (:mod:`crumbs.redaction`'s rules)."""
+    return sharing().tree(value)
 
 
 @functools.lru_cache(maxsize=16)

@@ -11,7 +11,6 @@ error message back to the model, never a crash), and every value goes in as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from typing import Any
 import orjson
 
 from crumbs.model import mapping, sequence
-from crumbs.secrets import looks_secret_key
 
 
 @dataclass(frozen=True)
@@ -108,26 +106,6 @@ def _no_managed_fields(doc: Any) -> Any:
     return doc
 
 
-_YAML_NAME = re.compile(r"^\s*-?\s*name:\s*(\S+)\s*$")
-_YAML_VALUE = re.compile(r"^(\s*value:\s*)(.+)$")
-
-
-def _blame_lines(doc: Any) -> Any:
-    """Blame's YAML lines: an env variable's value sits a line below its secret-looking name."""
-    secret_name = False
-    for line in sequence(mapping(doc).get("lines")):
-        text = str(mapping(line).get("text") or "")
-        name = _YAML_NAME.match(text)
-        if name:
-            secret_name = looks_secret_key(name.group(1))
-            continue
-        value = _YAML_VALUE.match(text)
-        if value and secret_name:
-            line["text"] = value.group(1) + "[redacted]"
-        secret_name = False if not text.strip().startswith(("value", "valueFrom")) else secret_name
-    return doc
-
-
 def _events_only(doc: Any) -> Any:
     entries = [
         e for e in sequence(mapping(doc).get("entries")) if mapping(e).get("type") == "event"
@@ -151,7 +129,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("events", "Kubernetes Events only, oldest first.", "timeline", _WINDOW, post=_events_only),
     Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS)),
     Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to"))),
-    Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT), post=_blame_lines),
+    Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT)),
     Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS)),
     Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),

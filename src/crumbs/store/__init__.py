@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from crumbs.keys import host_key, key_id
+from crumbs.redaction import Redactor
 from crumbs.store.activity import ActivityQueries, ActivityWriter
-from crumbs.store.codec import Decoder
-from crumbs.store.connection import open_database
+from crumbs.store.codec import Decoder, RedactingDecoder
+from crumbs.store.connection import open_database, record_key_id
 from crumbs.store.queries import Queries, Selector
 from crumbs.store.writer import Writer, WriteStats
 
@@ -24,22 +26,40 @@ __all__ = ["Queries", "Selector", "Store", "WriteStats", "Writer"]
 
 
 class Store:
-    def __init__(self, path: str, db: sqlite3.Connection, readonly: bool) -> None:
+    def __init__(
+        self, path: str, db: sqlite3.Connection, readonly: bool, redactor: Redactor | None = None
+    ) -> None:
         self.path = path
         self.db = db
         self.readonly = readonly
-        self.salt: bytes = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
-        self.queries = Queries(db, Decoder(db))
+        self.redactor = redactor
+        """Set: every document, Event message and Helm release read back is redacted (the
+        store as the copilot, MCP and HTTP clients see it)."""
+        decoder = Decoder(db) if redactor is None else RedactingDecoder(db, redactor.document)
+        self.queries = Queries(db, decoder, redactor.text if redactor else None)
         self.activity = ActivityQueries(db)
 
     @classmethod
-    def open(cls, path: str, create: bool = True, readonly: bool = False) -> Store:
+    def open(
+        cls,
+        path: str,
+        create: bool = True,
+        readonly: bool = False,
+        redactor: Redactor | None = None,
+    ) -> Store:
         path = os.path.abspath(os.path.expanduser(path))
-        return cls(path, open_database(path, create=create, readonly=readonly), readonly)
+        return cls(path, open_database(path, create=create, readonly=readonly), readonly, redactor)
 
-    def writer(self, **options: object) -> Writer:
-        """The store's writer (it opens connections of its own)."""
-        return Writer(self.path, self.salt, **options)  # type: ignore[arg-type]
+    def writer(self, secret_digests: bool = True, **options: object) -> Writer:
+        """The store's writer (it opens connections of its own).
+
+        ``secret_digests``: Secret values are kept as digests keyed with the host key
+        (:mod:`crumbs.keys`); False keeps their keys only.
+        """
+        key = host_key() if secret_digests else None
+        if key is not None and not self.readonly:
+            record_key_id(self.db, key_id(key))
+        return Writer(self.path, key, **options)  # type: ignore[arg-type]
 
     def activity_writer(
         self, cluster: str = "default", retain: int | None = None

@@ -76,6 +76,8 @@ class BatchWriter:
         self._objects: dict[tuple[Any, ...], int] = {}
         self._latest: dict[int, Latest | None] = {}
         self._blobs: set[bytes] = set()
+        self._version: int | None = None
+        """``PRAGMA data_version`` at our last transaction: another writer's commit changes it."""
 
     def close(self) -> None:
         self._db.close()
@@ -85,6 +87,7 @@ class BatchWriter:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            self._catch_up()
             counts = self._write(batch)
             db.execute("COMMIT")
         except BaseException:
@@ -93,6 +96,15 @@ class BatchWriter:
             self._forget()
             raise
         return counts
+
+    def _catch_up(self) -> None:
+        """Inside the transaction: if another writer committed since our last one, what we
+        cached of each object's newest revision is stale (any interleaving of writers must
+        store exactly what one writer would)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._version is not None and version != self._version:
+            self._latest.clear()
+        self._version = version
 
     def _forget(self) -> None:
         """After a rollback nothing cached from the batch can be trusted."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 import sqlite3
+from collections.abc import Callable
 
 import orjson
 import zstandard
@@ -66,6 +67,20 @@ class Decoder:
             dec = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(row[0]))
             self._by_dict[dict_id] = dec
         return dec.decompress(data)
+
+
+class RedactingDecoder(Decoder):
+    """Documents redacted as they are decoded (the store as what leaves the machine sees it)."""
+
+    def __init__(self, db: sqlite3.Connection, redact: Callable[[Obj], Obj]) -> None:
+        super().__init__(db)
+        self._redact = redact
+
+    def decode(self, dict_id: int | None, data: bytes) -> Obj:
+        return self._redact(orjson.loads(super().raw(dict_id, data)))
+
+    def raw(self, dict_id: int | None, data: bytes) -> bytes:
+        return canonical(self.decode(dict_id, data))
 
 
 class Encoder:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import sqlite3
 import tempfile
 import time
@@ -92,9 +91,6 @@ def _create(path: str) -> None:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             migrate(db, tmp)
             db.execute("BEGIN IMMEDIATE")
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_bytes(32),)
-            )
             db.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (time.time_ns(),))
             db.execute("COMMIT")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -111,6 +107,15 @@ def _create(path: str) -> None:
         for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
+
+
+def record_key_id(db: sqlite3.Connection, key_id: str) -> str | None:
+    """Record which host key digests this store's Secret values; the id it had before, if another."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'key_id'").fetchone()
+    if row is not None and row[0] == key_id:
+        return None
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_id', ?)", (key_id,))
+    return str(row[0]) if row is not None else None
 
 
 def applied_migrations(db: sqlite3.Connection) -> list[str]:

@@ -7,7 +7,7 @@ time order (``at``, then revision id, which is insertion order).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -63,9 +63,15 @@ class Selector:
 
 
 class Queries:
-    def __init__(self, db: sqlite3.Connection, decoder: Decoder) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        decoder: Decoder,
+        redact_text: Callable[[str], str] | None = None,
+    ) -> None:
         self.db = db
         self.decoder = decoder
+        self._text = redact_text or _same
 
     # -- revisions ---------------------------------------------------------
 
@@ -192,7 +198,7 @@ class Queries:
                 at,
                 etype,
                 reason,
-                msg,
+                self._text(msg),
                 count,
                 source,
                 first,
@@ -340,6 +346,10 @@ class Queries:
             "releases": one("SELECT count(*) FROM releases").fetchone()[0],
             "audit": one("SELECT count(*) FROM audit").fetchone()[0],
         }
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def window(

@@ -225,6 +225,13 @@ def _node_activity(db: sqlite3.Connection) -> None:
     )
 
 
+def _key_outside(db: sqlite3.Connection) -> None:
+    """The salt that keyed Secret value digests leaves the store: digests are now keyed with the
+    host key (crumbs.keys), kept outside. Digests written before stay (without the salt they
+    cannot be tested); a value that changes across the switch shows as changed."""
+    db.execute("DELETE FROM meta WHERE key = 'salt'")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -232,4 +239,5 @@ MIGRATIONS: list[Migration] = [
     ("0004_watch_status", _watch_status),
     ("0005_traces", _traces),
     ("0006_node_activity", _node_activity),
+    ("0007_key_outside", _key_outside),
 ]

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.model import AuditRecord, Event, HelmRelease, Problem, Revision
-from crumbs.secrets import redact_secret, redact_tree
+from crumbs.redaction import for_storing
+from crumbs.secrets import redact_secret
 from crumbs.store.batch import (
     BatchWriter,
     Counts,
@@ -76,7 +77,7 @@ class Writer:
     def __init__(
         self,
         path: str,
-        salt: bytes,
+        key: bytes | None,
         batch_size: int = BATCH_SIZE,
         ingest_time: int | None = None,
         max_document: int = DEFAULT_MAX_DOCUMENT,
@@ -84,7 +85,9 @@ class Writer:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self._path = path
-        self._salt = salt
+        self._key = key
+        """The host key for Secret value digests; None: keys only (``--secret-digests off``)."""
+        self._redactor = for_storing(key)
         self.batch_size = batch_size
         self.ingest_time = ingest_time if ingest_time is not None else now_ns()
         self._max_document = max_document
@@ -114,13 +117,11 @@ class Writer:
         elif isinstance(record, AuditRecord):
             self._pending.append(audit_item(record))
         elif isinstance(record, HelmRelease):
+            redact = self._redactor
             payload = {
-                "values": redact_tree(record.values, self._salt),
-                "defaults": redact_tree(record.defaults, self._salt),
-                "manifest": [
-                    redact_tree(redact_secret(doc, self._salt), self._salt, by_key=False)
-                    for doc in record.manifest
-                ],
+                "values": redact.tree(record.values),
+                "defaults": redact.tree(record.defaults),
+                "manifest": [redact.document(doc) for doc in record.manifest],
             }
             packed = canonical(payload)
             self._pending.append(release_item(record, packed, digest(packed)))
@@ -143,7 +144,7 @@ class Writer:
     def _serialise(self, rec: Revision) -> bytes | None:
         doc = rec.doc
         if doc.get("kind") == "Secret":
-            doc = redact_secret(doc, self._salt)
+            doc = redact_secret(doc, self._key)
         try:
             data = canonical(doc)
         except TypeError as err:  # YAML's !!set or !!binary, say: not JSON

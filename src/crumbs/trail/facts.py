@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crumbs.model import Obj, mapping, sequence
-from crumbs.secrets import looks_secret_key
+from crumbs.redaction import secret_key
 from crumbs.trail.values import fmt, image_change, labels
 
 Claim = Callable[[str], None]
@@ -97,7 +97,7 @@ def _env(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) ->
         a, b = before[name], after[name]
         if a == b:
             continue
-        if "value" in a and "value" in b and looks_secret_key(name):
+        if "value" in a and "value" in b and secret_key(name):
             facts.append((ENV, f"env {name} changed (a secret-looking value: not shown)"))
         elif "value" in a and "value" in b:
             facts.append((ENV, f"env {name} {fmt(a['value'], 24)} → {fmt(b['value'], 24)}"))
@@ -111,7 +111,7 @@ def _env(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) ->
             (
                 ENV + 1,
                 f"env +{name}={fmt(v['value'], 24)}"
-                if "value" in v and not looks_secret_key(name)
+                if "value" in v and not secret_key(name)
                 else f"env +{name}" + (" (from a reference)" if "value" not in v else ""),
             )
         )
