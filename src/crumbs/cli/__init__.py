@@ -46,8 +46,14 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    redact: bool = typer.Option(
+        False,
+        "--redact",
+        hidden=True,
+        help="Read the store as what leaves the machine sees it (secrets masked): the copilot's tools.",
+    ),
 ) -> None:
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "redact": redact}
 
 
 def _register() -> None:

@@ -66,6 +66,13 @@ def db_path(ctx: typer.Context) -> str:
 
 
 def open_store(ctx: typer.Context, create: bool = False) -> Store:
+    """The store; with the root's ``--redact``, as the copilot, MCP and HTTP clients see it."""
+    root = ctx.find_root()
+    redact = isinstance(root.obj, dict) and bool(root.obj.get("redact"))
+    if redact:
+        from crumbs.redaction import sharing
+
+        return Store.open(db_path(ctx), create=create, redactor=sharing())
     return Store.open(db_path(ctx), create=create)
 
 

@@ -164,7 +164,7 @@ def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
         argv = tool.argv(args)
     except ToolError as bad:
         return ToolResult(False, str(bad))
-    code, out, errors = runner(["--db", db, *argv])
+    code, out, errors = runner(["--db", db, "--redact", *argv])
     if code not in (0, 3):
         message = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
         return ToolResult(False, message.removeprefix("crumbs: error: "))
