@@ -50,7 +50,11 @@ def plant(kind: str, value: str, rng: st.DataObject) -> dict[str, Any]:
     if kind == "url":
         return {"annotations": {"example.com/dsn": f"postgres://app:{value}@db.{NS}:5432/app"}}
     if kind == "bearer":
-        return {"annotations": {"example.com/probe": f"curl -H 'Authorization: Bearer {value}' http://x"}}
+        return {
+            "annotations": {
+                "example.com/probe": f"curl -H 'Authorization: Bearer {value}' http://x"
+            }
+        }
     if kind == "pem":
         body = base64.b64encode(value.encode() * 3).decode()
         pem = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n{value}\n-----END RSA PRIVATE KEY-----\n"
@@ -64,12 +68,16 @@ def plant(kind: str, value: str, rng: st.DataObject) -> dict[str, Any]:
         return {"data": {"settings.json": json.dumps({"smtp": {"user": "ops", "password": value}})}}
     if kind == "nested-key":
         depth = rng.draw(st.integers(1, 5))
-        inner: dict[str, Any] = {rng.draw(st.sampled_from(["token", "apiKey", "clientSecret", "password"])): value}
+        inner: dict[str, Any] = {
+            rng.draw(st.sampled_from(["token", "apiKey", "clientSecret", "password"])): value
+        }
         for i in range(depth):
             inner = {f"level{i}": inner, "note": "plain"}
         return {"extra": inner}
     assert kind == "event"
-    return {"event": f"Failed to connect: dial postgres://svc:{value}@db:5432: password={value} refused"}
+    return {
+        "event": f"Failed to connect: dial postgres://svc:{value}@db:5432: password={value} refused"
+    }
 
 
 def objects(plants: list[dict[str, Any]], version: int) -> list[dict[str, Any]]:
@@ -154,10 +162,17 @@ async def _mcp_outputs(db: str) -> list[str]:
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],  # shrinking whole stores is slow
+    phases=[
+        Phase.explicit,
+        Phase.reuse,
+        Phase.generate,
+        Phase.target,
+    ],  # shrinking whole stores is slow
 )
 @given(data=st.data())
-def test_no_planted_secret_reaches_a_tool_mcp_or_model(data: st.DataObject, tmp_path_factory, cli) -> None:
+def test_no_planted_secret_reaches_a_tool_mcp_or_model(
+    data: st.DataObject, tmp_path_factory, cli
+) -> None:
     tmp = tmp_path_factory.mktemp("plants")
     db = str(tmp / "crumbs.db")
     chosen = data.draw(st.lists(st.sampled_from(PLANTS), min_size=2, max_size=6, unique=True))

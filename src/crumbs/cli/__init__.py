@@ -188,4 +188,6 @@ def _prog_name() -> str:
 
 
 def _fail(message: str) -> None:
-    print(f"crumbs: error: {message}", file=sys.stderr)
+    from crumbs.report.text import plain
+
+    print(f"crumbs: error: {plain(message)}", file=sys.stderr)

@@ -6,7 +6,6 @@ import sys
 import threading
 
 import typer
-from rich.markup import escape
 
 from crumbs.activity import TYPES, NodeEvent, to_json
 from crumbs.cli.common import (
@@ -21,7 +20,7 @@ from crumbs.cli.common import (
 )
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
-from crumbs.report.text import console
+from crumbs.report.text import clean, console
 from crumbs.timeutil import format_time, now_ns
 
 
@@ -108,8 +107,8 @@ def _trace(
             pods=store_pods(store, cluster) if store is not None else None,
             bpftrace=bpftrace,
             on_ready=lambda: err.print(
-                f"tracing node {name}"
-                + (f" into {store.path}" if store else "")
+                f"tracing node {clean(name)}"
+                + (f" into {clean(store.path)}" if store else "")
                 + " (Ctrl-C to stop)",
                 style="dim",
                 highlight=False,
@@ -166,8 +165,8 @@ def activity(
             for r in rows:
                 where = f"{r.namespace}/{r.pod}" if r.namespace else r.pod
                 out.print(
-                    f"{format_time(r.minute, precise=False)}  {r.type:<7} {escape(where):<40} "
-                    f"{escape(r.subject):<40} {escape(r.result):<12} {r.count:>7,}",
+                    f"{format_time(r.minute, precise=False)}  {clean(r.type):<7} {clean(where):<40} "
+                    f"{clean(r.subject):<40} {clean(r.result):<12} {r.count:>7,}",
                     highlight=False,
                 )
             return EXIT_OK
@@ -185,7 +184,7 @@ def activity(
         )
     for e in events:
         out.print(
-            f"{format_time(e.at, precise=False)}  {e.node:<12} {e.type:<7} {escape(e.where):<36} {escape(_what(e))}",
+            f"{format_time(e.at, precise=False)}  {clean(e.node):<12} {clean(e.type):<7} {clean(e.where):<36} {clean(_what(e))}",
             highlight=False,
         )
     return EXIT_OK

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, store_clock
 from crumbs.errors import EXIT_OK, CrumbsError
@@ -13,7 +12,7 @@ from crumbs.explain.model import Model, ModelError
 
 if TYPE_CHECKING:
     from crumbs.explain.agent import Answer
-from crumbs.report.text import console
+from crumbs.report.text import clean, clean_block, console
 from crumbs.timeutil import format_time
 
 LLM_OPTION = typer.Option(
@@ -62,7 +61,7 @@ def ask(
                    "unverified": answer.unverified, "tokens": {"in": answer.tokens_in, "out": answer.tokens_out}})  # fmt: skip
         return EXIT_OK
     out = console()
-    out.print(escape(answer.text))
+    out.print(clean_block(answer.text))
     out.print(f"\n[dim]trace {answer.trace_id}: crumbs trace show {answer.trace_id}[/]")
     return EXIT_OK
 
@@ -124,7 +123,7 @@ def trace_list(
     out = console()
     for t in runs:
         out.print(
-            f"{t.id:>5}  {format_time(t.started_at, precise=False)}  {t.mode:<8} {escape(t.model):<20} {t.status:<8} {t.tokens_in + t.tokens_out:>7} tok  {escape(t.question[:70])}"
+            f"{t.id:>5}  {format_time(t.started_at, precise=False)}  {clean(t.mode):<8} {clean(t.model):<20} {clean(t.status):<8} {t.tokens_in + t.tokens_out:>7} tok  {clean(t.question[:70])}"
         )
     if not runs:
         out.print("no traces yet (crumbs ask)", style="dim")
@@ -162,15 +161,15 @@ def trace_show(
         return EXIT_OK
     out = console()
     out.print(
-        f"[bold]trace {t.id}[/] · {t.mode} · {escape(t.model)} · {t.status} · {t.tokens_in}+{t.tokens_out} tokens · {t.latency_ms} ms"
+        f"[bold]trace {t.id}[/] · {t.mode} · {clean(t.model)} · {t.status} · {t.tokens_in}+{t.tokens_out} tokens · {t.latency_ms} ms"
     )
-    out.print(f"[bold]question:[/] {escape(t.question)}")
+    out.print(f"[bold]question:[/] {clean(t.question)}")
     for s in t.steps:
         out.print(
-            f"\n[cyan]{s.n:>3} {s.kind}[/] {escape(s.name)}"
+            f"\n[cyan]{s.n:>3} {s.kind}[/] {clean(s.name)}"
             + (f" [dim]({s.tokens} tokens)[/]" if s.tokens else "")
         )
-        out.print(escape(_step_text(s.kind, s.payload)))
+        out.print(clean_block(_step_text(s.kind, s.payload)))
     return EXIT_OK
 
 
@@ -204,8 +203,8 @@ def trace_replay(
             f"replayed trace {trace_id} as trace {r.answer.trace_id}: {len(r.differences)} tool output(s) differ now"
         )
         for d in r.differences:
-            out.print(f"\n[bold]step {d.step}: {escape(d.tool)}({escape(d.arguments)})[/]")
-            out.print(escape(d.summary()))
+            out.print(f"\n[bold]step {d.step}: {clean(d.tool)}({clean(d.arguments)})[/]")
+            out.print(clean_block(d.summary()))
     return EXIT_OK
 
 
@@ -231,10 +230,10 @@ def trace_diff(
         return EXIT_OK
     out = console()
     out.print(
-        f"A: trace {ta.id} · {escape(ta.model)} · {ta.status} · {ta.tokens_in + ta.tokens_out} tokens"
+        f"A: trace {ta.id} · {clean(ta.model)} · {ta.status} · {ta.tokens_in + ta.tokens_out} tokens"
     )
     out.print(
-        f"B: trace {tb.id} · {escape(tb.model)} · {tb.status} · {tb.tokens_in + tb.tokens_out} tokens"
+        f"B: trace {tb.id} · {clean(tb.model)} · {tb.status} · {tb.tokens_in + tb.tokens_out} tokens"
     )
     if d is None:
         out.print("the two runs made the same choices and saw the same outputs")
@@ -244,7 +243,7 @@ def trace_diff(
             if d.agreed
             else "they differ from the first step:"
         )
-        out.print(f"{same} they part: {escape(d.how)}")
+        out.print(f"{same} they part: {clean(d.how)}")
     return EXIT_OK
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -20,7 +19,7 @@ from crumbs.errors import EXIT_ERROR, EXIT_OK, NotFoundError, UsageError
 from crumbs.formats.reader import read_paths
 from crumbs.model import Revision, StoredRevision
 from crumbs.report import blame as render
-from crumbs.report.text import console
+from crumbs.report.text import clean, console
 from crumbs.timeutil import format_time
 from crumbs.trail.blame import blame as blame_object
 
@@ -102,7 +101,7 @@ def _from_files(files: list[str], target: str | None, name: str | None, output: 
                 out.print("---")
             _print(rec, blame_object(rec.doc), history=False)
     for p in problems:
-        console(stderr=True).print(f"[red]rejected[/] {escape(p)}")
+        console(stderr=True).print(f"[red]rejected[/] {clean(p)}")
     if not found and not problems:
         raise NotFoundError("no object to blame in the given files")
     return EXIT_ERROR if problems else EXIT_OK
@@ -114,7 +113,7 @@ def _print(rev: Revision | StoredRevision, result: object, history: bool) -> Non
 
     assert isinstance(result, Blame)
     for problem in result.problems:
-        out.print(f"[yellow]attribution unknown: {escape(problem)}[/]")
+        out.print(f"[yellow]attribution unknown: {clean(problem)}[/]")
     if not result.managers:
         out.print(
             "[yellow]no managedFields: nothing to blame (the API server records them since Kubernetes 1.18)[/]"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 import yaml
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -18,7 +17,7 @@ from crumbs.cli.common import (
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.model import StoredRevision
 from crumbs.report.shapes import object_ref, revision_ref
-from crumbs.report.text import console, short_time
+from crumbs.report.text import clean, console, short_time
 from crumbs.trail.diff import change
 from crumbs.trail.noise import strip_noise
 from crumbs.trail.unified import unified_yaml_diff
@@ -84,9 +83,9 @@ def diff(
     out = console()
     frm = f"rev {old.ordinal} ({short_time(old.at)})" if old else "nothing"
     out.print(
-        f"[bold]{escape(new.key.display())}[/]  {frm} → rev {new.ordinal} ({short_time(new.at)})"
+        f"[bold]{clean(new.key.display())}[/]  {frm} → rev {new.ordinal} ({short_time(new.at)})"
     )
-    out.print(f"[bold]{escape(ch.summary)}[/]")
+    out.print(f"[bold]{clean(ch.summary)}[/]")
     before = yaml.safe_dump(strip_noise(old.doc), sort_keys=True) if old else ""
     after = yaml.safe_dump(strip_noise(new.doc), sort_keys=True)
     for line in unified_yaml_diff(before, after):
@@ -99,7 +98,7 @@ def diff(
             if line.startswith("@")
             else ""
         )
-        out.print(escape(line), style=style or None)
+        out.print(clean(line), style=style or None)
     return EXIT_OK
 
 

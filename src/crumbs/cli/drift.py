@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -18,7 +17,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_OK
 from crumbs.report.shapes import actor_ref, object_ref
-from crumbs.report.text import console, short_time
+from crumbs.report.text import clean, console, short_time
 from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age
 from crumbs.trail.drift import Drift, drift, unowned
@@ -91,7 +90,7 @@ def drift_command(
     out.print(f"[dim]as of {format_time(when)}[/]")
     for d in drifted:
         out.print(
-            f"[bold]{escape(d.revision.key.display())}[/]  declared by {escape(d.owner.display())}, changed by hand:"
+            f"[bold]{clean(d.revision.key.display())}[/]  declared by {clean(d.owner.display())}, changed by hand:"
         )
         for f in d.fields:
             m = f.manager
@@ -101,7 +100,7 @@ def drift_command(
                 else "at an unknown time"
             )
             out.print(
-                f"  [magenta]{escape(f.path)}[/] = {escape(fmt(f.value, 60))}  [dim]by {escape(m.manager)} {age}[/]"
+                f"  [magenta]{clean(f.path)}[/] = {clean(fmt(f.value, 60))}  [dim]by {clean(m.manager)} {age}[/]"
             )
     if not drifted:
         out.print(
@@ -114,8 +113,8 @@ def drift_command(
         )
         for r in loose:
             who = _creator(r.doc)
-            made = f"  [dim]made by {escape(who['manager'])} ({who['channel']})[/]" if who else ""
-            out.print(f"  {escape(r.key.display())}{made}")
+            made = f"  [dim]made by {clean(who['manager'])} ({who['channel']})[/]" if who else ""
+            out.print(f"  {clean(r.key.display())}{made}")
     return EXIT_OK
 
 

@@ -6,7 +6,6 @@ import sys
 
 import typer
 import yaml
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -20,7 +19,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_OK, NotFoundError
 from crumbs.model import mapping
-from crumbs.report.text import console, short_time
+from crumbs.report.text import clean, console, short_time
 from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age, parse_time
 
@@ -63,7 +62,10 @@ def get(
         if output is ObjectOutput.json:
             emit_json(value)
         else:
-            sys.stdout.write(yaml.safe_dump(value, sort_keys=False, allow_unicode=True))
+            # on a terminal, every character outside ASCII is escaped (bidi overrides and the
+            # like are data, not instructions to the terminal); piped, the YAML is verbatim
+            unicode = not sys.stdout.isatty()
+            sys.stdout.write(yaml.safe_dump(value, sort_keys=False, allow_unicode=unicode))
         return EXIT_OK
     out = console()
     out.print(f"[dim]as of {format_time(when)}[/]")
@@ -77,7 +79,7 @@ def get(
         born = parse_time(created) if isinstance(created, str) else None
         age = humanize_age(when - born) if born else "?"
         out.print(
-            f"{escape(r.key.namespace or '-'):<20} {escape(r.key.kind):<22} {escape(r.key.name):<44} {age:>6}  {short_time(r.at)}"
+            f"{clean(r.key.namespace or '-'):<20} {clean(r.key.kind):<22} {clean(r.key.name):<44} {age:>6}  {short_time(r.at)}"
         )
     return EXIT_OK
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -16,7 +15,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_OK
 from crumbs.report.shapes import object_ref, revision_ref
-from crumbs.report.text import console, short_time
+from crumbs.report.text import clean, console, short_time
 from crumbs.trail.changes import by_object, changes
 
 
@@ -47,12 +46,12 @@ def history(
         )
         return EXIT_OK
     out = console()
-    out.print(f"[bold]{escape(revs[-1].key.display())}[/]  {len(revs)} revisions")
+    out.print(f"[bold]{clean(revs[-1].key.display())}[/]  {len(revs)} revisions")
     out.print(f"[dim]{'REV':>4}  {'ID':>8}  {'AT (UTC)':<19}  {'TYPE':<8}  SUMMARY[/]")
     for c in found:
         r = c.revision
         out.print(
-            f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {escape(c.summary)}"
+            f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {clean(c.summary)}"
         )
     return EXIT_OK
 

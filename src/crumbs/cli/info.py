@@ -6,7 +6,7 @@ import typer
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
 from crumbs.errors import EXIT_OK
-from crumbs.report.text import console
+from crumbs.report.text import clean, console, plain, plain_block
 from crumbs.timeutil import format_time
 
 
@@ -46,17 +46,17 @@ def info(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> int:
         emit_json(doc)
         return EXIT_OK
     out = console()
-    out.print(f"[bold]{doc['store']}[/]  {doc['from'] or '-'} → {doc['to'] or '-'}")
+    out.print(f"[bold]{clean(doc['store'])}[/]  {doc['from'] or '-'} → {doc['to'] or '-'}")
     counts = doc["counts"]
     assert isinstance(counts, dict)
     out.print(", ".join(f"{v:,} {k}" for k, v in counts.items()), style="dim")
     for c in clusters:
         out.print(
-            f"cluster {c['name']}: Kubernetes {c['version'] or 'unknown'}, {c.get('nodes', 0)} nodes, {c['namespaces']} namespaces"
+            f"cluster {clean(c['name'])}: Kubernetes {clean(c['version'] or 'unknown')}, {c.get('nodes', 0)} nodes, {c['namespaces']} namespaces"
         )
         for d in c.get("deprecatedApisInUse") or []:  # type: ignore[attr-defined]
-            out.print(f"  {d['severity']}: {d['title']}", style="yellow", markup=False)
-    out.print(facts, style="dim", markup=False)
+            out.print(f"  {d['severity']}: {plain(d['title'])}", style="yellow", markup=False)
+    out.print(plain_block(facts), style="dim", markup=False)
     return EXIT_OK
 
 

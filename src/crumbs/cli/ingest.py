@@ -6,7 +6,6 @@ import sys
 import time
 
 import typer
-from rich.markup import escape
 
 from crumbs.activity import NodeEvent
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, paused_gc
@@ -14,7 +13,7 @@ from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.reader import iter_files
 from crumbs.model import AuditRecord, Event, HelmRelease, Note, Problem, Revision, Skipped
-from crumbs.report.text import console
+from crumbs.report.text import clean, console
 from crumbs.store import Store
 from crumbs.store.writer import BATCH_SIZE
 
@@ -89,11 +88,11 @@ def ingest(
                     elif isinstance(rec, Note):
                         notes.append(rec)
                         if output is Output.text:
-                            out.print(f"[yellow]note[/] {escape(str(rec))}", highlight=False)
+                            out.print(f"[yellow]note[/] {clean(str(rec))}", highlight=False)
                     elif isinstance(rec, Problem):
                         problems.append(rec)
                         if output is Output.text:
-                            out.print(f"[red]rejected[/] {rec}", markup=True, highlight=False)
+                            out.print(f"[red]rejected[/] {clean(str(rec))}", highlight=False)
                         if strict:
                             writer.discard()
                             node_events = []
@@ -142,9 +141,9 @@ def ingest(
     else:
         if verbose:
             for s in skipped:
-                out.print(f"[dim]skipped[/] {s.where}: {s.reason}", highlight=False)
+                out.print(f"[dim]skipped[/] {clean(s.where)}: {clean(s.reason)}", highlight=False)
         for p in writer.stats.problems:
-            out.print(f"[red]rejected[/] {p}", highlight=False)
+            out.print(f"[red]rejected[/] {clean(str(p))}", highlight=False)
         rejected = f"; [red]{len(problems)} rejected[/]" if problems else ""
         stopped = " (stopped: --strict)" if strict and problems else ""
         out.print(
@@ -153,7 +152,7 @@ def ingest(
             + (f", {stats.audits} audit records" if stats.audits else "")
             + (f", {activity.written} node events" if activity.written else "")
             + " "
-            f"from {read['files']} files into {store.path} in {seconds:.2f}s{rejected}{stopped}",
+            f"from {read['files']} files into {clean(store.path)} in {seconds:.2f}s{rejected}{stopped}",
             highlight=False,
         )
     return EXIT_ERROR if problems else EXIT_OK

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
 from crumbs.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
-from crumbs.report.text import console
+from crumbs.report.text import clean, console
 
 plugin_app = typer.Typer(
     help="WebAssembly analyzers: new (from a template), build, test (on objects), list.",
@@ -33,7 +32,7 @@ def plugin_new(
 
     target = new(name, lang, Path(directory))
     console().print(
-        f"created {target}/ — next: crumbs plugin build {target} && crumbs plugin test {target} FILE",
+        f"created {clean(target)}/ — next: crumbs plugin build {clean(target)} && crumbs plugin test {clean(target)} FILE",
         highlight=False,
     )
     return EXIT_OK
@@ -54,7 +53,7 @@ def plugin_build(
     out = console()
     for source in found:
         module = build(source)
-        out.print(f"built {module} ({module.stat().st_size:,} bytes)", highlight=False)
+        out.print(f"built {clean(module)} ({module.stat().st_size:,} bytes)", highlight=False)
     return EXIT_OK
 
 
@@ -90,7 +89,7 @@ def plugin_test(
         with store, store.writer() as writer:
             for rec in read_paths(files):
                 if isinstance(rec, Problem):
-                    err.print(f"[red]rejected[/] {escape(str(rec))}", highlight=False)
+                    err.print(f"[red]rejected[/] {clean(str(rec))}", highlight=False)
                 elif type(rec) in STORED:
                     writer.add(rec)  # type: ignore[arg-type]
             writer.flush()
@@ -134,13 +133,13 @@ def plugin_list(
     out = console()
     if not rows:
         out.print(
-            f"no plugins (looked in {', '.join(str(d) for d in plugin_dirs()) or 'no directory'})",
+            f"no plugins (looked in {clean(', '.join(str(d) for d in plugin_dirs())) or 'no directory'})",
             style="dim",
         )
     for r in rows:
-        state = "[green]ok[/]" if r["ok"] else f"[red]broken[/] {escape(str(r['error']))}"
+        state = "[green]ok[/]" if r["ok"] else f"[red]broken[/] {clean(str(r['error']))}"
         out.print(
-            f"[bold]{escape(r['name'])}[/] {r['version'] or ''} {state}  [dim]{r['mode'] or ''} ({', '.join(r['kinds'])}) {escape(r['path'])}[/]"
+            f"[bold]{clean(r['name'])}[/] {clean(r['version'] or '')} {state}  [dim]{r['mode'] or ''} ({clean(', '.join(r['kinds']))}) {clean(r['path'])}[/]"
         )
     return EXIT_OK
 

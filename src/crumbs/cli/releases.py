@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -18,7 +17,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_OK, NotFoundError
 from crumbs.model import StoredRelease
-from crumbs.report.text import console, short_time
+from crumbs.report.text import clean, console, short_time
 from crumbs.timeutil import format_time
 from crumbs.trail.helm import steps
 
@@ -68,7 +67,7 @@ def releases(
         for r in latest.values():
             chart = f"{r.chart}-{r.chart_version}"
             out.print(
-                f"{escape(r.namespace):<16} {escape(r.name):<24} {r.revision:>4}  {escape(r.status):<16} {escape(chart):<28} {escape(r.app_version):<12} {short_time(r.at)}"
+                f"{clean(r.namespace):<16} {clean(r.name):<24} {r.revision:>4}  {clean(r.status):<16} {clean(chart):<28} {clean(r.app_version):<12} {short_time(r.at)}"
             )
         if not latest:
             out.print("no Helm releases in the store", style="dim")
@@ -102,7 +101,7 @@ def releases(
         return EXIT_OK
     out = console()
     out.print(
-        f"[bold]Helm release {escape(namespaces[0])}/{escape(name)}[/]  {len(history)} revisions"
+        f"[bold]Helm release {clean(namespaces[0])}/{clean(name)}[/]  {len(history)} revisions"
     )
     out.print(
         f"[dim]{'REV':>4}  {'STATUS':<12} {'CHART':<24} {'APP':<10} {'UPDATED (UTC)':<19}  CHANGES[/]"
@@ -110,7 +109,7 @@ def releases(
     for s in history:
         r = s.release
         out.print(
-            f"{r.revision:>4}  {escape(r.status):<12} {escape(r.chart + '-' + r.chart_version):<24} {escape(r.app_version):<10} {short_time(r.at):<19}  {escape(s.summary)}"
+            f"{r.revision:>4}  {clean(r.status):<12} {clean(r.chart + '-' + r.chart_version):<24} {clean(r.app_version):<10} {short_time(r.at):<19}  {clean(s.summary)}"
         )
     return EXIT_OK
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -20,7 +19,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_OK, NotFoundError, UsageError
 from crumbs.report.shapes import attribution_ref, object_ref
-from crumbs.report.text import console, short_time, who
+from crumbs.report.text import clean, console, short_time, who
 from crumbs.store import Selector
 from crumbs.timeutil import format_time
 from crumbs.trail.rollouts import (
@@ -108,20 +107,18 @@ def rollouts(
         )
         return EXIT_OK
     out = console()
-    out.print(f"[bold]{escape(workload.key.display())}[/]  {len(result)} revisions known")
+    out.print(f"[bold]{clean(workload.key.display())}[/]  {len(result)} revisions known")
     for r in result:
         mark = "[bold green]*[/]" if r.current else ("[dim]x[/]" if r.deleted else " ")
         when_made = short_time(r.created) if r.created else "?"
-        also = f" (also {', '.join(map(str, r.also))})" if r.also else ""
+        also = clean(f" (also {', '.join(map(str, r.also))})") if r.also else ""
         images = ", ".join(r.images) or (r.source.get("repoURL", "") if r.source else "")
-        out.print(
-            f"{mark}{r.revision:>3}  {escape(r.name):<28} {when_made}  {escape(images)}{also}"
-        )
+        out.print(f"{mark}{r.revision:>3}  {clean(r.name):<28} {when_made}  {clean(images)}{also}")
         detail = r.summary + (
             f"; change-cause: {r.change_cause}" if r.change_cause and r.source == {} else ""
         )
-        by = f"  [dim]‹{escape(who(r.attribution))}›[/]" if r.attribution else ""
-        out.print(f"      [dim]{escape(detail)}[/]{by}")
+        by = f"  [dim]‹{clean(who(r.attribution))}›[/]" if r.attribution else ""
+        out.print(f"      [dim]{clean(detail)}[/]{by}")
     if not result:
         out.print(
             "no revisions found (their ReplicaSets or ControllerRevisions are not in the store)",

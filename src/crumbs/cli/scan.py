@@ -10,7 +10,6 @@ from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 
 import typer
-from rich.markup import escape
 
 from crumbs.analyze import registry
 from crumbs.analyze.causes import rank
@@ -41,7 +40,7 @@ from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.explain.agent import BUDGET
 from crumbs.model import Finding, Severity
 from crumbs.report import findings as report
-from crumbs.report.text import console
+from crumbs.report.text import clean, clean_block, console, plain
 from crumbs.store import Store
 from crumbs.store.source import StoreSource
 
@@ -167,7 +166,7 @@ def _live_store(contexts: list[str] | None, kubeconfig: str | None) -> Iterator[
             snapshot(
                 store,
                 chosen,
-                warn=lambda m: err.print(f"warning: {m}", style="yellow", markup=False),
+                warn=lambda m: err.print(f"warning: {plain(m)}", style="yellow", markup=False),
             )
             yield store
         finally:
@@ -236,7 +235,7 @@ def why(
         _emit(when, chosen, output)
         out = console()
         out.print("\n[bold]explanation[/]")
-        out.print(escape(answer.text))
+        out.print(clean_block(answer.text))
         out.print(f"[dim]trace {answer.trace_id}: crumbs trace show {answer.trace_id}[/]")
     return _exit_code(chosen)
 
@@ -254,7 +253,7 @@ def analyzers(plugin: list[str] = PLUGIN_OPTION, output: Output = OUTPUT_OPTION)
     out = console()
     for row in rows:
         out.print(
-            f"[bold]{row['name']:<12}[/] {row['description']}  [dim]({', '.join(row['kinds'])})[/]"
+            f"[bold]{clean(row['name']):<12}[/] {clean(row['description'])}  [dim]({clean(', '.join(row['kinds']))})[/]"
         )
     return EXIT_OK
 

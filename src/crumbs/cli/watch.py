@@ -8,12 +8,11 @@ import time
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
-from crumbs.report.text import console
+from crumbs.report.text import clean, console, plain
 from crumbs.store import Store
 from crumbs.timeutil import format_time, humanize_age, now_ns
 
@@ -97,7 +96,7 @@ def _record(
     started = time.monotonic()
     store = Store.open(db_path(ctx), create=True)
     names = ", ".join(t.name for t in chosen)
-    out.print(f"recording {names} into {store.path} (Ctrl-C to stop)", style="dim")
+    out.print(f"recording {clean(names)} into {clean(store.path)} (Ctrl-C to stop)", style="dim")
 
     def tick(rec: Recorder) -> None:
         if not tty:
@@ -112,7 +111,9 @@ def _record(
         )
 
     def warn(message: str) -> None:
-        out.print(("\n" if tty else "") + f"warning: {message}", style="yellow", markup=False)
+        out.print(
+            ("\n" if tty else "") + f"warning: {plain(message)}", style="yellow", markup=False
+        )
 
     try:
         recorder = Recorder(
@@ -154,7 +155,9 @@ def status(
         return EXIT_OK
     out = console()
     if not rows:
-        out.print(f"no watch has recorded into {db_path(ctx)} yet (crumbs watch)", style="dim")
+        out.print(
+            f"no watch has recorded into {clean(db_path(ctx))} yet (crumbs watch)", style="dim"
+        )
         return EXIT_OK
     out.print(
         f"[dim]{'CLUSTER':<16} {'RESOURCE':<40} {'STATE':<10} {'EVENTS':>8} {'LAST EVENT':>11} {'LAG':>6}  ERRORS[/]"
@@ -163,9 +166,9 @@ def status(
         last = humanize_age(now - r.last_event_at) if r.last_event_at else "-"
         lag = humanize_age(now - r.last_contact_at) if r.last_contact_at else "-"
         style = {"watching": "green", "forbidden": "yellow", "retrying": "red"}.get(r.state, "dim")
-        err = escape(f"{r.errors} ({r.last_error[:60]})") if r.errors else ""
+        err = clean(f"{r.errors} ({r.last_error[:60]})") if r.errors else ""
         out.print(
-            f"{escape(r.cluster):<16} {escape(r.resource):<40} [{style}]{r.state:<10}[/] {r.events:>8,} {last:>11} {lag:>6}  {err}"
+            f"{clean(r.cluster):<16} {clean(r.resource):<40} [{style}]{clean(r.state):<10}[/] {r.events:>8,} {last:>11} {lag:>6}  {err}"
         )
     saved = max(r.updated_at for r in rows)
     out.print(

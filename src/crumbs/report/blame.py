@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
-
 from crumbs.model import ObjectKey
 from crumbs.report.shapes import object_ref, revision_ref
-from crumbs.report.text import short_time
+from crumbs.report.text import clean, short_time, styled
 from crumbs.timeutil import format_time
 from crumbs.trail.blame import Blame, Line
 from crumbs.trail.fieldsets import Manager
@@ -70,12 +68,12 @@ def as_text(result: Blame, history: bool) -> list[str]:
     out = []
     for line in result.lines:
         if line.bare:
-            out.append(escape(line.text))
+            out.append(clean(line.text))
             continue
         since = ""
         if history:
             since = f"r{line.since.ordinal:<4} " if line.since else " " * 6
-        out.append(_owner_column(line, mw, ow) + since + escape(line.text))
+        out.append(_owner_column(line, mw, ow) + since + clean(line.text))
     return out
 
 
@@ -86,4 +84,4 @@ def _owner_column(line: Line, mw: int, ow: int) -> str:
     style = _STYLE.get(actor(owner.manager, owner.operation, owner.subresource).channel, "")
     when = short_time(owner.time)[:16] if owner.time else ""
     shared = "+" if len(line.owners) > 1 else " "
-    return f"[{style}]{escape(f'{owner.manager:<{mw}}')}[/]{shared}{owner.operation:<{ow}} [dim]{when:<16}[/] "
+    return f"{styled(style, f'{owner.manager:<{mw}}')}{shared}{clean(f'{owner.operation:<{ow}}')} [dim]{when:<16}[/] "

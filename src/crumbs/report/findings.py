@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
-
 from crumbs.model import Cause, Evidence, Finding, ObjectKey, Severity
 from crumbs.report.shapes import attribution_ref
-from crumbs.report.text import short_time, who
+from crumbs.report.text import clean, md_code, md_text, short_time, who
 from crumbs.timeutil import format_time
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -99,20 +97,20 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
         style = _STYLE.get(f.severity, "")
         since = f"  [dim]since {short_time(f.since)}[/]" if f.since is not None else ""
         where = f"{f.key.namespace}/" if f.key.namespace else ""
-        out.append(f"\n[{style}]{f.severity.upper():<7}[/] [bold]{escape(f.title)}[/]{since}")
+        out.append(f"\n[{style}]{f.severity.upper():<7}[/] [bold]{clean(f.title)}[/]{since}")
         out.append(
-            f"        [dim]{escape(where + f.key.kind + '/' + f.key.name)} · {f.analyzer}/{f.rule} · {f.id}[/]"
+            f"        [dim]{clean(where + f.key.kind + '/' + f.key.name)} · {clean(f.analyzer)}/{clean(f.rule)} · {f.id}[/]"
         )
         if f.detail:
-            out.append(f"        {escape(f.detail)}")
+            out.append(f"        {clean(f.detail)}")
         for c in f.causes[:causes]:
             rev = c.change.revision
             out.append(
-                f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(rev.at)}  {escape(rev.key.display())}: {escape(c.change.summary)}  [magenta]‹{escape(who(c.change.attribution))}›[/]"
+                f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(rev.at)}  {clean(rev.key.display())}: {clean(c.change.summary)}  [magenta]‹{clean(who(c.change.attribution))}›[/]"
             )
-            out.append(f"                [dim]{escape(c.why)}[/]")
+            out.append(f"                [dim]{clean(c.why)}[/]")
         if f.remediation:
-            out.append(f"        [green]→ {escape(f.remediation)}[/]")
+            out.append(f"        [green]→ {clean(f.remediation)}[/]")
     counts = {
         s: sum(f.severity == s for f in findings)
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -128,15 +126,17 @@ def as_markdown(at: int, findings: list[Finding], causes: int = 3) -> str:
     if not findings:
         return "\n".join([*lines, "No findings."]) + "\n"
     for f in findings:
-        lines.append(f"## {f.severity.upper()}: {f.title}")
+        lines.append(f"## {f.severity.upper()}: {md_text(f.title)}")
         lines.append("")
-        lines.append(f"- **Object:** `{f.key.display()}` · `{f.analyzer}/{f.rule}` · `{f.id}`")
+        lines.append(
+            f"- **Object:** {md_code(f.key.display())} · {md_code(f'{f.analyzer}/{f.rule}')} · `{f.id}`"
+        )
         if f.since is not None:
             lines.append(f"- **Since:** {format_time(f.since)}")
         if f.detail:
-            lines.append(f"- **Detail:** {f.detail}")
+            lines.append(f"- **Detail:** {md_text(f.detail)}")
         if f.remediation:
-            lines.append(f"- **Remediation:** {f.remediation}")
+            lines.append(f"- **Remediation:** {md_text(f.remediation)}")
         if f.causes:
             lines.append("")
             lines.append("| # | score | when | object | change | by | why |")
@@ -147,11 +147,11 @@ def as_markdown(at: int, findings: list[Finding], causes: int = 3) -> str:
                     str(c.rank),
                     f"{c.score:.2f}",
                     format_time(rev.at, precise=False),
-                    f"`{rev.key.display()}`",
-                    c.change.summary,
-                    who(c.change.attribution),
-                    c.why,
+                    md_code(rev.key.display()),
+                    md_text(c.change.summary),
+                    md_text(who(c.change.attribution)),
+                    md_text(c.why),
                 ]
-                lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+                lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

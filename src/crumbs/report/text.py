@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.console import Console
@@ -10,6 +11,67 @@ from rich.markup import escape
 from crumbs.model import Attribution, Change, ObjectKey, RevisionType, StoredEvent
 
 NS = 1_000_000_000
+
+_CONTROL = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
+
+
+def plain(text: object) -> str:
+    """Text from the cluster made inert for a terminal: every control character (ANSI and OSC
+    escapes, BEL, carriage returns, newlines, bidi overrides) shown as its escape, not obeyed."""
+    s = str(text)
+    if not _CONTROL.search(s):
+        return s
+    return _CONTROL.sub(_shown, s)
+
+
+def _shown(m: re.Match[str]) -> str:
+    c = m.group(0)
+    named = _NAMED.get(c)
+    if named:
+        return named
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def clean(text: object) -> str:
+    """Text from the cluster, ready to interpolate into Rich markup: inert, and never markup."""
+    return escape(plain(text))
+
+
+def plain_block(text: object) -> str:
+    """Multi-line text made inert, lines kept (for output printed without markup)."""
+    return "\n".join(plain(line) for line in str(text).split("\n"))
+
+
+def clean_block(text: object) -> str:
+    """Multi-line text from the cluster or a model (an answer, a log): lines kept, each cleaned."""
+    return "\n".join(clean(line) for line in str(text).split("\n"))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+
+
+def md_text(text: object) -> str:
+    """Text from the cluster inside Markdown: inert, and never links, images, HTML or emphasis."""
+    return _MD_SPECIAL.sub(r"\\\1", plain(text))
+
+
+def md_code(text: object) -> str:
+    """Text from the cluster as a Markdown code span (a fence longer than any backtick run in it)."""
+    s = plain(text)
+    run = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def styled(style: str, text: object) -> str:
+    """``[style]text[/]`` with the text cleaned; no tag at all when there is no style."""
+    return f"[{style}]{clean(text)}[/]" if style else clean(text)
+
+
 _TYPE_STYLE = {
     RevisionType.ADDED: "green",
     RevisionType.MODIFIED: "yellow",
@@ -55,8 +117,8 @@ def change_line(ch: Change) -> str:
     att = ch.attribution
     channel = att.actors[0].channel if att and att.actors else "unknown"
     return (
-        f"[dim]{short_time(rev.at)}[/]  [{style}]{word:<7}[/]  [bold]{escape(object_label(rev.key))}[/]"
-        f"  {escape(ch.summary)}  [{_CHANNEL_STYLE.get(channel, 'dim')}]‹{escape(who(att))}›[/]"
+        f"[dim]{short_time(rev.at)}[/]  [{style}]{word:<7}[/]  [bold]{clean(object_label(rev.key))}[/]"
+        f"  {clean(ch.summary)}  [{_CHANNEL_STYLE.get(channel, 'dim')}]‹{clean(who(att))}›[/]"
     )
 
 
@@ -64,8 +126,8 @@ def event_line(ev: StoredEvent) -> str:
     style = "red" if ev.type == "Warning" else "cyan"
     count = f" (x{ev.count})" if ev.count > 1 else ""
     return (
-        f"[dim]{short_time(ev.at)}[/]  [{style}]{'event':<7}[/]  [bold]{escape(object_label(ev.key))}[/]"
-        f"  [{style}]{escape(ev.reason)}[/]: {escape(ev.message)}{count}"
+        f"[dim]{short_time(ev.at)}[/]  [{style}]{'event':<7}[/]  [bold]{clean(object_label(ev.key))}[/]"
+        f"  [{style}]{clean(ev.reason)}[/]: {clean(ev.message)}{count}"
     )
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from rich.markup import escape
-
 from crumbs.activity import NodeEvent, breadcrumb, describe, to_json
 from crumbs.model import Change, Channel, StoredEvent
 from crumbs.report.shapes import change_entry, event_entry
-from crumbs.report.text import change_line, event_line, short_time
+from crumbs.report.text import change_line, clean, event_line, short_time
 from crumbs.store import Queries, Selector
 from crumbs.store.activity import ActivityQueries
 from crumbs.timeutil import NS
@@ -84,7 +82,7 @@ def _line(e: Entry) -> str:
         return change_line(e)
     if isinstance(e, StoredEvent):
         return event_line(e)
-    return f"[dim]{short_time(e.at)}[/]  [magenta]{'node':<7}[/]  {escape(describe(e))}  [dim]({escape(breadcrumb(e))})[/]"
+    return f"[dim]{short_time(e.at)}[/]  [magenta]{'node':<7}[/]  {clean(describe(e))}  [dim]({clean(breadcrumb(e))})[/]"
 
 
 def as_json(entries: list[Entry]) -> list[dict[str, Any]]:

@@ -43,6 +43,10 @@ RULES: tuple[Rule, ...] = (
     Rule("kubectl", H, "kubectl scale", sub="scale"),
     Rule("kubectl", H, "kubectl"),
     Rule("kubectl-*", H, "kubectl"),
+    # OpenShift's CLI vendors kubectl: its commands write kubectl's managers, and the API
+    # server names requests without one after the user agent ("oc/4.14.0 (linux/amd64) ...").
+    Rule("oc", H, "oc (OpenShift CLI)"),
+    Rule("oc-*", H, "oc (OpenShift CLI)"),
     Rule("k9s", H, "k9s"),
     Rule("Lens", H, "Lens"),
     Rule("lens", H, "Lens"),
