@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import orjson
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crumbs.plugins import abi
-from crumbs.plugins.build import build
+from crumbs.plugins.build import BuildError, build
 from crumbs.plugins.host import compile_module
 from crumbs.plugins.loader import load_plugin, module_bytes
 from crumbs.plugins.manifest import SECTION, ManifestError, custom_section, load
@@ -386,3 +387,94 @@ spec: {selector: {app: other}, ports: [{port: 80}]}
     (tmp_path / "r.toml").write_text('name = "r"\nkinds = ["Job"]\nrelated = "yes"\n')
     failed = [f for f in scan(cli, plugin) if f["analyzer"] == "wasm:r"]
     assert len(failed) == 1 and '"related" must be true or false' in failed[0]["title"]
+
+
+def test_the_real_reason_of_a_trap(cli, cluster: Path) -> None:
+    """Issue 12 item 6: wasmtime puts the reason last; the warning carries it."""
+    (failed,) = [f for f in scan(cli, MODULES / "divide.wat") if f["rule"] == "plugin-failed"]
+    assert "wasm trap: integer divide by zero" in failed["title"], failed["title"]
+
+
+def test_a_plugin_sleeping_through_wasi_is_stopped_at_its_deadline(cli, cluster: Path) -> None:
+    """poll_oneoff is a host call the epoch deadline cannot cut: it answers ENOTSUP at once."""
+    started = time.monotonic()
+    (failed,) = [f for f in scan(cli, MODULES / "sleeper.wat") if f["rule"] == "plugin-failed"]
+    took = time.monotonic() - started
+    assert "ran out of time" in failed["title"], failed["title"]
+    assert took < 4.0, f"a 5 s sleep was not cut: the scan took {took:.1f}s"
+
+
+def test_findings_may_name_only_the_declared_kinds(cli, cluster: Path) -> None:
+    (failed,) = [f for f in scan(cli, MODULES / "elsewhere.wat") if f["rule"] == "plugin-failed"]
+    assert "names a Secret, but the manifest declares only CronJob" in failed["title"]
+
+
+def test_build_validates_the_module_with_the_validators_words(tmp_path: Path) -> None:
+    src = tmp_path / "typo.wat"
+    src.write_text(
+        """(module
+  (memory (export "memory") 1)
+  (func (export "crumbs_abi_version") (result i32) (i64.const 1))
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "analyze") (param i32 i32) (result i64) (i64.const 0)))"""
+    )
+    with pytest.raises(BuildError, match="type mismatch: expected i32, found i64"):
+        build(src)
+    assert not src.with_suffix(".wasm").exists()
+    shutil.copy(MODULES / "missing.wat", tmp_path / "missing.wat")
+    with pytest.raises(BuildError, match="missing export alloc"):
+        build(tmp_path / "missing.wat")
+
+
+def test_plugin_list_says_loadable_only_when_scan_would_load_it(cli, tmp_path: Path) -> None:
+    for name in ("wrongabi", "greedy"):
+        for ext in (".wat", ".toml"):
+            shutil.copy(MODULES / f"{name}{ext}", tmp_path / f"{name}{ext}")
+    listed = {
+        p["name"]: p
+        for p in cli("plugin", "list", "--plugin", str(tmp_path), "-o", "json").json()["plugins"]
+    }
+    assert not listed["wasm:wrongabi"]["ok"] and "ABI version 2" in listed["wasm:wrongabi"]["error"]
+    greedy = listed["wasm:greedy"]
+    assert (
+        greedy["ok"]
+        and greedy["limits"]["memory_mb"] == 256
+        and greedy["limits"]["timeout_ms"] == 10_000
+    )
+    assert any("memory_mb 4,096 capped at the host's 256" in n for n in greedy["notes"])
+    assert "capped" in cli("plugin", "list", "--plugin", str(tmp_path)).out
+
+
+def test_the_host_maxima_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRUMBS_PLUGIN_MAX_MEMORY_MB", "8")
+    plugin = load_plugin(MODULES / "greedy.wat")
+    assert plugin.manifest is not None and plugin.manifest.limits.memory_mb == 8
+
+
+def test_a_swapped_cache_entry_is_compiled_again_not_run(tmp_path: Path) -> None:
+    """Issue 12 item 15: the cache is authenticated with the host key, and private."""
+    from crumbs.plugins.host import Instance, PluginError
+    from crumbs.plugins.manifest import Manifest
+
+    cache = tmp_path / "cache"
+    good = module_bytes(MODULES / "wrongabi.wat")
+    other = module_bytes(MODULES / "trap.wat")
+    compile_module(good, cache)
+    (good_entry,) = cache.glob("*.cwasm")
+    compile_module(other, cache)
+    (other_entry,) = set(cache.glob("*.cwasm")) - {good_entry}
+    assert cache.stat().st_mode & 0o777 == 0o700
+    # the other module's compiled code, whole and with its own valid header, in this one's place
+    good_entry.write_bytes(other_entry.read_bytes())
+    module = compile_module(good, cache)
+    with pytest.raises(PluginError, match="ABI version 2"):  # it is wrongabi, not trap
+        Instance(module, Manifest("wrongabi", kinds=("CronJob",)))
+    assert good_entry.read_bytes() != other_entry.read_bytes()  # and the entry was rewritten
+
+
+def test_a_cache_others_may_write_to_is_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "shared"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    compile_module(module_bytes(MODULES / "trap.wat"), cache)
+    assert list(cache.glob("*.cwasm")) == []

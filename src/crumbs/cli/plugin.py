@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +124,11 @@ def plugin_list(
     rows: list[dict[str, Any]] = []
     for a in load_all(plugin or None):
         m = a.manifest
+        problem = a.check()  # loadable means: scan would instantiate and call it
         rows.append({
             "name": a.name, "version": m.version if m else None, "kinds": list(a.kinds),
-            "mode": m.mode if m else None, "path": str(a.path), "ok": not a.error, "error": a.error or None,
+            "mode": m.mode if m else None, "path": str(a.path), "ok": not problem, "error": problem or None,
+            "limits": asdict(m.limits) if m else None, "notes": a.notes,
         })  # fmt: skip
     if output is Output.json:
         emit_json({"directories": [str(d) for d in plugin_dirs()], "plugins": rows})
@@ -141,6 +144,8 @@ def plugin_list(
         out.print(
             f"[bold]{clean(r['name'])}[/] {clean(r['version'] or '')} {state}  [dim]{r['mode'] or ''} ({clean(', '.join(r['kinds']))}) {clean(r['path'])}[/]"
         )
+        for note in r["notes"]:
+            out.print(f"    [yellow]{clean(note)}[/]")
     return EXIT_OK
 
 

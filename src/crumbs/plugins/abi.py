@@ -17,6 +17,7 @@ the plugin's output is as untrusted as its code.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import orjson
@@ -54,8 +55,18 @@ def _text(f: dict[str, Any], key: str, i: int, required: bool = False) -> str:
     return value[:_TEXT_LIMIT]
 
 
-def decode(data: bytes, analyzer: str, cluster: str, given: StoredRevision | None) -> list[Finding]:
-    """The findings in a plugin's output (``given``: the object of a per-object call)."""
+def decode(
+    data: bytes,
+    analyzer: str,
+    cluster: str,
+    given: StoredRevision | None,
+    kinds: Collection[str] | None = None,
+) -> list[Finding]:
+    """The findings in a plugin's output (``given``: the object of a per-object call).
+
+    ``kinds``: the kinds a finding may name (what the manifest declares, and the related
+    objects it was given); a finding about anything else is refused.
+    """
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as err:
@@ -85,6 +96,10 @@ def decode(data: bytes, analyzer: str, cluster: str, given: StoredRevision | Non
             kind, name = _text(subject, "kind", i, True), _text(subject, "name", i, True)
             api_version = _text(subject, "apiVersion", i)
             group = split_api_version(api_version)[0] if api_version else _text(subject, "group", i)
+            if kinds is not None and kind not in kinds:
+                raise OutputError(
+                    f"findings[{i}] names a {kind[:40]}, but the manifest declares only {', '.join(sorted(kinds))}"
+                )
             key = ObjectKey(cluster, group, kind, _text(subject, "namespace", i), name)
             uid = _text(subject, "uid", i)
         out.append(

@@ -10,7 +10,7 @@ plugin failed, where, and why.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import wasmtime
@@ -57,6 +57,19 @@ class WasmAnalyzer:
     """Why it cannot run at all (a broken module or manifest): reported by every scan."""
     allow_dirs: bool = False
     fallback_name: str = ""
+    notes: list[str] = field(default_factory=list)
+    """What the host changed (limits capped at its maxima)."""
+
+    def check(self) -> str:
+        """Why scan could not run this plugin ('' when it can): module, manifest, ABI version,
+        imports and exports, by instantiating it once as a scan would."""
+        if self.error or self.manifest is None or self.module is None:
+            return self.error or "no module"
+        try:
+            Instance(self.module, self.manifest, self.allow_dirs)
+        except PluginError as err:
+            return str(err)
+        return ""
 
     @property
     def name(self) -> str:
@@ -91,13 +104,15 @@ class WasmAnalyzer:
             if self.manifest.mode == "batch":
                 if objects:
                     out = inst.call(abi.batch_input(at, objects))
-                    yield from abi.decode(out, self.name, objects[0].key.cluster, None)
+                    kinds = set(self.manifest.kinds)
+                    yield from abi.decode(out, self.name, objects[0].key.cluster, None, kinds)
                 return
             for rev in objects:
                 current = rev
                 around = related(view, rev) if self.manifest.related else None
                 data = abi.object_input(at, rev, around)
-                for f in abi.decode(inst.call(data), self.name, rev.key.cluster, rev):
+                kinds = set(self.manifest.kinds) | {r.key.kind for r in around or ()}
+                for f in abi.decode(inst.call(data), self.name, rev.key.cluster, rev, kinds):
                     if f.key == rev.key:
                         f.evidence.insert(
                             0,

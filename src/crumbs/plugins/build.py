@@ -59,9 +59,11 @@ def build(source: Path) -> Path:
         from crumbs.plugins.loader import module_bytes
 
         try:
-            out.write_bytes(module_bytes(source))
+            wasm = module_bytes(source)
         except PluginError as err:
             raise BuildError(f"{source}: {err}") from None
+        validate(source, wasm)
+        out.write_bytes(wasm)
         return out
     zig = [sys.executable, "-m", "ziglang"]
     if source.suffix == ".c":
@@ -81,4 +83,20 @@ def build(source: Path) -> Path:
             raise BuildError(f"{source}: needs Zig's toolchain: pip install ziglang")
         first = "; ".join(line for line in done.stderr.strip().splitlines()[:3])
         raise BuildError(f"{source}: {first or f'exit code {done.returncode}'}")
+    try:
+        validate(source, out.read_bytes())
+    except BuildError:
+        out.unlink(missing_ok=True)
+        raise
     return out
+
+
+def validate(source: Path, wasm: bytes) -> None:
+    """What scan would check before running it: the module compiles (types validated) and
+    exports the ABI; BuildError with the validator's own words."""
+    from crumbs.plugins.host import PluginError, check_exports, compile_module
+
+    try:
+        check_exports(compile_module(wasm))
+    except PluginError as err:
+        raise BuildError(f"{source}: {err}") from None

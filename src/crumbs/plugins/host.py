@@ -7,10 +7,17 @@ len: i32) -> i64`` returning ``(out_ptr << 32) | out_len``, and
 
 Sandbox: fuel per call (deterministic CPU), an epoch deadline (wall time; one
 engine-wide ticker thread), a memory cap (``memory.grow`` fails beyond it),
-an output cap; WASI only without filesystem, network, environment or
-arguments, unless the manifest asks for directories and the user allows them.
-A trap, running out of fuel or time, or a broken ABI is a :class:`PluginError`;
-the instance (and its Store) is then unusable and is dropped.
+an output cap, each at most the host's maximum (:mod:`crumbs.plugins.policy`);
+WASI only without filesystem, network, environment or arguments, unless the
+manifest asks for directories and the user allows them, and without sleeping
+(``poll_oneoff`` answers ENOTSUP at once: a host call cannot be interrupted by
+the deadline). A trap, running out of fuel or time, or a broken ABI is a
+:class:`PluginError`; the instance (and its Store) is then unusable and is
+dropped.
+
+Compiled modules are cached on disk (a 0700 directory), each file
+authenticated with the host key over the module, the engine and the compiled
+bytes: a file swapped or damaged in the cache is compiled again, never run.
 
 Speed: wasmtime-py's ``Func.__call__`` checks types and boxes values on every
 call (~50 µs). Here the function handles are resolved once and called through
@@ -24,7 +31,9 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import hmac
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +44,8 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
+from crumbs.errors import KeyFileError
+from crumbs.keys import host_key, keyed
 from crumbs.plugins.manifest import Manifest
 
 ABI_VERSION = 1
@@ -79,45 +90,97 @@ def cache_dir() -> Path:
     )
 
 
+_MAGIC = b"CRWC1\0"
+_MAC_LEN = 32
+
+
 def compile_module(wasm: bytes, cache: Path | None = None) -> wasmtime.Module:
-    """The compiled module, from the disk cache when this wasmtime compiled the same bytes before."""
+    """The compiled module, from the disk cache when this engine compiled the same bytes before."""
     e = engine()
     directory = cache if cache is not None else cache_dir()
-    version = _wasmtime_version()
-    key = hashlib.sha256(version.encode() + b"\0" + wasm).hexdigest()
-    path = directory / f"{key}.cwasm"
-    if path.is_file():
-        try:
-            return wasmtime.Module.deserialize_file(e, str(path))
-        except (wasmtime.WasmtimeError, OSError):
-            path.unlink(missing_ok=True)  # stale or damaged: compile again
+    name = hashlib.sha256(engine_fingerprint().encode() + b"\0" + wasm).hexdigest()
+    path = directory / f"{name}.cwasm"
+    key = _cache_key()
+    usable = key is not None and _private_dir(directory)
+    if usable and path.is_file():
+        module = _cached(e, path, name, key)  # type: ignore[arg-type]
+        if module is not None:
+            return module
+        path.unlink(missing_ok=True)  # swapped, damaged or stale: compile again
     try:
         module = wasmtime.Module(e, wasm)
     except wasmtime.WasmtimeError as err:
-        raise PluginError(f"not a valid WebAssembly module: {first_line(err)}") from None
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(module.serialize())
-        tmp.replace(path)
-    except OSError:
-        pass  # no cache this time
+        raise PluginError(f"not a valid WebAssembly module: {reason(err)}") from None
+    if usable:
+        compiled = module.serialize()
+        try:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(_MAGIC + _mac(key, name, compiled) + compiled)  # type: ignore[arg-type]
+            tmp.replace(path)
+        except OSError:
+            pass  # no cache this time
     return module
 
 
+def _cached(e: wasmtime.Engine, path: Path, name: str, key: bytes) -> wasmtime.Module | None:
+    """The cached module if the file is whole and was written with this host key, else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, mac, compiled = (
+        data[: len(_MAGIC)],
+        data[len(_MAGIC) : len(_MAGIC) + _MAC_LEN],
+        data[len(_MAGIC) + _MAC_LEN :],
+    )
+    if head != _MAGIC or not hmac.compare_digest(mac, _mac(key, name, compiled)):
+        return None
+    try:
+        return wasmtime.Module.deserialize(e, compiled)
+    except wasmtime.WasmtimeError:
+        return None
+
+
+def _mac(key: bytes, name: str, compiled: bytes) -> bytes:
+    return bytes.fromhex(keyed(key, "wasm-cache", name.encode() + b"\0" + compiled))
+
+
+def _cache_key() -> bytes | None:
+    try:
+        return host_key()
+    except KeyFileError:
+        return None  # no key, no cache: every load compiles
+
+
+def _private_dir(directory: Path) -> bool:
+    """The cache directory, made 0700 if new; a directory others may write to is not used."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = directory.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 @functools.cache
-def _wasmtime_version() -> str:
+def engine_fingerprint() -> str:
+    """What compiled code depends on: wasmtime's version and the engine's settings."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("wasmtime")
+        v = version("wasmtime")
     except PackageNotFoundError:
-        return "unknown"
+        v = "unknown"
+    return f"wasmtime {v}; fuel; epoch; opt=speed; abi {ABI_VERSION}"
 
 
-def first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+def reason(err: BaseException) -> str:
+    """The line that says what went wrong: wasmtime puts it last ("Caused by: ... type mismatch")."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    last = re.sub(r"^\d+:\s*", "", lines[-1])
+    return last
 
 
 def check_exports(module: wasmtime.Module) -> None:
@@ -156,6 +219,18 @@ def check_exports(module: wasmtime.Module) -> None:
         raise PluginError(f"breaks the ABI: {'; '.join(wrong)}")
 
 
+_I32 = wasmtime.ValType.i32()
+_POLL_TYPE = wasmtime.FuncType([_I32, _I32, _I32, _I32], [_I32])
+_ENOTSUP = 58
+"""WASI's errno ``notsup``."""
+
+
+def _no_sleep(subscriptions: int, events: int, count: int, written: int) -> int:
+    """``poll_oneoff`` (sleep, wait for a clock): refused at once. A sleep in the host cannot be
+    cut by the epoch deadline, and an analyzer has nothing to wait for."""
+    return _ENOTSUP
+
+
 class Instance:
     """One instantiated plugin in its own Store; ``call(input) -> output bytes``."""
 
@@ -186,10 +261,12 @@ class Instance:
                     wasi.preopen_dir(d, d, fs_mutable=False)
             self.store.set_wasi(wasi)
             linker.define_wasi()
+            linker.allow_shadowing = True
+            linker.define_func("wasi_snapshot_preview1", "poll_oneoff", _POLL_TYPE, _no_sleep)
         try:
             inst = linker.instantiate(self.store, module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as err:
-            raise PluginError(f"cannot be instantiated: {first_line(err)}") from None
+            raise PluginError(f"cannot be instantiated: {reason(err)}") from None
         exports = inst.exports(self.store)
         init = exports.get("_initialize")  # WASI reactors set up their libc here
         if isinstance(init, wasmtime.Func):
@@ -213,7 +290,7 @@ class Instance:
         except wasmtime.Trap as trap:
             raise PluginError(_explain_trap(trap)) from None
         except wasmtime.WasmtimeError as err:
-            raise PluginError(first_line(err)) from None
+            raise PluginError(reason(err)) from None
 
     def _raw(self, func: wasmtime.Func) -> None:
         """Call with ``self._args`` as arguments and results, no checks: the ABI was checked once."""
@@ -225,7 +302,7 @@ class Instance:
             self._trap = POINTER(ffi.wasm_trap_t)()
             raise PluginError(_explain_trap(trap))
         if err:
-            raise PluginError(first_line(wasmtime.WasmtimeError._from_ptr(err)))
+            raise PluginError(reason(wasmtime.WasmtimeError._from_ptr(err)))
 
     def call(self, data: bytes) -> bytes:
         if self.broken:
@@ -278,5 +355,5 @@ def _explain_trap(trap: wasmtime.Trap) -> str:
         return "ran out of time (limits.timeout_ms)"
     if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
         return "trapped: out-of-bounds memory access (or memory exhausted: limits.memory_mb)"
-    message = first_line(trap)
+    message = reason(trap)
     return f"trapped: {message}"

@@ -8,6 +8,7 @@ Plugins are enabled from the plugins directories (``$CRUMBS_PLUGINS``, a
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,15 +55,24 @@ def module_bytes(path: Path) -> bytes:
     """The binary module of ``path`` (WAT is compiled)."""
     import wasmtime
 
-    from crumbs.plugins.host import PluginError, first_line
+    from crumbs.plugins.host import PluginError
 
     data = path.read_bytes()
     if path.suffix == ".wat" or not data.startswith(b"\0asm"):
         try:
             return bytes(wasmtime.wat2wasm(data.decode("utf-8")))
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as err:
-            raise PluginError(f"not WebAssembly text or binary: {first_line(err)}") from None
+            raise PluginError(f"not WebAssembly text or binary: {_wat_reason(err)}") from None
     return data
+
+
+def _wat_reason(err: BaseException) -> str:
+    """wat2wasm's message (its first line) and where (``--> <anon>:LINE:COL``)."""
+    lines = str(err).strip().splitlines()
+    if not lines:
+        return type(err).__name__
+    where = next((line.split("<anon>:", 1)[1] for line in lines if "<anon>:" in line), "")
+    return lines[0] + (f" (line {where})" if where else "")
 
 
 def load_plugin(path: Path, allow_dirs: bool = False, cache: Path | None = None) -> WasmAnalyzer:
@@ -70,6 +80,7 @@ def load_plugin(path: Path, allow_dirs: bool = False, cache: Path | None = None)
     from crumbs.plugins.analyzer import WasmAnalyzer
     from crumbs.plugins.host import PluginError, check_exports, compile_module
     from crumbs.plugins.manifest import ManifestError, custom_section, load
+    from crumbs.plugins.policy import capped, maxima
 
     try:
         wasm = module_bytes(path)
@@ -77,12 +88,14 @@ def load_plugin(path: Path, allow_dirs: bool = False, cache: Path | None = None)
     except (OSError, PluginError, ManifestError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         return WasmAnalyzer(path, None, None, str(reason), allow_dirs, path.stem)
+    limits, notes = capped(manifest.limits, maxima())
+    manifest = replace(manifest, limits=limits)
     try:
         module = compile_module(wasm, cache)
         check_exports(module)
     except PluginError as err:
-        return WasmAnalyzer(path, manifest, None, str(err), allow_dirs)
-    return WasmAnalyzer(path, manifest, module, "", allow_dirs)
+        return WasmAnalyzer(path, manifest, None, str(err), allow_dirs, notes=notes)
+    return WasmAnalyzer(path, manifest, module, "", allow_dirs, notes=notes)
 
 
 def load_all(
