@@ -391,3 +391,20 @@ def test_oversized_objects_are_refused_by_the_writer(store: Store) -> None:
     big["metadata"]["annotations"] = {"blob": "x" * 5000}
     s = write(store, rev(big, T0), rev(deployment(), T0 + NS), max_document=4000)
     assert s.revisions == 1 and len(s.problems) == 1 and "exceeds" in s.problems[0].message
+
+
+@pytest.mark.parametrize("url", ["mysql://root@db/crumbs", "redis://cache:6379", "mysql:", "HTTP://x/y"])
+def test_a_url_of_an_unsupported_kind_is_refused_and_creates_nothing(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """Issue 12 item 7."""
+    monkeypatch.chdir(tmp_path)
+    r = cli("ingest", "-", stdin=b"", db=url)
+    assert r.code == 1 and "not supported" in r.err and len(r.err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sqlite_urls_name_files(tmp_path: Path) -> None:
+    Store.open(f"sqlite://{tmp_path}/a.db").close()
+    Store.open(f"sqlite:///{tmp_path}/b.db").close()
+    assert (tmp_path / "a.db").is_file() and (tmp_path / "b.db").is_file()

@@ -11,7 +11,6 @@ Nothing outside this package touches SQL.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 from crumbs.keys import host_key, key_id
@@ -19,6 +18,7 @@ from crumbs.redaction import Redactor
 from crumbs.store.activity import ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder, RedactingDecoder
 from crumbs.store.connection import open_database, record_key_id
+from crumbs.store.location import sqlite_path
 from crumbs.store.queries import Queries, Selector
 from crumbs.store.writer import Writer, WriteStats
 
@@ -47,7 +47,7 @@ class Store:
         readonly: bool = False,
         redactor: Redactor | None = None,
     ) -> Store:
-        path = os.path.abspath(os.path.expanduser(path))
+        path = sqlite_path(path)
         return cls(path, open_database(path, create=create, readonly=readonly), readonly, redactor)
 
     def writer(self, secret_digests: bool = True, **options: object) -> Writer:
