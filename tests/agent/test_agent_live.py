@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,7 +32,6 @@ WEB_UID = "7e1c5d2a-0b3f-4c6d-8e9f-a1b2c3d4e5f6"
 WEB_CID = "1" * 63 + "a"
 DB_UID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 DB_CID = "2" * 63 + "b"
-DNS_IP = "127.0.0.77"
 GONE_IP = "127.0.0.88"
 
 
@@ -138,13 +138,28 @@ def history(tmp: Path) -> Path:
     return tmp / "cluster.jsonl"
 
 
+def free_dns_address() -> tuple[socket.socket, str]:
+    """A UDP socket bound to port 53 of a loopback address nobody else uses (the probes watch port
+    53, so the port is fixed; the address is not, so two suites can run at once)."""
+    rng = random.Random()
+    for _ in range(200):
+        ip = f"127.{rng.randrange(1, 255)}.{rng.randrange(0, 256)}.{rng.randrange(2, 255)}"
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((ip, 53))
+        except OSError:
+            sock.close()
+            continue
+        return sock, ip
+    raise RuntimeError("no free loopback address for port 53")
+
+
 class DnsServer(threading.Thread):
-    """Answers A queries on DNS_IP:53 with one address: the removed endpoint's."""
+    """Answers A queries on its own loopback address, port 53, with one address: the removed endpoint's."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((DNS_IP, 53))
+        self.sock, self.ip = free_dns_address()
         self.sock.settimeout(0.2)
         self.stop = threading.Event()
 
@@ -227,10 +242,10 @@ for target in [("127.0.0.1", 9), ("{GONE_IP}", 8080), ("{GONE_IP}", 8080)]:
 import os, socket
 from crumbs.agent import dnswire
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # musl style: sendto / recvfrom
-u.sendto(dnswire.encode_query(1, "billing.shop.svc.cluster.local"), ("{DNS_IP}", 53))
+u.sendto(dnswire.encode_query(1, "billing.shop.svc.cluster.local"), ("{dns.ip}", 53))
 u.recvfrom(512)
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # Go style: connect, write, read
-c.connect(("{DNS_IP}", 53))
+c.connect(("{dns.ip}", 53))
 os.write(c.fileno(), dnswire.encode_query(2, "nothing.shop.svc.cluster.local"))
 os.read(c.fileno(), 512)
 """
@@ -308,11 +323,11 @@ def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Pat
     """getent (glibc: connect, sendmmsg, recvfrom) in its own mount namespace, pointed at the loopback server."""
     if shutil.which("unshare") is None or shutil.which("getent") is None:
         pytest.fail("unshare and getent are part of Debian's base system")
-    resolv = tmp_path / "resolv.conf"
-    resolv.write_text(f"nameserver {DNS_IP}\noptions attempts:1 timeout:2\n")
-    out = tmp_path / "events.jsonl"
     dns = DnsServer()
     dns.start()
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {dns.ip}\noptions attempts:1 timeout:2\n")
+    out = tmp_path / "events.jsonl"
     try:
         with AgentRun("agent", "--no-store", "--output", str(out), "--for", "120") as agent:
             subprocess.run(
@@ -334,7 +349,7 @@ def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Pat
     assert (
         answers
         and answers[0]["dns"]["answers"] == [GONE_IP]
-        and answers[0]["dns"]["server"] == DNS_IP
+        and answers[0]["dns"]["server"] == dns.ip
     )
 
 

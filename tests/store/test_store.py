@@ -393,7 +393,9 @@ def test_oversized_objects_are_refused_by_the_writer(store: Store) -> None:
     assert s.revisions == 1 and len(s.problems) == 1 and "exceeds" in s.problems[0].message
 
 
-@pytest.mark.parametrize("url", ["mysql://root@db/crumbs", "redis://cache:6379", "mysql:", "HTTP://x/y"])
+@pytest.mark.parametrize(
+    "url", ["mysql://root@db/crumbs", "redis://cache:6379", "mysql:", "HTTP://x/y"]
+)
 def test_a_url_of_an_unsupported_kind_is_refused_and_creates_nothing(
     url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
