@@ -28,6 +28,32 @@ _UNIT_NS = {
     "w": 7 * 86400 * NS,
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_NS = -(2**63)
+MAX_NS = 2**63 - 1
+"""Times are 64-bit nanoseconds: from 1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z."""
+RANGE = "1677-09-22 to 2262-04-11"
+
+
+def in_range(ns: int) -> bool:
+    return MIN_NS <= ns <= MAX_NS
+
+
+def time_problem(text: str) -> str:
+    """Why ``text`` is not a time Crumbs can keep (for messages)."""
+    if (_RFC3339.match(text) or _DATE.match(text)) and _calendar_ok(text):
+        return f"{text[:40]!r} is outside the times Crumbs can keep ({RANGE})"
+    return f"is not an RFC 3339 time: {text[:40]!r}"
+
+
+def _calendar_ok(text: str) -> bool:
+    m = _RFC3339.match(text) or _DATE.match(text)
+    assert m is not None
+    y, mo, d = (int(x) for x in m.groups()[:3])
+    try:
+        datetime(y, mo, d)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -47,17 +73,18 @@ def parse_time(text: str) -> int | None:
     y, mo, day, h, mi, s, frac, z, sign, oh, om = m.groups()
     try:
         dt = datetime(int(y), int(mo), int(day), int(h), int(mi), int(s), tzinfo=UTC)
-    except ValueError:
+        if not z:
+            offset = timedelta(hours=int(oh), minutes=int(om))
+            dt = dt - offset if sign == "+" else dt + offset
+    except (ValueError, OverflowError):
         return None
-    if not z:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        dt = dt - offset if sign == "+" else dt + offset
     return _to_ns(dt, int(frac.ljust(9, "0")) if frac else 0)
 
 
-def _to_ns(dt: datetime, frac_ns: int) -> int:
+def _to_ns(dt: datetime, frac_ns: int) -> int | None:
     delta = dt - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * NS + frac_ns
+    ns = (delta.days * 86400 + delta.seconds) * NS + frac_ns
+    return ns if in_range(ns) else None
 
 
 def format_time(ns: int, precise: bool = True) -> str:
@@ -100,7 +127,7 @@ def parse_when(text: str, reference: int) -> int | None:
     if t is not None:
         return t
     d = parse_duration(text.removesuffix(" ago").removeprefix("-"))
-    if d is not None:
+    if d is not None and in_range(reference - d):
         return reference - d
     return None
 

@@ -16,7 +16,7 @@ import typer
 from crumbs import kinds
 from crumbs.errors import NotFoundError, UsageError
 from crumbs.store import Selector, Store
-from crumbs.timeutil import parse_when
+from crumbs.timeutil import RANGE, parse_duration, parse_when, time_problem
 
 
 class Output(StrEnum):
@@ -35,6 +35,20 @@ OUTPUT_OPTION = typer.Option(
 )
 NAMESPACE_OPTION = typer.Option(
     None, "--namespace", "-n", help="Namespace (default: the only one that has the object)."
+)
+
+
+class OnOff(StrEnum):
+    on = "on"
+    off = "off"
+
+
+SECRET_DIGESTS_OPTION = typer.Option(
+    OnOff.on,
+    "--secret-digests",
+    envvar="CRUMBS_SECRET_DIGESTS",
+    help="on: Secret values are kept as digests keyed with the host key (a changed value shows "
+    "in diff); off: only their keys are kept.",
 )
 CLUSTER_OPTION = typer.Option(
     None, "--cluster", help="Only this cluster of the store (default: all)."
@@ -94,6 +108,10 @@ def store_clock(store: Store) -> int:
 def parse_time_option(text: str, option: str, reference: int) -> int:
     t = parse_when(text, reference)
     if t is None:
+        if parse_duration(text.strip().removesuffix(" ago").removeprefix("-")) is not None or (
+            "outside" in time_problem(text.strip())
+        ):
+            raise UsageError(f"{option} {text!r}: outside the times Crumbs can keep ({RANGE})")
         raise UsageError(
             f"{option} {text!r}: not a time (RFC 3339, a date, or a duration such as 2h or 30m)"
         )

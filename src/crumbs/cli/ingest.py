@@ -8,7 +8,15 @@ import time
 import typer
 
 from crumbs.activity import NodeEvent
-from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, paused_gc
+from crumbs.cli.common import (
+    OUTPUT_OPTION,
+    SECRET_DIGESTS_OPTION,
+    OnOff,
+    Output,
+    db_path,
+    emit_json,
+    paused_gc,
+)
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.reader import iter_files
@@ -42,6 +50,7 @@ def ingest(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Also list what was skipped and why."
     ),
+    secret_digests: OnOff = SECRET_DIGESTS_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Read Kubernetes objects, Lists, watch events, Events and cluster-info dumps into the store.
@@ -65,7 +74,9 @@ def ingest(
         store,
         paused_gc(),
         store.writer(
-            batch_size=sys.maxsize if strict else batch_size, max_document=max_object_size
+            secret_digests is OnOff.on,
+            batch_size=sys.maxsize if strict else batch_size,
+            max_document=max_object_size,
         ) as writer,
     ):
         status = out.status("reading…") if live else None

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
+from crumbs.cli.common import (
+    OUTPUT_OPTION,
+    SECRET_DIGESTS_OPTION,
+    OnOff,
+    Output,
+    db_path,
+    emit_json,
+    open_store,
+)
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console, plain
@@ -57,6 +65,7 @@ def watch(
     duration: float = typer.Option(
         0.0, "--for", help="Stop after this many seconds (default: until SIGINT or SIGTERM)."
     ),
+    secret_digests: OnOff = SECRET_DIGESTS_OPTION,
 ) -> int:
     """Record every change of every resource into the store, until interrupted.
 
@@ -77,7 +86,9 @@ def watch(
         selectors[resource] = selector
     chosen = targets(context or None, kubeconfig)
     with stop_event(duration) as stop:
-        return _record(ctx, chosen, stop, include, exclude, rediscover, selectors)
+        return _record(
+            ctx, chosen, stop, include, exclude, rediscover, selectors, secret_digests is OnOff.on
+        )
 
 
 def _record(
@@ -88,6 +99,7 @@ def _record(
     exclude: list[str] | None,
     rediscover: float,
     selectors: dict[str, str],
+    secret_digests: bool,
 ) -> int:
     from crumbs.cluster.recorder import Recorder
 
@@ -117,7 +129,14 @@ def _record(
 
     try:
         recorder = Recorder(
-            store, chosen, include or None, exclude or None, rediscover, warn, selectors
+            store,
+            chosen,
+            include or None,
+            exclude or None,
+            rediscover,
+            warn,
+            selectors,
+            secret_digests,
         )
         totals = recorder.run(stop, tick)
     finally:

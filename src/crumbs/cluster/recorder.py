@@ -59,8 +59,10 @@ class Recorder:
         rediscover_every: float = REDISCOVER_EVERY,
         warn: Callable[[str], None] = lambda message: None,
         field_selectors: dict[str, str] | None = None,
+        secret_digests: bool = True,
     ) -> None:
         self.store = store
+        self.secret_digests = secret_digests
         self.targets = targets
         self.include = include
         self.field_selectors = field_selectors or {}
@@ -96,7 +98,7 @@ class Recorder:
         ]
         for th in threads:
             th.start()
-        writer = self.store.writer()
+        writer = self.store.writer(self.secret_digests)
         last_send = last_status = time.monotonic()
         try:
             while not stop.is_set():

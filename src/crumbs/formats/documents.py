@@ -15,6 +15,8 @@ so one bad document does not stop the rest.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -79,119 +81,176 @@ def _json_error(chunk: bytes, line_offset: int) -> str:
     return "invalid JSON"
 
 
+class NotExact(ValueError):
+    """A value JSON can carry but Crumbs could not keep exactly (an integer beyond 64 bits)."""
+
+
+_LONG_DIGITS = re.compile(rb"\d{19,}")
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
+def load_json(data: bytes) -> Any:
+    """orjson's parse, except that an integer it would turn into a float (beyond 64 bits) is
+    :class:`NotExact`: kept exactly or refused, never silently changed."""
+    value = orjson.loads(data)
+    if _LONG_DIGITS.search(data):
+        json.loads(data, parse_int=_int64)
+    return value
+
+
+def _int64(text: str) -> int:
+    n = int(text)
+    if not _INT_MIN <= n <= _INT_MAX:
+        more = "…" if len(text) > 24 else ""
+        raise NotExact(f"the integer {text[:24]}{more} does not fit in 64 bits: not kept")
+    return n
+
+
 def json_lines(name: str, lines: Iterable[bytes], max_bytes: int) -> Iterator[Document | Problem]:
     """One JSON value per line; blank lines skipped; each line judged alone."""
-    loads = orjson.loads
     for lineno, line in enumerate(lines, 1):
         if len(line) > max_bytes:
             yield Problem(f"{name}:{lineno}", _too_large(len(line), max_bytes))
             continue
         try:
-            value = loads(line)
+            value = load_json(line)
         except orjson.JSONDecodeError as err:
             if not line.strip():
                 continue
             yield Problem(f"{name}:{lineno}", _describe(err, lineno - 1))
             continue
+        except NotExact as err:
+            yield Problem(f"{name}:{lineno}", str(err))
+            continue
         yield Document(value, f"{name}:{lineno}")
 
 
-def json_stream(name: str, data: bytes, max_bytes: int) -> Iterator[Document | Problem]:
-    """Concatenated JSON values, each closing at the start of a line.
+def json_stream(
+    name: str, data: bytes | Iterable[bytes], max_bytes: int
+) -> Iterator[Document | Problem]:
+    """Concatenated JSON values, each closing at the start of a line, read line by line.
 
     That is how ``kubectl get -w -o json`` and ``kubectl cluster-info dump``
     print them (indented, the top-level ``}`` in column 0). Cluster-info dump
-    log sections between values are skipped. After a broken value, reading
-    resumes at the next line that opens one.
+    log sections between values are skipped. A value that never closes is a
+    problem and reading resumes at the next line that opens one; a value over
+    ``max_bytes`` is refused without being held whole.
     """
-    pos, n = 0, len(data)
-    counted, line = 0, 1
-    while True:
-        pos = _WS.match(data, pos).end()  # type: ignore[union-attr]
-        if pos >= n:
-            return
-        if data.startswith(LOG_SECTION, pos):
-            section_end = LOG_SECTION_END.search(data, pos)
-            pos = section_end.end() if section_end else n
+    lines = data.splitlines(keepends=True) if isinstance(data, bytes) else data
+    held: list[bytes] = []
+    start = size = 0
+    oversized = in_logs = False
+    for lineno, line in enumerate(lines, 1):
+        if in_logs:
+            in_logs = LOG_SECTION_END.match(line) is None
             continue
-        line += data.count(b"\n", counted, pos)
-        counted = pos
-        start_line = line
-        value, end = _parse_one(data, pos)
-        if end < 0:
-            yield Problem(f"{name}:{start_line}", _json_error(data[pos:], start_line - 1))
-            nxt = _TOP_OPEN.search(data, pos + 1)
-            if nxt is None:
-                return
-            pos = nxt.start()
+        opens = line[:1] in (b"{", b"[")
+        if (held or oversized) and opens and not _TOP_CLOSE.match(line):
+            # a new value begins: the one before never closed
+            if oversized:
+                yield Problem(f"{name}:{start}", _too_large(size, max_bytes))
+            else:
+                yield Problem(f"{name}:{start}", _json_error(b"".join(held), start - 1))
+            held, size, oversized = [], 0, False
+        if not held and not oversized:
+            if line.lstrip().startswith(LOG_SECTION):
+                in_logs = LOG_SECTION_END.search(line) is None
+                continue
+            if not opens:
+                continue  # blank, or between values: nothing we can read
+            start = lineno
+        size += len(line)
+        if oversized or size > max_bytes:
+            held, oversized = [], True
+            if _TOP_CLOSE.match(line):
+                yield Problem(f"{name}:{start}", _too_large(size, max_bytes))
+                size, oversized = 0, False
             continue
-        if end - pos > max_bytes:
-            yield Problem(f"{name}:{start_line}", _too_large(end - pos, max_bytes))
-        else:
-            yield Document(value, f"{name}:{start_line}")
-        pos = end
-
-
-_WS = re.compile(rb"\s*")
-_TOP_CLOSE = re.compile(rb"^[}\]][ \t\r]*$", re.MULTILINE)
-_TOP_OPEN = re.compile(rb"^[{\[]", re.MULTILINE)
-
-
-def _parse_one(data: bytes, pos: int) -> tuple[Any, int]:
-    """The value starting at ``pos`` and the index past it, or (None, -1)."""
-    for m in _TOP_CLOSE.finditer(data, pos):
+        held.append(line)
+        if not (_TOP_CLOSE.match(line) or (len(held) == 1 and line.rstrip()[-1:] in b"}]")):
+            continue
         try:
-            return orjson.loads(data[pos : m.end()]), m.end()
+            value = load_json(b"".join(held))
         except orjson.JSONDecodeError:
-            continue
-    return None, -1
+            continue  # not closed after all: read on
+        except NotExact as err:
+            yield Problem(f"{name}:{start}", str(err))
+        else:
+            yield Document(value, f"{name}:{start}")
+        held, size = [], 0
+    if oversized:
+        yield Problem(f"{name}:{start}", _too_large(size, max_bytes))
+    elif held:
+        yield Problem(f"{name}:{start}", _json_error(b"".join(held), start - 1))
+
+
+_TOP_CLOSE = re.compile(rb"^[}\]][ \t\r]*\n?$")
 
 
 def _too_large(size: int, limit: int) -> str:
     return f"document of {size / 1e6:.1f} MB exceeds the {limit / 1e6:.1f} MB limit"
 
 
-_YAML_SEP = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+_YAML_SEP = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$")
 _TIME_HEADER = re.compile(r'^#\s*(\{.*"time".*\})\s*$', re.MULTILINE)
+_NON_FINITE = re.compile(r"(?i)[-+]?\.(?:nan|inf)\b")
 
 
-def yaml_documents(name: str, text: str, max_bytes: int) -> Iterator[Document | Problem]:
-    """Multi-document YAML, split on ``---`` lines so one bad document spares the others."""
-    starts = [0] + [m.end() + 1 for m in _YAML_SEP.finditer(text)]
-    bounds = [m.start() for m in _YAML_SEP.finditer(text)] + [len(text)]
-    line_at = 1
-    prev = 0
-    index = 0
-    for start, stop in zip(starts, bounds, strict=True):
-        line_at += text.count("\n", prev, start)
-        prev = start
-        chunk = text[start:stop] if start <= stop else ""
-        if not chunk.strip():
+def yaml_documents(
+    name: str, text: str | Iterable[str], max_bytes: int
+) -> Iterator[Document | Problem]:
+    """Multi-document YAML, read line by line and split on ``---`` lines, so one bad document
+    spares the others and a document over ``max_bytes`` is refused without being held whole."""
+    lines = text.splitlines(keepends=True) if isinstance(text, str) else text
+    held: list[str] = []
+    size, first, oversized = 0, 1, False
+    lineno = 0
+    for lineno, line in enumerate(lines, 1):
+        if _YAML_SEP.match(line.rstrip("\r\n")):
+            yield from _yaml_chunk(name, held, first, size, oversized, max_bytes)
+            held, size, first, oversized = [], 0, lineno + 1, False
             continue
-        index += 1
-        where = f"{name}:{line_at}"
-        if len(chunk) > max_bytes:
-            yield Problem(where, _too_large(len(chunk), max_bytes))
-            continue
-        observed = _header_time(chunk)
-        try:
-            value = yaml.load(chunk, Loader=_Loader)  # noqa: S506 - a safe loader
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            line = line_at + (mark.line if mark else 0)
-            yield NotKubernetes(f"{name}:{line}", f"invalid YAML: {err.problem or err.context}")
-            continue
-        except yaml.YAMLError as err:
-            yield NotKubernetes(where, f"invalid YAML: {str(err).splitlines()[0]}")
-            continue
-        if value is None:
-            continue
-        if "*" in chunk and _too_many_nodes(value):
-            yield Problem(
-                where, "YAML aliases expand to too many nodes (a billion-laughs document?)"
-            )
-            continue
-        yield Document(value, where, observed)
+        size += len(line)
+        if size > max_bytes:
+            held, oversized = [], True
+        elif not oversized:
+            held.append(line)
+    yield from _yaml_chunk(name, held, first, size, oversized, max_bytes)
+
+
+def _yaml_chunk(
+    name: str, held: list[str], first: int, size: int, oversized: bool, max_bytes: int
+) -> Iterator[Document | Problem]:
+    where = f"{name}:{first}"
+    if oversized:
+        yield Problem(where, _too_large(size, max_bytes))
+        return
+    chunk = "".join(held)
+    if not chunk.strip():
+        return
+    observed = _header_time(chunk)
+    try:
+        value = yaml.load(chunk, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = first + (mark.line if mark else 0)
+        yield NotKubernetes(f"{name}:{line}", f"invalid YAML: {err.problem or err.context}")
+        return
+    except yaml.YAMLError as err:
+        yield NotKubernetes(where, f"invalid YAML: {str(err).splitlines()[0]}")
+        return
+    if value is None:
+        return
+    if "*" in chunk and _expands_beyond(value, max_bytes):
+        yield Problem(
+            where,
+            f"YAML aliases expand beyond {_NODE_LIMIT:,} nodes or the {max_bytes / 1e6:.1f} MB limit (a billion-laughs document?)",
+        )
+        return
+    if _NON_FINITE.search(chunk) and _has_non_finite(value):
+        yield Problem(where, "NaN or Infinity is not a JSON number: not kept")
+        return
+    yield Document(value, where, observed)
 
 
 def _header_time(chunk: str) -> int | None:
@@ -215,14 +274,33 @@ def _header_time(chunk: str) -> int | None:
 _NODE_LIMIT = 2_000_000
 
 
-def _too_many_nodes(value: Any) -> bool:
-    """Count nodes as if aliases were expanded, stopping at the limit."""
-    count = 0
+def _expands_beyond(value: Any, max_bytes: int) -> bool:
+    """Whether the document, aliases expanded, has more nodes than the limit or more bytes of
+    text than ``max_bytes`` (a few large strings repeated by aliases balloon the same way)."""
+    nodes = size = 0
     stack = [value]
     while stack:
         v = stack.pop()
-        count += 1
-        if count > _NODE_LIMIT:
+        nodes += 1
+        if isinstance(v, dict):
+            stack.extend(v.values())
+            size += sum(len(str(k)) + 4 for k in v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, str):
+            size += len(v) + 2
+        else:
+            size += 8
+        if nodes > _NODE_LIMIT or size > max_bytes:
+            return True
+    return False
+
+
+def _has_non_finite(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
             return True
         if isinstance(v, dict):
             stack.extend(v.values())

@@ -18,7 +18,7 @@ from typing import Any
 
 from crumbs.activity import BadNodeEvent, NodeEvent, from_json, is_node_event
 from crumbs.model import Problem, Skipped, mapping, sequence
-from crumbs.timeutil import parse_time
+from crumbs.timeutil import parse_time, time_problem
 
 NodeRecord = NodeEvent | Skipped | Problem
 
@@ -63,7 +63,7 @@ def convert(tool: str, value: dict[str, Any], where: str) -> Iterator[NodeRecord
 def _time(value: Any, field: str) -> int:
     t = parse_time(value) if isinstance(value, str) else None
     if t is None:
-        raise BadNodeEvent(f'"{field}" is not an RFC 3339 time: {str(value)[:40]!r}')
+        raise BadNodeEvent(f'"{field}" {time_problem(str(value))}')
     return t
 
 

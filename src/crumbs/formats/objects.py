@@ -6,12 +6,13 @@ fit becomes a :class:`Problem` naming the document, and the rest goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from crumbs import kinds
 from crumbs.activity import NodeEvent
 from crumbs.formats import audit, helm, nodeimport
+from crumbs.formats.documents import Document
 from crumbs.formats.events import is_event, to_event
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
@@ -28,7 +29,7 @@ from crumbs.model import (
     Skipped,
     split_api_version,
 )
-from crumbs.timeutil import parse_time
+from crumbs.timeutil import parse_time, time_problem
 
 Record = Revision | Event | HelmRelease | AuditRecord | NodeEvent | Note | Problem | Skipped
 
@@ -90,7 +91,7 @@ def _watch_event(
     if raw_time is not None:
         line_time = parse_time(raw_time) if isinstance(raw_time, str) else None
         if line_time is None:
-            yield Problem(where, f'"time" is not an RFC 3339 time: {str(raw_time)[:40]!r}')
+            yield Problem(where, f'"time" {time_problem(str(raw_time))}')
             return
     if etype == "BOOKMARK":
         yield Skipped(where, "watch BOOKMARK")
@@ -119,23 +120,46 @@ def _list(
     cluster: str,
     observed: int | None,
 ) -> Iterator[Record]:
-    # Typed lists from the API (PodList, as cluster-info dump writes them) omit
-    # the items' kind and apiVersion: they are the list's.
     if not items:
         yield Skipped(where, f"empty {kind}")
         return
-    item_kind = kind[: -len("List")] if kind != kinds.LIST_KIND else None
-    item_api = value.get("apiVersion")
+    api = value.get("apiVersion")
     for i, item in enumerate(items):
-        at = f"{where}#items[{i}]"
-        if isinstance(item, dict) and item_kind and "kind" not in item:
-            item = {"apiVersion": item_api, "kind": item_kind, **item}
-        if isinstance(item, dict) and _is_watch_event(item):
-            yield from _watch_event(item, at, cluster, observed)
-        elif isinstance(item, dict):
-            yield from _object(item, at, cluster, observed, None)
+        yield from list_item(
+            item, i, kind, api if isinstance(api, str) else None, where, cluster, observed
+        )
+
+
+def list_item(
+    item: Any,
+    i: int,
+    list_kind: str | None,
+    list_api: str | None,
+    where: str,
+    cluster: str,
+    observed: int | None = None,
+) -> Iterator[Record]:
+    """Item ``i`` of a List. Typed lists from the API (PodList, as cluster-info dump writes them)
+    omit the items' kind and apiVersion: they are the list's."""
+    at = f"{where}#items[{i}]"
+    typed = list_kind and list_kind != kinds.LIST_KIND and list_kind.endswith("List")
+    if isinstance(item, dict) and typed and "kind" not in item:
+        item = {"apiVersion": list_api, "kind": list_kind[: -len("List")], **item}  # type: ignore[index]
+    if isinstance(item, dict) and _is_watch_event(item):
+        yield from _watch_event(item, at, cluster, observed)
+    elif isinstance(item, dict):
+        yield from _object(item, at, cluster, observed, None)
+    else:
+        yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
+
+
+def records_of(docs: Iterable[Document | Problem], cluster: str) -> Iterator[Record]:
+    """Parsed documents (and the problems met on the way) → records."""
+    for doc in docs:
+        if isinstance(doc, Problem):
+            yield doc
         else:
-            yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
+            yield from interpret(doc.value, doc.where, cluster, doc.time)
 
 
 def _object(
@@ -189,7 +213,7 @@ def check_object(obj: Obj) -> str | None:
     for field in ("creationTimestamp", "deletionTimestamp"):
         v = md.get(field)
         if v and parse_time(v) is None:
-            return f"{kind}/{name}: metadata.{field} is not an RFC 3339 time: {v[:40]!r}"
+            return f"{kind}/{name}: metadata.{field} {time_problem(v)}"
     for field in ("labels", "annotations"):
         v = md.get(field)
         if v is None:

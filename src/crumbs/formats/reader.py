@@ -11,22 +11,26 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 
+from crumbs.formats.bigjson import large_json
 from crumbs.formats.documents import (
     DEFAULT_MAX_DOCUMENT,
     Document,
+    NotExact,
     is_log_section,
     json_lines,
     json_stream,
+    load_json,
     looks_binary,
     yaml_documents,
 )
-from crumbs.formats.objects import Record, interpret
+from crumbs.formats.objects import Record, records_of
 from crumbs.model import NotKubernetes, Problem, Skipped
 
 SNIFF = 64 * 1024
@@ -52,17 +56,36 @@ def iter_files(
     """(file name, its records) for each file the paths name or hold."""
     for path in paths:
         if path == "-":
-            data = (stdin or sys.stdin.buffer).read()
-            yield "<stdin>", read_bytes(data, "<stdin>", cluster, max_document)
+            source = stdin or sys.stdin.buffer
+            yield "<stdin>", read_stream(source, "<stdin>", cluster, max_document)
         elif os.path.isdir(path):
-            for dirpath, dirnames, filenames in os.walk(path):
+            unreadable: list[OSError] = []
+            for dirpath, dirnames, filenames in os.walk(path, onerror=unreadable.append):
+                while unreadable:
+                    err = unreadable.pop(0)
+                    where = err.filename or dirpath
+                    yield (
+                        str(where),
+                        iter([Problem(str(where), f"cannot read: {err.strerror or err}")]),
+                    )
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fn in sorted(filenames):
                     if not fn.startswith("."):
                         name = os.path.join(dirpath, fn)
                         yield name, read_file(name, cluster, max_document, in_directory=True)
+            for err in unreadable:
+                where = str(err.filename or path)
+                yield where, iter([Problem(where, f"cannot read: {err.strerror or err}")])
         else:
             yield path, read_file(path, cluster, max_document)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO (pipe it to `crumbs ingest -` instead)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def read_file(
@@ -71,25 +94,92 @@ def read_file(
     max_document: int = DEFAULT_MAX_DOCUMENT,
     in_directory: bool = False,
 ) -> Iterator[Record]:
+    """One file's records. Only regular files are read: a FIFO or a device would hang or never end."""
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        yield Problem(path, f"cannot read: {err.strerror or err}")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        what = next((why for test, why in _NOT_REGULAR if test(st.st_mode)), "not a regular file")
+        why = f"{what}, not a regular file" if "regular" not in what else what
+        yield Skipped(path, why) if in_directory else Problem(path, why)
+        return
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below, streamed lines
     except OSError as err:
         yield Problem(path, f"cannot read: {err.strerror or err}")
         return
     with f:
+        yield from read_stream(f, path, cluster, max_document, in_directory)
+
+
+def read_stream(
+    f: BinaryIO,
+    name: str,
+    cluster: str = "default",
+    max_document: int = DEFAULT_MAX_DOCUMENT,
+    in_directory: bool = False,
+) -> Iterator[Record]:
+    """A file or stdin: JSON lines and anything larger than one document are read as a stream
+    (memory stays within about one document); the rest is read whole."""
+    try:
+        head = f.read(max_document + 1)
+        rest = f.read(1) if len(head) > max_document else b""
+    except OSError as err:
+        yield Problem(name, f"cannot read: {err.strerror or err}")
+        return
+    if not rest:
+        if _starts_json_lines(io.BytesIO(head), max_document):
+            lines = json_lines(name, head.split(b"\n"), max_document)
+            yield from _guard(name, in_directory, records_of(lines, cluster))
+        else:
+            yield from read_bytes(head, name, cluster, max_document, in_directory)
+        return
+    stream = _Rejoined(head + rest, f)
+    yield from _guard(name, in_directory, _streamrecords_of(stream, name, cluster, max_document))
+
+
+class _Rejoined(io.RawIOBase):
+    """What was read ahead, then the rest of the stream: one file again."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _streamrecords_of(
+    raw: io.RawIOBase, name: str, cluster: str, max_document: int
+) -> Iterator[Record]:
+    stream = io.BufferedReader(raw, 1 << 20)
+    first = stream.peek(SNIFF)[:SNIFF]
+    if looks_binary(first):
+        yield Problem(name, "binary data, not JSON or YAML")
+        return
+    stripped = first.lstrip()
+    if _starts_json_lines(io.BytesIO(first), max_document) and b"\n" in stripped:
+        yield from records_of(json_lines(name, stream, max_document), cluster)
+    elif stripped[:1] in (b"{", b"["):
+        yield from large_json(stream, name, cluster, max_document)
+    else:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict")
         try:
-            if _starts_json_lines(f, max_document):
-                f.seek(0)
-                yield from _guard(
-                    path, in_directory, _records(json_lines(path, f, max_document), cluster)
-                )
-                return
-            f.seek(0)
-            data = f.read()
-        except OSError as err:
-            yield Problem(path, f"cannot read: {err.strerror or err}")
-            return
-    yield from read_bytes(data, path, cluster, max_document, in_directory)
+            yield from records_of(yaml_documents(name, text, max_document), cluster)
+        except UnicodeDecodeError as err:
+            yield Problem(name, f"not UTF-8 text (byte {err.start} of a chunk)")
 
 
 def read_bytes(
@@ -110,7 +200,7 @@ def read_bytes(
     if not data.strip():
         yield Skipped(name, "empty")
         return
-    yield from _guard(name, in_directory, _records(_documents(data, name, max_document), cluster))
+    yield from _guard(name, in_directory, records_of(_documents(data, name, max_document), cluster))
 
 
 def _starts_json_lines(f: BinaryIO, max_document: int) -> bool:
@@ -141,7 +231,10 @@ def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document |
     stripped = data.lstrip()
     if stripped[:1] in (b"{", b"["):
         try:
-            value = orjson.loads(data)
+            value = load_json(data)
+        except NotExact as err:
+            yield Problem(name, str(err))
+            return
         except orjson.JSONDecodeError:
             if _INI_SECTION.match(stripped):
                 yield NotKubernetes(name, "INI or TOML text (a [section] header), not JSON")
@@ -159,14 +252,6 @@ def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document |
         yield Problem(name, f"not UTF-8 text (byte {err.start})")
         return
     yield from yaml_documents(name, text, max_document)
-
-
-def _records(docs: Iterator[Document | Problem], cluster: str) -> Iterator[Record]:
-    for doc in docs:
-        if isinstance(doc, Problem):
-            yield doc
-        else:
-            yield from interpret(doc.value, doc.where, cluster, doc.time)
 
 
 def _guard(name: str, in_directory: bool, records: Iterator[Record]) -> Iterator[Record]:

@@ -25,6 +25,10 @@ from crumbs.store.writer import Writer, WriteStats
 __all__ = ["Queries", "Selector", "Store", "WriteStats", "Writer"]
 
 
+def _no_key() -> None:
+    return None
+
+
 class Store:
     def __init__(
         self, path: str, db: sqlite3.Connection, readonly: bool, redactor: Redactor | None = None
@@ -56,10 +60,14 @@ class Store:
         ``secret_digests``: Secret values are kept as digests keyed with the host key
         (:mod:`crumbs.keys`); False keeps their keys only.
         """
-        key = host_key() if secret_digests else None
-        if key is not None and not self.readonly:
+        return Writer(self.path, self._key if secret_digests else _no_key, **options)  # type: ignore[arg-type]
+
+    def _key(self) -> bytes:
+        """The host key, recorded by id in the store the first time it is used for it."""
+        key = host_key()
+        if not self.readonly:
             record_key_id(self.db, key_id(key))
-        return Writer(self.path, key, **options)  # type: ignore[arg-type]
+        return key
 
     def activity_writer(
         self, cluster: str = "default", retain: int | None = None

@@ -26,6 +26,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import tempfile
 import traceback
 from typing import IO, Any
 
@@ -61,6 +62,7 @@ class RemoteBatchWriter:
     """The parent's handle on the writer process."""
 
     def __init__(self, path: str, ingest_time: int, busy_timeout_ms: int) -> None:
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._process = subprocess.Popen(
             [
                 sys.executable,
@@ -73,6 +75,7 @@ class RemoteBatchWriter:
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self._errors,
         )
         assert self._process.stdin is not None
         _widen_pipe(self._process.stdin)
@@ -96,8 +99,34 @@ class RemoteBatchWriter:
 
     def _died(self) -> StoreError:
         self._in_flight = 0
-        code = self._process.wait(5)
-        return StoreError(f"the writer process died (exit code {code})")
+        try:
+            code = self._process.wait(5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        return StoreError(f"the writer process died: {self._why(code)}")
+
+    def _why(self, code: int) -> str:
+        """One line: the signal that killed it, else the last line it wrote to stderr."""
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = (
+                " (out of memory? the kernel's OOM killer sends it)"
+                if -code == signal.SIGKILL
+                else ""
+            )
+            return f"killed by {name}{hint}; what it had committed is in the store"
+        self._errors.seek(0)
+        lines = [
+            line
+            for line in self._errors.read()[-4096:].decode(errors="replace").splitlines()
+            if line.strip()
+        ]
+        last = lines[-1].strip() if lines else ""
+        return f"exit code {code}" + (f": {last}" if last else "")
 
     def _send(self, message: tuple[Any, ...]) -> None:
         assert self._process.stdin is not None
@@ -139,7 +168,9 @@ class RemoteBatchWriter:
                 self._process.wait()
         for stream in (self._process.stdin, self._process.stdout):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # a dead writer's pipe: already reported
+                    stream.close()
+        self._errors.close()
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:

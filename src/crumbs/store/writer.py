@@ -16,6 +16,7 @@ queued behind a failed one are dropped with it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from crumbs.store.batch import (
 )
 from crumbs.store.codec import canonical, digest
 from crumbs.store.connection import connect
-from crumbs.timeutil import now_ns
+from crumbs.timeutil import RANGE, in_range, now_ns
 
 if TYPE_CHECKING:
     from crumbs.store.process import RemoteBatchWriter
@@ -77,7 +78,7 @@ class Writer:
     def __init__(
         self,
         path: str,
-        key: bytes | None,
+        key: Callable[[], bytes | None],
         batch_size: int = BATCH_SIZE,
         ingest_time: int | None = None,
         max_document: int = DEFAULT_MAX_DOCUMENT,
@@ -85,9 +86,11 @@ class Writer:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self._path = path
-        self._key = key
-        """The host key for Secret value digests; None: keys only (``--secret-digests off``)."""
-        self._redactor = for_storing(key)
+        self._key_source = key
+        """Gives the host key for Secret value digests (None: keys only, ``--secret-digests
+        off``); asked the first time a Secret or a Helm release is written."""
+        self._key_loaded = False
+        self._key_value: bytes | None = None
         self.batch_size = batch_size
         self.ingest_time = ingest_time if ingest_time is not None else now_ns()
         self._max_document = max_document
@@ -111,13 +114,23 @@ class Writer:
             self.close()
 
     def add(self, record: Revision | Event | HelmRelease | AuditRecord) -> None:
-        """Queue a record; a full batch is written (or sent to the writer process)."""
+        """Queue a record; a full batch is written (or sent to the writer process).
+
+        A record the store cannot hold (a time beyond 64-bit nanoseconds) is a problem in
+        ``stats.problems``, never an error that loses the batch.
+        """
+        if record.at is not None and not in_range(record.at):
+            where = str(getattr(record, "where", "") or "a record")
+            self.stats.problems.append(
+                Problem(where, f"a time outside what the store can keep ({RANGE})")
+            )
+            return
         if isinstance(record, Event):
             self._pending.append(event_item(record))
         elif isinstance(record, AuditRecord):
             self._pending.append(audit_item(record))
         elif isinstance(record, HelmRelease):
-            redact = self._redactor
+            redact = for_storing(self._key())
             payload = {
                 "values": redact.tree(record.values),
                 "defaults": redact.tree(record.defaults),
@@ -144,7 +157,7 @@ class Writer:
     def _serialise(self, rec: Revision) -> bytes | None:
         doc = rec.doc
         if doc.get("kind") == "Secret":
-            doc = redact_secret(doc, self._key)
+            doc = redact_secret(doc, self._key())
         try:
             data = canonical(doc)
         except TypeError as err:  # YAML's !!set or !!binary, say: not JSON
@@ -159,6 +172,12 @@ class Writer:
             )
             return None
         return data
+
+    def _key(self) -> bytes | None:
+        if not self._key_loaded:
+            self._key_value = self._key_source()
+            self._key_loaded = True
+        return self._key_value
 
     @property
     def pending(self) -> int:
