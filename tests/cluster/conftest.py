@@ -69,7 +69,9 @@ def recording(
 
 
 def listening(rec: Recorder) -> bool:
-    return bool(rec.followers) and all(p.state == "watching" and p.lists for _, p in rec.progress)
+    return bool(rec.followers) and all(
+        p.state == "watching" and (p.lists or p.resumed_from) for _, p in rec.progress
+    )
 
 
 def stored_state(store_path: str) -> dict[Key, str]:

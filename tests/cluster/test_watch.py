@@ -187,6 +187,7 @@ def test_restart_of_crumbs_finds_what_happened_meanwhile(
     cluster = server.cluster
     path = str(tmp_path / "s.db")
     run_story(server, kubeconfig, path, steps=50)
+    run_end = cluster.rv
     gone = next(o for objs in cluster.objects.values() for o in objs.values())
     cluster.delete(gone)
     for _ in script(cluster, 40, seed=9):
@@ -195,7 +196,20 @@ def test_restart_of_crumbs_finds_what_happened_meanwhile(
         wait_for(lambda: listening(rec))
         wait_for(lambda: stored_state(path) == cluster.current(), what="the second run to catch up")
     consistent(path, cluster, 0)
-    assert rec.totals.deleted_while_away >= 1
+    # it resumed where the first run stopped: every change made meanwhile is a revision
+    assert all(p.resumed_from and not p.lists for _, p in rec.progress)
+    stored = set(stored_revisions(path))
+    meanwhile = [(k, rv, t) for k, rv, t in exactly(cluster, 0) if int(rv) > run_end]
+    assert meanwhile and all(r in stored for r in meanwhile)
+    deletion = next(
+        c for c in cluster.history
+        if c.type == "DELETED" and c.obj["metadata"]["uid"] == gone["metadata"]["uid"]
+    )  # fmt: skip
+    assert (
+        _key(deletion),
+        deletion.obj["metadata"]["resourceVersion"],
+        RevisionType.DELETED,
+    ) in stored
 
 
 def test_forbidden_kinds_are_skipped_with_one_warning(

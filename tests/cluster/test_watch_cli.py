@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -146,3 +147,85 @@ def test_scan_live_lists_the_cluster_and_scans_it(
 def test_scan_live_refuses_at(kubeconfig: Path, cli) -> None:
     result = cli("scan", "--live", "--kubeconfig", str(kubeconfig), "--at", "1h", db=None)
     assert result.code == 2 and "--live" in result.err
+
+
+def test_kill_9_and_restart_resumes_and_loses_no_revision(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Issue 12 item 11: each restart watches on from the resourceVersion the store holds."""
+    from tests.cluster.conftest import stored_revisions
+    from tests.cluster.test_watch import exactly
+
+    cluster = server.cluster
+    for _ in script(cluster, 40):
+        pass
+    db = str(tmp_path / "live.db")
+    cmd = [str(CRUMBS), "--db", db, "watch", "--kubeconfig", str(kubeconfig)]
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(cmd, stderr=subprocess.DEVNULL, text=True)
+
+    proc = start()
+    wait_for(
+        lambda: os.path.exists(db) and stored_state(db) == cluster.current(), what="the first list"
+    )
+    listed_at = cluster.rv
+    for round_ in range(6):
+        for i, _ in enumerate(script(cluster, 30, seed=100 + round_)):
+            if i % 10 == 0:
+                time.sleep(0.05)
+        time.sleep(2.6)  # a status save: the resume point of what is committed
+        for _ in script(cluster, 15, seed=200 + round_):
+            pass
+        proc.kill()  # kill -9, mid-stream
+        proc.wait(10)
+        for _ in script(cluster, 20, seed=300 + round_):  # while it is down
+            pass
+        proc = start()
+        time.sleep(0.5)
+    try:
+        wait_for(lambda: stored_state(db) == cluster.current(), timeout=30, what="the last run")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert sorted(stored_revisions(db)) == exactly(cluster, listed_at)
+
+
+def test_an_endless_list_body_cannot_exhaust_memory(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Issue 12 item 11: a list body (and a watch line) that never ends is refused at a bound.
+
+    The watch's peak RSS (VmHWM of the process) is read while it runs; limit: 600 MiB (a
+    64 MiB page bound, parsed at most once), where reading the body whole grew without end.
+    """
+    server.cluster.faults.endless.add("configmaps")
+    server.cluster.create("Pod", "ok", spec={})
+    db = str(tmp_path / "live.db")
+    proc = subprocess.Popen(
+        [str(CRUMBS), "--db", db, "watch", "--kubeconfig", str(kubeconfig), "--include", "configmaps",
+         "--include", "pods"], stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    peak = 0
+    try:
+        wait_for(
+            lambda: os.path.exists(db) and ("", "Pod", "default", "ok") in stored_state(db),
+            what="pods",
+        )
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) // 1024
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert peak < 600, f"peak RSS {peak} MiB"
+    report = {r["resource"]: r for r in json.loads(
+        subprocess.run([str(CRUMBS), "--db", db, "status", "-o", "json"], capture_output=True, text=True).stdout
+    )["resources"]}  # fmt: skip
+    assert (
+        report["configmaps"]["errors"] >= 1 and "over 64 MiB" in report["configmaps"]["lastError"]
+    )

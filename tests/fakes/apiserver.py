@@ -236,8 +236,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- list ----------------------------------------------------------------
 
+    def _endless(self, opening: bytes) -> None:
+        """A 200 whose chunked body never ends (a broken or hostile server): MiB after MiB."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        filler = b"x" * (1 << 20)
+        try:
+            self.wfile.write(f"{len(opening):x}\r\n".encode() + opening + b"\r\n")
+            while not self.server.stopping.is_set():
+                self.wfile.write(f"{len(filler):x}\r\n".encode() + filler + b"\r\n")
+        except OSError:
+            pass  # the client gave up, as it should
+        self.close_connection = True
+
     def _list(self, res: Resource, namespace: str | None, q: dict[str, str]) -> None:
         cluster = self.server.cluster
+        if res.plural in cluster.faults.endless:
+            self._endless(
+                b'{"kind":"List","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"'
+            )
+            return
         limit = int(q.get("limit") or 0)
         token = q.get("continue")
         if token:
@@ -290,6 +310,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _watch(self, res: Resource, namespace: str | None, q: dict[str, str]) -> None:
         cluster = self.server.cluster
+        if res.plural in cluster.faults.endless:
+            self._endless(b'{"type":"ADDED","object":{"metadata":{"name":"')
+            return
         faults = cluster.faults
         bookmarks = q.get("allowWatchBookmarks") in ("1", "true")
         deadline = time.monotonic() + float(q.get("timeoutSeconds") or 1800)

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN = "crumbs-test-token"
@@ -75,6 +75,8 @@ class Faults:
     """Seconds of quiet on a watch before a BOOKMARK."""
     expire_continue: int = 0
     """Answer this many continue tokens with 410 Expired, as after a compaction mid-list."""
+    endless: set[str] = field(default_factory=set)
+    """Plurals whose lists (and watches) never end: a body that streams forever (hostile)."""
 
 
 @dataclass

@@ -25,11 +25,13 @@ from typing import Any
 import orjson
 
 from crumbs.cluster.discovery import ApiResource
-from crumbs.cluster.transport import ApiError, Transport
+from crumbs.cluster.transport import ApiError, TooLarge, Transport
 from crumbs.model import mapping, sequence
 from crumbs.timeutil import now_ns
 
 PAGE = 500
+MAX_LISTED = 5_000_000
+"""Objects one list may hold (a server that hands out continue tokens forever is refused)."""
 WATCH_SECONDS = 300
 """``timeoutSeconds`` asked of each watch: the server ends it, and it is resumed."""
 
@@ -55,6 +57,14 @@ class Watched:
 
 
 @dataclass
+class Bookmark:
+    """The watch got this far (a BOOKMARK): nothing to write, but a place to resume from."""
+
+    resource: ApiResource
+    resource_version: str
+
+
+@dataclass
 class Progress:
     """What is known of one resource's watch, for ``crumbs status``."""
 
@@ -66,6 +76,8 @@ class Progress:
     last_contact_at: int | None = None
     events: int = 0
     lists: int = 0
+    resumed_from: str = ""
+    """The resourceVersion an earlier run had stored, when this run watched on from it."""
     errors: int = 0
     last_error: str = ""
 
@@ -112,6 +124,15 @@ def list_all(
                 items, cont, rv = [], None, ""
                 continue
             raise
+        except TooLarge as err:
+            if page == 1:
+                raise ApiError(413, "TooLarge", str(err)) from None
+            page = max(1, page // 4)  # big objects: smaller pages, same snapshot
+            continue
+        if len(items) > MAX_LISTED:
+            raise ApiError(
+                507, "TooMany", f"{res.name}: a list of more than {MAX_LISTED:,} objects"
+            )
         md = mapping(body.get("metadata"))
         if not cont:
             rv = str(md.get("resourceVersion") or "")
@@ -163,10 +184,11 @@ class Follower:
         self,
         transport: Transport,
         res: ApiResource,
-        emit: Callable[[Listed | Watched], None],
+        emit: Callable[[Listed | Watched | Bookmark], None],
         stop: threading.Event,
         warn: Callable[[str], None],
         field_selector: str = "",
+        resume_from: str = "",
     ) -> None:
         self.transport = transport
         self.res = res
@@ -176,10 +198,14 @@ class Follower:
         self.warn = warn
         self.progress = Progress(res)
         self.backoff = Backoff()
+        self.resume_from = resume_from
+        """Where an earlier run stopped, as stored: watch from there instead of listing (the
+        changes made meanwhile come as events; a 410 falls back to a list)."""
 
     def run(self) -> None:
         p = self.progress
-        need_list = True
+        need_list = not self.resume_from
+        p.resource_version = p.resumed_from = self.resume_from
         while not self.stop.is_set():
             try:
                 if need_list:
@@ -232,6 +258,8 @@ class Follower:
             self.emit(Watched(self.res, str(kind), obj, now))
             p.events += 1
             p.last_event_at = now
+        elif kind == "BOOKMARK" and rv:
+            self.emit(Bookmark(self.res, rv))
         if rv:
             p.resource_version = rv
 

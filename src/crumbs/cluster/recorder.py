@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crumbs.cluster.discovery import ApiResource, discover_or_warn, storable
-from crumbs.cluster.follow import Follower, Listed, Progress, Watched
-from crumbs.cluster.status import save_status
+from crumbs.cluster.follow import Bookmark, Follower, Listed, Progress, Watched
+from crumbs.cluster.status import resume_points, save_status
 from crumbs.cluster.transport import Target, Transport
 from crumbs.model import Revision, RevisionType
 from crumbs.store import Selector, Store, Writer
@@ -70,7 +70,12 @@ class Recorder:
         self.exclude = exclude
         self.rediscover_every = rediscover_every
         self._warn_out = warn
-        self.queue: queue.Queue[tuple[str, Listed | Watched]] = queue.Queue(QUEUE_SIZE)
+        self.queue: queue.Queue[tuple[str, Listed | Watched | Bookmark]] = queue.Queue(QUEUE_SIZE)
+        self._resume = resume_points(store)
+        """Where the last run stopped, per (cluster, resource)."""
+        self._reached: dict[tuple[str, str], str] = {}
+        """The newest resourceVersion handed to the writer, per (cluster, resource)."""
+        self._committed_points: dict[tuple[str, str], str] = {}
         self.followers: dict[tuple[str, ApiResource], Follower] = {}
         self.totals = Totals()
         self._lock = threading.Lock()
@@ -123,6 +128,7 @@ class Recorder:
                     break
                 self._write(writer, cluster, item)
             writer.flush()
+            self._committed_points = dict(self._reached)
         finally:
             writer.close()
             self._account(writer)
@@ -137,7 +143,7 @@ class Recorder:
             if key in self.followers:
                 continue
 
-            def emit(item: Listed | Watched, cluster: str = transport.name) -> None:
+            def emit(item: Listed | Watched | Bookmark, cluster: str = transport.name) -> None:
                 while not stop.is_set():
                     try:
                         self.queue.put((cluster, item), timeout=0.2)
@@ -146,7 +152,9 @@ class Recorder:
                         continue
 
             selector = next((v for k, v in self.field_selectors.items() if res.matches(k)), "")
-            f = Follower(transport, res, emit, stop, self.warn, selector)
+            was, was_selector = self._resume.get((transport.name, res.name), ("", ""))
+            resume = was if was_selector == selector else ""  # another selector: another set
+            f = Follower(transport, res, emit, stop, self.warn, selector, resume)
             self.followers[key] = f
             threading.Thread(target=f.run, name=f"follow {res.name}", daemon=True).start()
 
@@ -156,11 +164,18 @@ class Recorder:
 
     # -- writing -------------------------------------------------------------
 
-    def _write(self, writer: Writer, cluster: str, item: Listed | Watched) -> None:
+    def _write(self, writer: Writer, cluster: str, item: Listed | Watched | Bookmark) -> None:
         where = f"{cluster}:{item.resource.name}"
+        place = (cluster, item.resource.name)
+        if isinstance(item, Bookmark):
+            self._reached[place] = item.resource_version
+            return
         if isinstance(item, Watched):
             for rec in storable({"type": item.type, "object": item.obj}, where, cluster, item.at):
                 writer.add(rec)
+            rv = (item.obj.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                self._reached[place] = str(rv)
             return
         self.totals.relists += 1
         writer.flush()  # the store must hold everything before it is compared with the list
@@ -198,6 +213,14 @@ class Recorder:
                         f"{where} (gone from the list)",
                     )
                 )
+        if item.resource_version:
+            self._reached[place] = item.resource_version
+
+    def _selector_of(self, place: tuple[str, str]) -> str:
+        for (cluster, res), f in self.followers.items():
+            if (cluster, res.name) == place:
+                return f.field_selector
+        return ""
 
     def _account(self, writer: Writer) -> None:
         self.totals.revisions = writer.stats.revisions
@@ -205,9 +228,21 @@ class Recorder:
         self.totals.events = writer.stats.events
 
     def _save_status(self, writer: Writer | None) -> None:
+        """Progress for `crumbs status`, and where a restart resumes: only resourceVersions whose
+        changes the store has committed (flushed first), so a crash loses nothing."""
         if writer is not None:
+            try:
+                writer.flush()
+            except Exception as err:  # the next write reports it; keep the old resume points
+                self.warn(f"cannot write to the store: {err}")
+            else:
+                self._committed_points = dict(self._reached)
             self._account(writer)
         try:
-            save_status(self.store, self.progress)
+            resume = {
+                place: (rv, self._selector_of(place))
+                for place, rv in self._committed_points.items()
+            }
+            save_status(self.store, self.progress, resume)
         except Exception as err:  # status is a convenience: never stop recording for it
             self.warn(f"cannot save the watch status: {err}")

@@ -30,6 +30,15 @@ READ_VERBS = frozenset({"GET"})
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 POOL_SIZE = 256
+MAX_BODY = 64 * 1024 * 1024
+"""The largest response read whole (a list page): more is refused, never held (a broken or
+hostile server could send forever). A page of real objects this large asks for smaller pages."""
+MAX_LINE = 16 * 1024 * 1024
+"""The longest watch line (one event, one object: etcd itself refuses objects over 1.5 MB)."""
+
+
+class TooLarge(Exception):
+    """A response or line over its bound; the message says which."""
 
 
 class ApiError(Exception):
@@ -160,7 +169,10 @@ class Transport:
 
         resp = self.request("GET", path, params)
         try:
-            data = resp.read()
+            data = resp.read(MAX_BODY + 1)
+            if len(data) > MAX_BODY:
+                resp.close()  # the rest is never read
+                raise TooLarge(f"{self.host}{path}: a response over {MAX_BODY // 2**20} MiB")
         except urllib3.exceptions.HTTPError as err:
             raise ConnectionError(f"{self.host}{path}: {err}") from None
         finally:
@@ -186,6 +198,10 @@ class Transport:
             for chunk in resp.stream(65536, decode_content=True):
                 if b"\n" not in chunk:
                     rest += chunk
+                    if len(rest) > MAX_LINE:
+                        raise ConnectionError(
+                            f"{self.host}{path}: a watch line over {MAX_LINE // 2**20} MiB (dropped the connection)"
+                        )
                     continue
                 parts = (rest + chunk).split(b"\n")
                 rest = parts.pop()

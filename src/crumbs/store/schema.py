@@ -232,6 +232,18 @@ def _key_outside(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM meta WHERE key = 'salt'")
 
 
+def _watch_resume(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Where a restarted `crumbs watch` resumes each resource: the newest resourceVersion
+        -- whose changes are all committed to this store (and the field selector it had).
+        ALTER TABLE watch_status ADD COLUMN resume_version TEXT NOT NULL DEFAULT '';
+        ALTER TABLE watch_status ADD COLUMN resume_selector TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -240,4 +252,5 @@ MIGRATIONS: list[Migration] = [
     ("0005_traces", _traces),
     ("0006_node_activity", _node_activity),
     ("0007_key_outside", _key_outside),
+    ("0008_watch_resume", _watch_resume),
 ]
