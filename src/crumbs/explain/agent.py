@@ -27,7 +27,14 @@ from crumbs.store import Store
 
 MAX_TURNS = 12
 BUDGET = 24_000
-"""Tokens per request; each tool output gets what is left, up to a third of it."""
+"""Tokens per request (everything sent: prompt, conversation, tool specs); each tool output gets
+what is left, up to a third of it, shared among the calls of a turn."""
+MAX_CALLS_PER_TURN = 8
+"""Tool calls run per turn; the model is told when it asked for more."""
+MAX_ARGUMENTS = 4_000
+"""Characters of one call's arguments (a tool's arguments are names, times and kinds)."""
+MIN_OUTPUT = 200
+"""Below this many tokens left, a tool output is left out (the model is told) rather than cut."""
 
 
 @dataclass
@@ -73,8 +80,9 @@ def ask(
     known: set[str] = set()
     try:
         for _ in range(MAX_TURNS):
+            sent = _within(messages, budget - specs_tokens, model.name)
             rec.step("request", model.name, {"messages": messages, "tools": [s["function"]["name"] for s in specs]},
-                     tokens=specs_tokens + count_tokens(orjson.dumps(messages).decode(), model.name))  # fmt: skip
+                     tokens=specs_tokens + sent)  # fmt: skip
             t = time.monotonic()
             turn = model.complete(messages, specs)
             rec.usage(turn.tokens_in, turn.tokens_out, turn.cost)
@@ -98,20 +106,20 @@ def ask(
                 )
                 rec.finish(text)
                 return Answer(text, rec.id, "ok", unknown, rec.tokens_in, rec.tokens_out)
-            messages.append(_assistant(turn.content, turn.tool_calls))
-            used = count_tokens(orjson.dumps(messages).decode(), model.name)
-            for call in turn.tool_calls:
+            calls = turn.tool_calls[:MAX_CALLS_PER_TURN]
+            messages.append(_assistant(turn.content, calls))
+            used = specs_tokens + count_tokens(orjson.dumps(messages).decode(), model.name)
+            for i, call in enumerate(calls):
+                share = (budget - used) // (len(calls) - i)  # what is left, shared with the rest
                 content = _run(
-                    store.path,
-                    call,
-                    known,
-                    rec,
-                    max(500, min(budget // 3, budget - used)),
-                    model.name,
-                    runner,
+                    store.path, call, known, rec, min(budget // 3, share), model.name, runner
                 )
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
-                used += count_tokens(content, model.name)
+                used += count_tokens(content, model.name) + 10
+            if len(turn.tool_calls) > len(calls):
+                messages.append({"role": "user", "content": (
+                    f"Only the first {len(calls)} of your {len(turn.tool_calls)} tool calls were run "
+                    f"(at most {MAX_CALLS_PER_TURN} a turn); call the others next if you still need them.")})  # fmt: skip
         text = "The copilot stopped after too many steps without an answer."
         rec.finish(text, "stopped")
         return Answer(text, rec.id, "stopped", [], rec.tokens_in, rec.tokens_out)
@@ -124,14 +132,40 @@ def ask(
 
 
 def _assistant(content: str, calls: list[ToolCall]) -> dict[str, Any]:
+    """The model's turn as it is sent back: arguments too long to be real are not echoed whole."""
     return {
         "role": "assistant",
         "content": content or None,
         "tool_calls": [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": (
+                c.arguments if len(c.arguments) <= MAX_ARGUMENTS
+                else orjson.dumps({"left out": f"{len(c.arguments):,} characters"}).decode())}}
             for c in calls
         ],
-    }
+    }  # fmt: skip
+
+
+_LEFT_OUT = orjson.dumps(
+    {"error": "left out to fit the context budget: call the tool again, asking for less"}
+).decode()
+
+
+def _within(messages: list[dict[str, Any]], budget: int, model: str) -> int:
+    """Make the conversation fit ``budget`` tokens, oldest tool outputs first; its size.
+
+    A conversation that cannot fit even then (a huge question) is a ModelError."""
+    size = count_tokens(orjson.dumps(messages).decode(), model)
+    for m in messages:
+        if size <= budget:
+            break
+        if m.get("role") == "tool" and m.get("content") != _LEFT_OUT:
+            size -= count_tokens(str(m["content"]), model) - count_tokens(_LEFT_OUT, model)
+            m["content"] = _LEFT_OUT
+    if size > budget:
+        raise ModelError(
+            f"the conversation needs {size:,} tokens, over the budget of {budget:,} (a shorter question, or --budget)"
+        )
+    return size
 
 
 def _run(
@@ -139,11 +173,21 @@ def _run(
 ) -> str:
     args: Any = None
     error: str | None = None
-    try:
-        args = orjson.loads(call.arguments) if call.arguments.strip() else {}
-    except orjson.JSONDecodeError as err:
-        error = f"{call.name}: the arguments are not valid JSON ({err}); send a JSON object"
-    rec.step("tool_call", call.name, {"id": call.id, "arguments": call.arguments})
+    if len(call.arguments) > MAX_ARGUMENTS:
+        error = f"{call.name}: {len(call.arguments):,} characters of arguments, at most {MAX_ARGUMENTS:,}"
+    elif budget < MIN_OUTPUT:
+        error = "not run: the context budget of this request is spent; call it again next turn"
+    else:
+        try:
+            args = orjson.loads(call.arguments) if call.arguments.strip() else {}
+        except orjson.JSONDecodeError as err:
+            error = f"{call.name}: the arguments are not valid JSON ({err}); send a JSON object"
+    shown = (
+        call.arguments
+        if len(call.arguments) <= MAX_ARGUMENTS
+        else f"({len(call.arguments):,} characters)"
+    )
+    rec.step("tool_call", call.name, {"id": call.id, "arguments": shown})
     t = time.monotonic()
     if error is None:
         result = run_tool(db, call.name, args, runner)
