@@ -99,3 +99,91 @@ def test_kustomization_lists_every_manifest() -> None:
     assert sorted(k["resources"]) == sorted(
         p.name for p in DEPLOY.glob("*.yaml") if p.name != "kustomization.yaml"
     )
+
+
+def test_the_agent_may_only_read_pods_and_only_its_pods_container_holds_a_token() -> None:
+    """Issue 12 item 14: least privilege for the DaemonSet."""
+    docs = _docs()
+    ds = next(d for d in docs if d["kind"] == "DaemonSet")
+    pod = ds["spec"]["template"]["spec"]
+    sa_name = pod["serviceAccountName"]
+    assert sa_name != "crumbs" and pod["automountServiceAccountToken"] is False
+    sa = next(d for d in docs if d["kind"] == "ServiceAccount" and d["metadata"]["name"] == sa_name)
+    assert sa.get("automountServiceAccountToken") is False
+    bindings = [
+        d
+        for d in docs
+        if d["kind"] == "ClusterRoleBinding" and any(s["name"] == sa_name for s in d["subjects"])
+    ]
+    (binding,) = bindings
+    role = next(
+        d
+        for d in docs
+        if d["kind"] == "ClusterRole" and d["metadata"]["name"] == binding["roleRef"]["name"]
+    )
+    resource_rules = [r for r in role["rules"] if "resources" in r]
+    assert resource_rules == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+    ]
+    containers = {c["name"]: c for c in pod["containers"]}
+    token_path = "/var/run/secrets/kubernetes.io/serviceaccount"
+    assert token_path in {m["mountPath"] for m in containers["pods"]["volumeMounts"]}
+    assert token_path not in {m["mountPath"] for m in containers["agent"]["volumeMounts"]}
+    volume = next(v for v in pod["volumes"] if v["name"] == "api-token")
+    assert any("serviceAccountToken" in s for s in volume["projected"]["sources"])
+
+
+def test_every_capability_the_agent_adds_is_explained() -> None:
+    text = (DEPLOY / "agent.yaml").read_text()
+    readme = (DEPLOY.parent / "README.md").read_text()
+    ds = next(d for d in _docs() if d["kind"] == "DaemonSet")
+    agent = next(c for c in ds["spec"]["template"]["spec"]["containers"] if c["name"] == "agent")
+    for cap in agent["securityContext"]["capabilities"]["add"]:
+        line = next(line for line in text.splitlines() if line.strip().startswith(f"- {cap} "))
+        assert "#" in line and len(line.split("#", 1)[1].strip()) > 10, cap
+        assert f"CAP_{cap}" in readme, cap
+
+
+def test_the_recorder_runs_as_non_root_with_the_host_key_from_a_secret() -> None:
+    dep = next(d for d in _docs() if d["kind"] == "Deployment")
+    pod = dep["spec"]["template"]["spec"]
+    assert (
+        pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    )
+    container = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mount = next(
+        m for m in container["volumeMounts"] if env["CRUMBS_KEY_FILE"].startswith(m["mountPath"])
+    )
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert (
+        volume["secret"]["secretName"] == "crumbs-key" and volume["secret"]["defaultMode"] == 0o400
+    )
+    assert mount["readOnly"] is True
+    assert "USER 65532" in (DEPLOY / "Dockerfile").read_text()
+
+
+def test_the_no_secrets_variant_cannot_read_secrets() -> None:
+    """deploy/no-secrets/: kustomize's patches applied as kustomize would (RFC 6902)."""
+    import jsonpatch
+
+    k = yaml.safe_load((DEPLOY / "no-secrets" / "kustomization.yaml").read_text())
+    assert k["resources"] == ["../"]
+    docs = _docs()
+    role = next(
+        d for d in docs if d["kind"] == "ClusterRole" and d["metadata"]["name"] == "crumbs-reader"
+    )
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    by_target = {p["target"]["kind"]: p for p in k["patches"]}
+    ops = yaml.safe_load((DEPLOY / "no-secrets" / by_target["ClusterRole"]["path"]).read_text())
+    patched = jsonpatch.apply_patch(role, ops)
+    for rule in patched["rules"]:
+        if "resources" not in rule:
+            continue
+        assert "secrets" not in rule["resources"] and "*" not in rule["apiGroups"], rule
+        assert "" not in rule["apiGroups"] or "*" not in rule["resources"], rule
+        assert set(rule["verbs"]) <= {"get", "list", "watch"}
+    args = jsonpatch.apply_patch(dep, yaml.safe_load(by_target["Deployment"]["patch"]))["spec"][
+        "template"
+    ]["spec"]["containers"][0]["args"]
+    assert args[-2:] == ["--exclude", "secrets"]
