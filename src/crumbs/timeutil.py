@@ -7,6 +7,7 @@ timestamp strings repeat across managedFields and conditions of many objects.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,8 @@ def parse_duration(text: str) -> int | None:
         pos = m.end()
     if pos != len(text) or pos == 0:
         return None
+    if not math.isfinite(total) or total > 2 * MAX_NS:
+        return 2 * MAX_NS  # a duration no time range holds: the callers say so
     return int(total)
 
 

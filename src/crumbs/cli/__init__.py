@@ -163,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     except _ABORT:
         return EXIT_INTERRUPTED
     except _CLICK_EXCEPTION as err:
-        err.show()  # type: ignore[attr-defined]
+        ctx = getattr(err, "ctx", None)
+        hint = f" (see {ctx.command_path} -h)" if ctx is not None else ""
+        _fail(" ".join(str(err.format_message()).split()) + hint)  # type: ignore[attr-defined]
         return EXIT_USAGE if isinstance(err, _USAGE_ERROR) else EXIT_ERROR
     except (typer.Exit, click.exceptions.Exit) as err:
         return int(getattr(err, "exit_code", 0) or 0)
@@ -190,4 +192,7 @@ def _prog_name() -> str:
 def _fail(message: str) -> None:
     from crumbs.report.text import plain
 
-    print(f"crumbs: error: {plain(message)}", file=sys.stderr)
+    text = plain(message)
+    if len(text) > 500:  # a value echoed back can be as long as what was typed
+        text = text[:500] + f"… ({len(text) - 500:,} more characters)"
+    print(f"crumbs: error: {text}", file=sys.stderr)

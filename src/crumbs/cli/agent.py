@@ -42,16 +42,28 @@ def agent(
         False, "--no-store", help="Do not write into the store (with --output)."
     ),
     retain: int = typer.Option(
-        1_000_000, "--retain", help="Raw events kept in the store (rollups stay)."
+        1_000_000, "--retain", min=1, help="Raw events kept in the store (rollups stay)."
     ),
     pods_every: float = typer.Option(
-        5.0, "--pods-every", help="Seconds between re-reads of the store's Pods."
+        5.0,
+        "--pods-every",
+        min=0.1,
+        max=86400,
+        help="Seconds between re-reads of the store's Pods.",
     ),
     pod_ttl: float = typer.Option(
-        300.0, "--pod-ttl", help="Seconds a deleted pod still attributes late events."
+        300.0,
+        "--pod-ttl",
+        min=0,
+        max=86400 * 30,
+        help="Seconds a deleted pod still attributes late events.",
     ),
     duration: float = typer.Option(
-        0.0, "--for", help="Stop after this many seconds (default: until SIGINT/SIGTERM)."
+        0.0,
+        "--for",
+        min=0,
+        max=10**9,
+        help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
     ),
     bpftrace: str = typer.Option("bpftrace", "--bpftrace", help="The bpftrace binary."),
 ) -> int:
@@ -141,7 +153,7 @@ def activity(
         None, "--since", help="Only since (RFC 3339, or a duration back from now: 1h)."
     ),
     rollups: bool = typer.Option(False, "--rollups", help="Per-minute counts instead of events."),
-    limit: int = typer.Option(200, "--limit", help="At most this many (the newest)."),
+    limit: int = typer.Option(200, "--limit", min=1, help="At most this many (the newest)."),
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:

@@ -34,7 +34,11 @@ OFFLINE_OPTION = typer.Option(
     False, "--offline", help="The offline explainer, even when a model is configured."
 )
 BUDGET_OPTION = typer.Option(
-    24_000, "--budget", help="Tokens per model request (tool outputs are trimmed to fit)."
+    24_000,
+    "--budget",
+    min=1_000,
+    max=10_000_000,
+    help="Tokens per model request (tool outputs are trimmed to fit).",
 )
 
 
@@ -110,7 +114,9 @@ trace_app = typer.Typer(
 
 @trace_app.command("list")
 def trace_list(
-    ctx: typer.Context, limit: int = typer.Option(20, "--limit"), output: Output = OUTPUT_OPTION
+    ctx: typer.Context,
+    limit: int = typer.Option(20, "--limit", min=1),
+    output: Output = OUTPUT_OPTION,
 ) -> int:
     """The latest runs: id, when, mode, model, status, tokens, the question."""
     from crumbs.explain.trace import list_traces
@@ -292,7 +298,7 @@ def mcp(
     ctx: typer.Context,
     http: bool = typer.Option(False, "--http", help="Streamable HTTP instead of standard I/O."),
     host: str = typer.Option("127.0.0.1", "--host", help="With --http: the address to listen on."),
-    port: int = typer.Option(8765, "--port", help="With --http: the port."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="With --http: the port."),
 ) -> int:
     """Serve the copilot's read-only tools to MCP clients (standard I/O, or streamable HTTP on 127.0.0.1)."""
     from crumbs.cli import inprocess

@@ -111,9 +111,9 @@ def parse_time_option(text: str, option: str, reference: int) -> int:
         if parse_duration(text.strip().removesuffix(" ago").removeprefix("-")) is not None or (
             "outside" in time_problem(text.strip())
         ):
-            raise UsageError(f"{option} {text!r}: outside the times Crumbs can keep ({RANGE})")
+            raise UsageError(f"{option} {text[:40]!r}: outside the times Crumbs can keep ({RANGE})")
         raise UsageError(
-            f"{option} {text!r}: not a time (RFC 3339, a date, or a duration such as 2h or 30m)"
+            f"{option} {text[:40]!r}: not a time (RFC 3339, a date, or a duration such as 2h or 30m)"
         )
     return t
 

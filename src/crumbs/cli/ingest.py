@@ -44,9 +44,15 @@ def ingest(
         False, "--strict", help="Stop at the first rejected document; its file is not stored."
     ),
     max_object_size: int = typer.Option(
-        DEFAULT_MAX_DOCUMENT, "--max-object-size", help="Largest object accepted, in bytes."
+        DEFAULT_MAX_DOCUMENT,
+        "--max-object-size",
+        min=1024,
+        max=2**31,
+        help="Largest object accepted, in bytes.",
     ),
-    batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", help="Records per transaction."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", min=1, max=1_000_000, help="Records per transaction."
+    ),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Also list what was skipped and why."
     ),

@@ -60,10 +60,16 @@ def watch(
     rediscover: float = typer.Option(
         60.0,
         "--rediscover",
+        min=0.1,
+        max=86400,
         help="Seconds between discoveries (new CRDs are followed after at most this).",
     ),
     duration: float = typer.Option(
-        0.0, "--for", help="Stop after this many seconds (default: until SIGINT or SIGTERM)."
+        0.0,
+        "--for",
+        min=0,
+        max=10**9,
+        help="Stop after this many seconds (default: until SIGINT or SIGTERM).",
     ),
     secret_digests: OnOff = SECRET_DIGESTS_OPTION,
 ) -> int:

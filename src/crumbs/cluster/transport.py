@@ -14,6 +14,7 @@ is replaced by one that refuses too, so no code path can mutate a cluster.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ def targets(contexts: list[str] | None, kubeconfig: str | None = None) -> list[T
     from kubernetes.config import ConfigException, incluster_config, kube_config
 
     path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None
+    check_kubeconfig(path or os.path.expanduser("~/.kube/config"))
     in_cluster = not contexts and not kubeconfig and "KUBERNETES_SERVICE_HOST" in os.environ
     if in_cluster and not (path and os.path.exists(path)):
         cfg = Configuration()
@@ -98,6 +100,38 @@ def targets(contexts: list[str] | None, kubeconfig: str | None = None) -> list[T
             raise ClusterError(f"kubeconfig {path or '~/.kube/config'}, {where}: {err}") from None
         out.append(Target(str(name), cfg))
     return out
+
+
+MAX_KUBECONFIG = 16 * 1024 * 1024
+
+
+def check_kubeconfig(path: str) -> None:
+    """A kubeconfig is a regular file of plain YAML: a FIFO or device would hang the client, and
+    YAML tags (``!!python/...``, ``!!binary``) have no place in one; each is one line."""
+    import yaml
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return  # the client says what is missing
+    except OSError as err:
+        raise ClusterError(f"kubeconfig {path}: {err.strerror or err}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ClusterError(f"kubeconfig {path}: not a regular file (a FIFO or a device?)")
+    if st.st_size > MAX_KUBECONFIG:
+        raise ClusterError(f"kubeconfig {path}: {st.st_size:,} bytes, more than a kubeconfig holds")
+    try:
+        with open(path, "rb") as f:
+            for token in yaml.scan(f.read(), Loader=yaml.CSafeLoader):
+                if isinstance(token, yaml.TagToken):
+                    line = token.start_mark.line + 1
+                    raise ClusterError(
+                        f"kubeconfig {path}:{line}: YAML tags are not allowed in a kubeconfig"
+                    )
+    except yaml.YAMLError as err:
+        raise ClusterError(f"kubeconfig {path}: invalid YAML: {str(err).splitlines()[0]}") from None
+    except OSError as err:
+        raise ClusterError(f"kubeconfig {path}: {err.strerror or err}") from None
 
 
 class Transport:

@@ -37,10 +37,26 @@ def config_path() -> Path:
     )
 
 
+_TYPES: dict[str, tuple[type, ...]] = {
+    "url": (str,),
+    "model": (str,),
+    "api_key_env": (str,),
+    "temperature": (int, float),
+    "timeout": (int, float),
+    "native_tools": (bool,),
+    "anonymize": (bool,),
+    "price_in": (int, float),
+    "price_out": (int, float),
+}
+_NAMES = {str: "a string", int: "a number", float: "a number", bool: "true or false"}
+
+
 def _file() -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         return {}
+    if not path.is_file():
+        raise UsageError(f"{path}: the config must be a regular file (not a FIFO or a device)")
     try:
         doc = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
@@ -48,6 +64,21 @@ def _file() -> dict[str, Any]:
     llm = doc.get("llm", {})
     if not isinstance(llm, dict):
         raise UsageError(f"{path}: [llm] must be a table")
+    for key, value in llm.items():
+        want = _TYPES.get(key)
+        if want is None:
+            raise UsageError(f"{path}: [llm] {key}: unknown setting (known: {', '.join(_TYPES)})")
+        # bool is an int in Python: a number setting must not take true, nor a flag "false"
+        if not isinstance(value, want) or (bool not in want and isinstance(value, bool)):
+            raise UsageError(
+                f"{path}: [llm] {key} must be {_NAMES[want[0]]}, not {type(value).__name__} {str(value)[:40]!r}"
+            )
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and not 0 <= value <= 1e9
+        ):
+            raise UsageError(f"{path}: [llm] {key} must be between 0 and 1e9")
     return llm
 
 

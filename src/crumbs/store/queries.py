@@ -50,14 +50,18 @@ class Selector:
             parts.append("o.name = ?")
             params.append(self.name)
         if self.kinds is not None:
+            # as lists of values, not one OR per kind: any number of kinds makes a shallow query
+            pairs = sorted({(g, k) for g, k in self.kinds if g is not None})
+            anywhere = sorted({k for g, k in self.kinds if g is None})
             alternatives = []
-            for group, kind in self.kinds:
-                if group is None:
-                    alternatives.append("o.kind = ?")
-                    params.append(kind)
-                else:
-                    alternatives.append("(o.grp = ? AND o.kind = ?)")
-                    params.extend((group, kind))
+            if anywhere:
+                alternatives.append(f"o.kind IN ({', '.join('?' * len(anywhere))})")
+                params.extend(anywhere)
+            if pairs:
+                alternatives.append(
+                    f"(o.grp, o.kind) IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})"
+                )
+                params.extend(x for pair in pairs for x in pair)
             parts.append("(" + (" OR ".join(alternatives) or "0") + ")")
         return " AND ".join(parts) or "1"
 
