@@ -176,7 +176,7 @@ def _app(rng: random.Random, ns: str, a: int, t0: int) -> Iterator[Revision]:
                 "spec": {"rules": [{"host": f"{app}.{ns}.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": app, "port": {"number": 80}}}}]}}]}}, t0)  # fmt: skip
     yield _rev({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": _meta(rng, f"data-{app}", ns, created, labels),
                 "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "standard"}, "status": {"phase": "Bound"}}, t0)  # fmt: skip
-    if a % BROKEN_EVERY == 7:
+    if a % BROKEN_EVERY == 7 % BROKEN_EVERY:
         yield from _incident(rng, a, config, dep, rs, pods, svc)
 
 

@@ -535,6 +535,24 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
 
 
+def bench_writers() -> None:
+    import hardening_bench
+
+    hardening_bench.writers(WORK, report)
+
+
+def bench_history() -> None:
+    import hardening_bench
+
+    hardening_bench.history(WORK, report, scan_once, timed)
+
+
+def bench_askbig() -> None:
+    import hardening_bench
+
+    hardening_bench.askbig(WORK, report)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "queries": bench_queries,
@@ -544,6 +562,9 @@ BENCHES = {
     "copilot": bench_copilot,
     "agent": bench_agent,
     "plugins": bench_plugins,
+    "writers": bench_writers,
+    "history": bench_history,
+    "askbig": bench_askbig,
 }
 
 

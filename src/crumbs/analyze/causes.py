@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crumbs.analyze.base import pod_spec_of, spec, top_owner
 from crumbs.analyze.refs import called_services, references
@@ -43,6 +44,7 @@ from crumbs.model import (
 )
 from crumbs.timeutil import NS, humanize_age, parse_time
 from crumbs.trail.changes import by_object, changes
+from crumbs.trail.diff import changed_paths
 from crumbs.trail.ownership import declared_owner
 from crumbs.trail.summary import helm_release_of
 
@@ -189,14 +191,21 @@ def _declared_by(view: ClusterView, rev: StoredRevision) -> Iterator[tuple[Objec
 
 def kind_weight(ch: Change) -> tuple[float, str]:
     """How much a change of this kind looks like a cause, and a word for it."""
-    rev = ch.revision
+    return weight_of(ch.revision, ch.previous, ch.paths)
+
+
+def weight_of(
+    rev: StoredRevision, previous: StoredRevision | None, changed: Sequence[str]
+) -> tuple[float, str]:
+    """:func:`kind_weight` from what a change needs to be weighed: the revision, whether there
+    was one before it, and the paths that changed."""
     if rev.type == RevisionType.DELETED:
         return 1.0, "deleted"
-    if rev.type == RevisionType.ADDED or ch.previous is None:
+    if rev.type == RevisionType.ADDED or previous is None:
         if helm_release_of(rev.doc):
             return 0.9, "released"  # a helm install, upgrade or rollback
         return 0.6, "created"
-    paths = [p for p in ch.paths if not p.startswith("status")]
+    paths = [p for p in changed if not p.startswith("status")]
     if not paths:
         return 0.0, ""
     if all("restartedAt" in p for p in paths):
@@ -219,68 +228,87 @@ def kind_weight(ch: Change) -> tuple[float, str]:
     return 0.7, "changed"
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    when: int
+    node: Node
+    rev: StoredRevision
+    previous: StoredRevision | None
+
+
 def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
+    """The ``keep`` likeliest causes of ``f``.
+
+    Each neighbour's history is read for the window only (the week before the onset), and
+    its revisions are weighed from the paths that changed (cheap); only the best candidates
+    become full changes (patch, summary, attribution), best first, until ``keep`` pass."""
     onset = f.since if f.since is not None else view.at
     start, end = onset - LOOKBACK, min(onset + SLACK, view.at)
-    scored: list[tuple[float, Change, Node, str, int]] = []
+    candidates: list[_Candidate] = []
     for node in neighbours(view, f):
-        history = view.history(node.key)
-        if not history:
-            continue
-        audit = (
-            by_object(view.source.audit_of(node.key)) if hasattr(view.source, "audit_of") else None
-        )
-        for ch in _changes_in(history, start, end, audit):
-            weight, word = kind_weight(ch)
-            att = ch.attribution
-            if weight == 0.0 or (
-                att is not None
-                and att.actors
-                and all(a.channel == Channel.CONTROLLER for a in att.actors)
-            ):
+        window, before = view.history_window(node.key, start, end)
+        previous = before
+        for rev in window:
+            prev = previous if previous is not None and previous.uid == rev.uid else None
+            previous = rev
+            if prev is not None and rev.type == RevisionType.MODIFIED:
+                weight = weight_of(rev, prev, changed_paths(prev.doc, rev.doc))[0]
+            else:
+                weight = weight_of(rev, prev, ())[0]
+            if weight == 0.0:
                 continue
-            if (
-                ch.previous is not None
-                and not ch.patch
-                and ch.revision.type == RevisionType.MODIFIED
-            ):
-                continue
-            when = _when(ch)
+            when = _when(rev, prev)
             if when is None or not start <= when <= end:
                 continue
             hours = max(onset - when, 0) / HOUR
             score = (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight
-            scored.append((score, ch, node, word, when))
-    scored.sort(key=lambda s: -s[0])
-    out = []
-    for i, (score, ch, node, word, when) in enumerate(scored[:keep], 1):
-        out.append(Cause(i, round(score, 3), ch, _why(ch, node, word, onset - when), node.distance))
+            candidates.append(_Candidate(score, when, node, rev, prev))
+    candidates.sort(key=lambda c: -c.score)
+    out: list[Cause] = []
+    audits: dict[ObjectKey, Any] = {}
+    for c in candidates:
+        if c.node.key not in audits:
+            audits[c.node.key] = (
+                by_object(view.source.audit_of(c.node.key))
+                if hasattr(view.source, "audit_of")
+                else None
+            )
+        (ch,) = changes([c.rev], lambda r, p=c.previous: p, audits[c.node.key])  # type: ignore[misc]
+        weight, word = kind_weight(ch)
+        att = ch.attribution
+        if weight == 0.0 or (
+            att is not None
+            and att.actors
+            and all(a.channel == Channel.CONTROLLER for a in att.actors)
+        ):
+            continue
+        if ch.previous is not None and not ch.patch and ch.revision.type == RevisionType.MODIFIED:
+            continue
+        out.append(
+            Cause(
+                len(out) + 1,
+                round(c.score, 3),
+                ch,
+                _why(ch, c.node, word, onset - c.when),
+                c.node.distance,
+            )
+        )
+        if len(out) == keep:
+            break
     return out
 
 
-def _when(ch: Change) -> int | None:
+def _when(rev: StoredRevision, previous: StoredRevision | None) -> int | None:
     """When the change happened: its revision's time, or for an object first seen
     after its creation, the creation (None when unknown: a snapshot is not a change)."""
-    rev = ch.revision
-    if ch.previous is not None or rev.type == RevisionType.DELETED:
+    if previous is not None or rev.type == RevisionType.DELETED:
         return rev.at
     created = mapping(rev.doc.get("metadata")).get("creationTimestamp")
     born = parse_time(created) if isinstance(created, str) and created else None
     if born is None:
         return None
     return min(born, rev.at)
-
-
-def _changes_in(
-    history: Sequence[StoredRevision], start: int, end: int, audit: object
-) -> Iterator[Change]:
-    window = [(i, r) for i, r in enumerate(history) if start <= r.at <= end]
-    if not window:
-        return
-    by_index = {
-        r.id: history[i - 1] if i and history[i - 1].uid == r.uid else None for i, r in window
-    }
-    yield from changes([r for _, r in window], lambda r: by_index.get(r.id), audit)  # type: ignore[arg-type]
 
 
 def _why(ch: Change, node: Node, word: str, before: int) -> str:

@@ -32,6 +32,12 @@ class Source(Protocol):
 
     def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]: ...
     def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]: ...
+    def history_between(
+        self, key: ObjectKey, start: int, end: int
+    ) -> tuple[Sequence[StoredRevision], StoredRevision | None]:
+        """An object's revisions in [start, end] and the one just before: a window of its history."""
+        ...
+
     def events_between(
         self, start: int | None, end: int | None, namespace: str | None = None
     ) -> Sequence[StoredEvent]: ...
@@ -185,6 +191,19 @@ class ClusterView:
         if key not in self._history:
             self._history[key] = [r for r in self.source.history_of(key) if r.at <= self.at]
         return self._history[key]
+
+    def history_window(
+        self, key: ObjectKey, start: int, end: int
+    ) -> tuple[Sequence[StoredRevision], StoredRevision | None]:
+        """An object's revisions in [start, min(end, at)] and the one before them: what a
+        question about a time window needs, read without the rest of a long history."""
+        end = min(end, self.at)
+        full = self._history.get(key)
+        if full is None:
+            return self.source.history_between(key, start, end)
+        inside = [r for r in full if start <= r.at <= end]
+        before = [r for r in full if r.at < start]
+        return inside, before[-1] if before else None
 
     def releases(self) -> list[StoredRelease]:
         if self._releases is None:

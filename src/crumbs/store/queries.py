@@ -95,7 +95,8 @@ class Queries:
                 yield StoredRevision(rid, oid, key, uid, at, types[rtype], decode(dict_id, data))
 
     def history(self, sel: Selector) -> list[StoredRevision]:
-        """Every revision of the selected objects, all incarnations, oldest first, numbered."""
+        """Every revision of the selected objects, all incarnations, oldest first, numbered;
+        each document decoded when first read (a long history is often read for a few)."""
         params: list[object] = []
         cond = sel.where(params)
         rows = self.db.execute(
@@ -106,11 +107,43 @@ class Queries:
         )
         out = []
         counters: dict[ObjectKey, int] = {}
-        for rev in self._revisions(rows):
+        for rev in self._revisions(rows, lazy=True):
             n = counters.get(rev.key, 0) + 1
             counters[rev.key] = n
             out.append(_with_ordinal(rev, n))
         return out
+
+    def history_window(
+        self, sel: Selector, start: int, end: int
+    ) -> tuple[list[StoredRevision], StoredRevision | None]:
+        """The revisions of one object (all incarnations) in [start, end], numbered as in its
+        whole history, and the revision just before ``start``: what reading a window costs,
+        whatever the length of the history. Documents are decoded when first read."""
+        params: list[object] = []
+        cond = sel.where(params)
+        base = (
+            "FROM objects o JOIN clusters c ON c.id = o.cluster JOIN revisions r ON r.object = o.id "
+            f"WHERE {cond}"
+        )
+        before = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE {cond} AND r.at < ? "
+            "ORDER BY r.at DESC, r.id DESC LIMIT 1",
+            [*params, start],
+        ).fetchall()
+        offset = self.db.execute(
+            f"SELECT count(*) {base} AND r.at < ?", [*params, start]
+        ).fetchone()[0]
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE {cond} "
+            "AND r.at >= ? AND r.at <= ? ORDER BY r.at, r.id",
+            [*params, start, end],
+        )
+        window = [
+            _with_ordinal(rev, offset + i)
+            for i, rev in enumerate(self._revisions(rows, lazy=True), 1)
+        ]
+        previous = next(self._revisions(before, lazy=True), None)
+        return window, _with_ordinal(previous, offset) if previous is not None else None
 
     def between(
         self, start: int | None, end: int | None, sel: Selector = Selector()

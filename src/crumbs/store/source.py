@@ -34,6 +34,11 @@ class StoreSource:
     def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]:
         return self.queries.history(self._of(key))
 
+    def history_between(
+        self, key: ObjectKey, start: int, end: int
+    ) -> tuple[Sequence[StoredRevision], StoredRevision | None]:
+        return self.queries.history_window(self._of(key), start, end)
+
     def events_between(
         self, start: int | None, end: int | None, namespace: str | None = None
     ) -> Sequence[StoredEvent]:
