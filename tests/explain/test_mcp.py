@@ -74,3 +74,86 @@ def test_mcp_over_streamable_http_on_localhost(demo_cli, store_path: str) -> Non
 def test_mcp_without_a_store_is_one_line(cli) -> None:
     result = cli("mcp")
     assert result.code == 1 and "no store" in result.err
+
+
+def _serve(store_path: str, *args: str) -> tuple[subprocess.Popen[str], int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [CRUMBS, "--db", store_path, "mcp", "--http", "--port", str(port), *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, port
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    return proc, port
+
+
+def _post(port: int, headers: dict[str, str]) -> int:
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}).encode()  # fmt: skip
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/mcp", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream", **headers})  # fmt: skip
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_mcp_off_loopback_needs_a_token_and_keeps_host_checks(
+    demo_cli, store_path: str, tmp_path: Path
+) -> None:
+    """Issue 12 item 18: the SDK turns its Host/Origin checks off beyond loopback; Crumbs does not."""
+    refused = subprocess.run(
+        [CRUMBS, "--db", store_path, "mcp", "--http", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode == 2 and "needs a bearer token" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    token_file = tmp_path / "token"
+    token = "t0k3n-" + "a" * 26
+    token_file.write_text(token + "\n")
+    proc, port = _serve(
+        store_path,
+        "--host",
+        "0.0.0.0",
+        "--token-file",
+        str(token_file),
+        "--allowed-host",
+        "crumbs.example.com",
+    )
+    try:
+        assert _post(port, {}) == 401
+        assert _post(port, {"Authorization": "Bearer wrong-token-wrong-token"}) == 401
+        auth = {"Authorization": f"Bearer {token}"}
+        assert _post(port, {**auth, "Host": "evil.example:80"}) in (400, 403, 421)  # DNS rebinding
+        assert _post(port, {**auth, "Origin": "http://evil.example"}) in (400, 403)
+        assert _post(port, {**auth, "Host": f"crumbs.example.com:{port}"}) == 200
+        assert _post(port, auth) == 200
+
+        async def session() -> dict:
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            async with httpx2.AsyncClient(headers=auth) as http:
+                return await _session(
+                    streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+                )
+
+        _check(anyio.run(session))
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, store_clock
-from crumbs.errors import EXIT_OK, CrumbsError
+from crumbs.errors import EXIT_OK, CrumbsError, UsageError
 from crumbs.explain.model import Model, ModelError
 
 if TYPE_CHECKING:
@@ -299,15 +299,31 @@ def mcp(
     http: bool = typer.Option(False, "--http", help="Streamable HTTP instead of standard I/O."),
     host: str = typer.Option("127.0.0.1", "--host", help="With --http: the address to listen on."),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="With --http: the port."),
+    token_file: str = typer.Option(
+        None,
+        "--token-file",
+        help="With --http: clients must send this file's token as a bearer token (required off loopback).",
+    ),
+    allowed_host: list[str] = typer.Option(
+        None,
+        "--allowed-host",
+        help="With --http: a name clients reach the server by (the Host header; repeatable).",
+    ),
 ) -> int:
     """Serve the copilot's read-only tools to MCP clients (standard I/O, or streamable HTTP on 127.0.0.1)."""
     from crumbs.cli import inprocess
     from crumbs.cli.common import db_path
+    from crumbs.explain.bearer import LOOPBACK, read_token
     from crumbs.explain.mcp_server import serve
 
+    token = read_token(token_file) if token_file else None
+    if http and host not in LOOPBACK and token is None:
+        raise UsageError(
+            f"--host {host}: serving beyond loopback needs a bearer token (--token-file FILE)"
+        )
     with open_store(ctx):  # a clear error now if there is no store, rather than on every call
         pass
-    serve(db_path(ctx), inprocess.run, http, host, port)
+    serve(db_path(ctx), inprocess.run, http, host, port, token, allowed_host or [])
     return EXIT_OK
 
 

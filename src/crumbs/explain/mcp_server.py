@@ -13,6 +13,7 @@ import inspect
 from typing import Any
 
 from crumbs import __version__
+from crumbs.explain.bearer import BearerAuth, allowed_hosts
 from crumbs.explain.context import as_text, redact
 from crumbs.explain.prompt import RULES
 from crumbs.explain.tools import TOOLS, Runner, Tool, run_tool
@@ -66,10 +67,30 @@ def _function(tool: Tool, db: str, runner: Runner) -> Any:
 
 
 def serve(
-    db: str, runner: Runner, http: bool = False, host: str = "127.0.0.1", port: int = 8765
+    db: str,
+    runner: Runner,
+    http: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    token: str | None = None,
+    hosts: list[str] | None = None,
 ) -> None:
+    """Standard I/O, or streamable HTTP with the Host/Origin checks always on (allowed: loopback,
+    ``host`` and ``hosts``) and, when ``token`` is given, a bearer token on every request."""
     server = build(db, runner)
-    if http:
-        server.run("streamable-http", host=host, port=port)
-    else:
+    if not http:
         server.run("stdio")
+        return
+    import uvicorn
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    allowed = allowed_hosts(host, port, hosts or [])
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=allowed,
+        allowed_origins=[f"{scheme}://{h}" for h in allowed for scheme in ("http", "https")],
+    )
+    app: Any = server.streamable_http_app(transport_security=security, host=host)
+    if token is not None:
+        app = BearerAuth(app, token)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
