@@ -29,6 +29,7 @@ import threading
 from pathlib import Path
 
 from crumbs.errors import KeyFileError
+from crumbs.files import reason, regular
 
 ENV = "CRUMBS_KEY_FILE"
 MIN_BYTES = 16
@@ -69,11 +70,9 @@ def keyed(key: bytes, purpose: str, value: bytes) -> str:
 
 def _read(path: Path) -> bytes:
     try:
-        st = os.stat(path)
+        st = regular(path)
     except OSError as err:
-        raise KeyFileError(f"{path}: cannot read the key ({ENV}): {err.strerror or err}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise KeyFileError(f"{path}: the key must be a regular file")
+        raise KeyFileError(f"{path}: cannot read the key ({ENV}): {reason(err)}") from None
     if st.st_mode & 0o022:
         raise KeyFileError(
             f"{path}: the key file is writable by others (mode {stat.S_IMODE(st.st_mode):04o}): chmod 600 it"

@@ -14,7 +14,6 @@ is replaced by one that refuses too, so no code path can mutate a cluster.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ import orjson
 
 from crumbs import __version__
 from crumbs.errors import ClusterError, ReadOnlyError
+from crumbs.files import reason, regular
 
 READ_VERBS = frozenset({"GET"})
 """HTTP methods the live client may send: Kubernetes' get, list and watch are all GETs."""
@@ -111,13 +111,11 @@ def check_kubeconfig(path: str) -> None:
     import yaml
 
     try:
-        st = os.stat(path)
+        st = regular(path)
     except FileNotFoundError:
         return  # the client says what is missing
     except OSError as err:
-        raise ClusterError(f"kubeconfig {path}: {err.strerror or err}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ClusterError(f"kubeconfig {path}: not a regular file (a FIFO or a device?)")
+        raise ClusterError(f"kubeconfig {path}: {reason(err)}") from None
     if st.st_size > MAX_KUBECONFIG:
         raise ClusterError(f"kubeconfig {path}: {st.st_size:,} bytes, more than a kubeconfig holds")
     try:

@@ -9,11 +9,10 @@ constant time. Loopback-only servers may run without one.
 from __future__ import annotations
 
 import hmac
-import os
-import stat
 from typing import Any
 
 from crumbs.errors import UsageError
+from crumbs.files import reason, regular
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MIN_TOKEN = 16
@@ -21,13 +20,11 @@ MIN_TOKEN = 16
 
 def read_token(path: str) -> str:
     try:
-        st = os.stat(path)
+        regular(path)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            token = f.read(4096).strip()
     except OSError as err:
-        raise UsageError(f"--token-file {path}: {err.strerror or err}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"--token-file {path}: not a regular file")
-    with open(path, encoding="utf-8", errors="replace") as f:
-        token = f.read(4096).strip()
+        raise UsageError(f"--token-file {path}: {reason(err)}") from None
     if len(token) < MIN_TOKEN or any(c.isspace() for c in token):
         raise UsageError(
             f"--token-file {path}: a token of at least {MIN_TOKEN} characters without spaces is needed"

@@ -26,6 +26,7 @@ from typing import Any
 
 from crumbs.errors import UsageError
 from crumbs.explain.provider import LLMConfig
+from crumbs.files import reason, regular
 
 
 def config_path() -> Path:
@@ -55,11 +56,12 @@ def _file() -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         return {}
-    if not path.is_file():
-        raise UsageError(f"{path}: the config must be a regular file (not a FIFO or a device)")
     try:
+        regular(path)
         doc = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise UsageError(f"{path}: {reason(err)}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UsageError(f"{path}: {err}") from None
     llm = doc.get("llm", {})
     if not isinstance(llm, dict):

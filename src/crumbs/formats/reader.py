@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import orjson
 
+from crumbs.files import NotRegularFile, reason, regular
 from crumbs.formats.bigjson import large_json
 from crumbs.formats.documents import (
     DEFAULT_MAX_DOCUMENT,
@@ -80,14 +80,6 @@ def iter_files(
             yield path, read_file(path, cluster, max_document)
 
 
-_NOT_REGULAR = (
-    (stat.S_ISFIFO, "a FIFO (pipe it to `crumbs ingest -` instead)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def read_file(
     path: str,
     cluster: str = "default",
@@ -96,14 +88,13 @@ def read_file(
 ) -> Iterator[Record]:
     """One file's records. Only regular files are read: a FIFO or a device would hang or never end."""
     try:
-        st = os.stat(path)
-    except OSError as err:
-        yield Problem(path, f"cannot read: {err.strerror or err}")
-        return
-    if not stat.S_ISREG(st.st_mode):
-        what = next((why for test, why in _NOT_REGULAR if test(st.st_mode)), "not a regular file")
-        why = f"{what}, not a regular file" if "regular" not in what else what
+        regular(path)
+    except NotRegularFile as err:
+        why = str(err) + (" (pipe it to `crumbs ingest -` instead)" if "FIFO" in str(err) else "")
         yield Skipped(path, why) if in_directory else Problem(path, why)
+        return
+    except OSError as err:
+        yield Problem(path, f"cannot read: {reason(err)}")
         return
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below, streamed lines
