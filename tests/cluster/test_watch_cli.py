@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cluster.conftest import stored_state, wait_for
 from tests.fakes.apiserver import FakeAPIServer
 from tests.fakes.kube_state import script
@@ -149,6 +151,7 @@ def test_scan_live_refuses_at(kubeconfig: Path, cli) -> None:
     assert result.code == 2 and "--live" in result.err
 
 
+@pytest.mark.slow
 def test_kill_9_and_restart_resumes_and_loses_no_revision(
     server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
 ) -> None:
@@ -191,6 +194,7 @@ def test_kill_9_and_restart_resumes_and_loses_no_revision(
     assert sorted(stored_revisions(db)) == exactly(cluster, listed_at)
 
 
+@pytest.mark.slow
 def test_an_endless_list_body_cannot_exhaust_memory(
     server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
 ) -> None:
