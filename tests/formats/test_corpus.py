@@ -60,48 +60,40 @@ NOT_KUBERNETES = {
     "popeye/config/1.yaml",
 }
 
-# The OpenShift Insights archive (insights-operator/docs/insights-archive-sample/), as read
-# today: its operator configs are stripped of metadata (the name sits at the top level) and
-# most of its objects lack apiVersion/kind (the kind is in the path and selfLink), so they
-# are rejected or skipped until the archive's own shape is read (issue 13). Patterns are
-# relative to the archive; each must match at least one file, and every file one pattern.
+# The OpenShift Insights archive (insights-operator/docs/insights-archive-sample/): every
+# object is read (issue 13), and these files are skipped as what they are, relative to the
+# archive: the operator's own summaries, metrics, logs, ConfigMap keys kept as files, a
+# Go struct dump, and status-only or metadata-less records that are not objects.
 INSIGHTS = "insights-operator/docs/insights-archive-sample/"
-INSIGHTS_REJECTED = {
-    "config/clusteroperator/*operator.openshift.io/*/cluster.json": "without metadata",
-    "config/clusteroperator/operator.openshift.io/*/default.json": "without metadata",
-    "config/clusteroperator/operator.openshift.io/*/*/default.json": "without metadata",
-}
+INSIGHTS_REJECTED: dict[str, str] = {}
 INSIGHTS_SKIPPED = [
-    "aggregated/*.json",  # the operator's own summaries
-    "cluster-scoped-resources/rbac.authorization.k8s.io/clusterroles/*.json",
+    "aggregated/*.json",
     "conditional/alerts/*/api_request_counts.json",
-    "conditional/namespaces/*/imagestreams/*.json",
-    "conditional/namespaces/*/pods/*/*.json",
     "conditional/namespaces/*/pods/*/containers/*/logs/last-*-lines.log",
-    "config/*.json",
-    "config/certificatesigningrequests/*.json",
-    "config/clusteroperator/imageregistry.operator.openshift.io/*/cluster.json",
-    "config/clusterrolebinding/*.json",
+    "config/alerts.json",
+    "config/certificatesigningrequests/csr-test.json",  # a Go struct dump (TypeMeta/ObjectMeta)
     "config/configmaps/*/*/*",  # one file per ConfigMap key
-    "config/crd/*.json",
     "config/dvo_metrics",
+    "config/helmchart_info.json",
     "config/id",
+    "config/installplans.json",
     "config/metrics",
-    "config/mutatingwebhookconfigurations/*.json",
-    "config/node/*.json",
+    "config/namespaces_with_overlapping_uids.json",
     "config/node/logs/*.log",
-    "config/persistentvolumes/*.json",
-    "config/pod/*/*.json",
+    "config/olm_operators.json",
     "config/pod/*/logs/*/*.log",
+    "config/podnetworkconnectivitychecks.json",
+    "config/running_containers.json",
     "config/secrets/*/*/data.json",
-    "config/securitycontextconstraint/*.json",
-    "config/storage/*/*/*.json",
-    "config/storage/storageclasses/*.json",
-    "config/validatingwebhookconfigurations/*.json",
-    "events/*.json",
+    "config/serviceaccounts.json",
+    "config/silenced_alerts.json",
+    "config/storage/*/cephclusters/*.json",  # status only, no metadata
+    "config/tsdb.json",
+    "config/versioned_object_revision_counts.json",
+    "config/workload_info.json",
     "insights-operator/*.json",
-    "namespaces/*/pods/*/*.json",
-    "namespaces/*/customresources/*.json",
+    "namespaces/*/pods/*/*.json",  # a log line in JSON
+    "namespaces/*/customresources/*.json",  # node features, no metadata
 ]
 
 

@@ -162,13 +162,11 @@ def test_kubectl_watch_output_is_indented_json(tmp_path: Path) -> None:
     assert revs[1].doc["spec"]["replicas"] == 3
 
 
-def test_ini_text_in_a_walk_is_skipped_and_named_alone_is_not_kubernetes(tmp_path) -> None:
+def test_ini_text_is_skipped_not_rejected(tmp_path) -> None:
     """An INI or TOML file starts with '[' like a JSON array; it is not a broken JSON document."""
-    from crumbs.model import NotKubernetes
-
     (tmp_path / "config").write_text("[global]\nproject-id = x\nregional = true\n")
     walked = list(read_paths([str(tmp_path)]))
     assert [type(r).__name__ for r in walked] == ["Skipped"]
     alone = list(read_paths([str(tmp_path / "config")]))
-    assert len(alone) == 1 and isinstance(alone[0], NotKubernetes)
-    assert "INI or TOML" in alone[0].message
+    assert len(alone) == 1 and isinstance(alone[0], Skipped)
+    assert "INI or TOML" in alone[0].reason

@@ -18,6 +18,7 @@ from typing import Any
 import ijson
 
 from crumbs.formats.documents import json_stream
+from crumbs.formats.identity import Kinds
 from crumbs.formats.objects import Record, interpret, list_item, records_of
 from crumbs.model import Problem, Skipped
 
@@ -26,12 +27,16 @@ _PEEK_EVENTS = 200_000
 
 
 def large_json(
-    stream: io.BufferedReader[Any], name: str, cluster: str, max_document: int
+    stream: io.BufferedReader[Any],
+    name: str,
+    cluster: str,
+    max_document: int,
+    known: Kinds | None = None,
 ) -> Iterator[Record]:
     """Records of a JSON file (or stdin) larger than one document."""
     shape = _shape(stream.peek(1 << 20))
     if shape is None:
-        yield from records_of(json_stream(name, stream, max_document), cluster)
+        yield from records_of(json_stream(name, stream, max_document), cluster, known)
         return
     prefix, list_kind, list_api = shape
     count = 0
@@ -39,9 +44,9 @@ def large_json(
         for i, item in enumerate(ijson.items(stream, prefix, use_float=True)):
             count += 1
             if prefix == "item":
-                yield from interpret(item, f"{name}[{i}]", cluster)
+                yield from interpret(item, f"{name}[{i}]", cluster, None, known)
             else:
-                yield from list_item(item, i, list_kind, list_api, name, cluster)
+                yield from list_item(item, i, list_kind, list_api, name, cluster, None, known)
     except ijson.JSONError as err:
         yield Problem(name, f"invalid JSON after {count:,} items: {str(err).splitlines()[0][:120]}")
         return

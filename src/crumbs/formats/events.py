@@ -84,3 +84,40 @@ def to_event(obj: Obj, where: str, cluster: str, observed: int | None) -> Event 
         event_uid=str(md.get("uid") or md["name"]),
         where=where,
     )
+
+
+def events_without_subject(items: list[object]) -> bool:
+    """Events as OpenShift Insights archives keep them (``events/NS.json``): a namespace, a
+    reason, a message, a time, and no object they are about."""
+    return bool(items) and all(
+        isinstance(i, dict)
+        and "reason" in i
+        and "message" in i
+        and isinstance(i.get("namespace"), str)
+        and "involvedObject" not in i
+        and "regarding" not in i
+        and "metadata" not in i
+        for i in items
+    )
+
+
+def namespace_events(items: list[object], where: str, cluster: str) -> list[Event | Problem]:
+    """Events without their object, each kept on the timeline of its Namespace."""
+    out: list[Event | Problem] = []
+    for n, item in enumerate(items):
+        e = mapping(item)
+        at = _time(e.get("lastTimestamp"), e.get("eventTime"), e.get("firstTimestamp"))
+        if at is None:
+            out.append(Problem(f"{where}#items[{n}]", "an Event without a time"))
+            continue
+        message, reason = str(e.get("message") or ""), str(e.get("reason") or "")
+        count = e.get("count")
+        out.append(Event(
+            key=ObjectKey(cluster, "", "Namespace", "", str(e["namespace"])), uid="", at=at,
+            type=str(e.get("type") or "Normal"), reason=reason, message=message,
+            count=count if isinstance(count, int) else 1,
+            source=str(mapping(e.get("source")).get("component") or ""),
+            first_at=_time(e.get("firstTimestamp")),
+            event_uid=f"{e['namespace']}/{reason}/{at}/{message[:80]}", where=f"{where}#items[{n}]",
+        ))  # fmt: skip
+    return out

@@ -13,7 +13,9 @@ from crumbs import kinds
 from crumbs.activity import NodeEvent
 from crumbs.formats import audit, helm, nodeimport
 from crumbs.formats.documents import Document
-from crumbs.formats.events import is_event, to_event
+from crumbs.formats.events import events_without_subject, is_event, namespace_events, to_event
+from crumbs.formats.identity import Kinds, identify, restore_name
+from crumbs.formats.other import not_an_object
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
     AuditRecord,
@@ -27,6 +29,7 @@ from crumbs.model import (
     Revision,
     RevisionType,
     Skipped,
+    mapping,
     split_api_version,
 )
 from crumbs.timeutil import parse_time, time_problem
@@ -41,18 +44,23 @@ WATCH_TYPES = {
 
 
 def interpret(
-    value: Any, where: str, cluster: str, observed: int | None = None
+    value: Any, where: str, cluster: str, observed: int | None = None, known: Kinds | None = None
 ) -> Iterator[Record]:
-    """One parsed document → the records it holds."""
+    """One parsed document → the records it holds.
+
+    ``known``: the kinds learned so far in this reading (CRDs), to identify objects that
+    come without ``apiVersion``/``kind`` (support archives).
+    """
+    known = known if known is not None else Kinds()
     if not isinstance(value, dict):
         if isinstance(value, list):
             for i, item in enumerate(value):
-                yield from interpret(item, f"{where}[{i}]", cluster, observed)
+                yield from interpret(item, f"{where}[{i}]", cluster, observed, known)
             return
         yield NotKubernetes(where, f"not a Kubernetes object (a {_type_name(value)})")
         return
     if _is_watch_event(value):
-        yield from _watch_event(value, where, cluster, observed)
+        yield from _watch_event(value, where, cluster, observed, known)
         return
     if "kind" not in value:
         tool = nodeimport.detect(value)
@@ -62,9 +70,15 @@ def interpret(
     kind = value.get("kind")
     items = value.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-        yield from _list(value, kind, items, where, cluster, observed)
+        yield from _list(value, kind, items, where, cluster, observed, known)
         return
-    yield from _object(value, where, cluster, observed, None)
+    if kind is None and "apiVersion" not in value and isinstance(items, list):
+        if events_without_subject(items):
+            yield from namespace_events(items, where, cluster)
+            return
+        yield from _list(value, None, items, where, cluster, observed, known)
+        return
+    yield from _object(value, where, cluster, observed, None, known)
 
 
 def _type_name(value: Any) -> str:
@@ -83,7 +97,7 @@ def _is_watch_event(value: dict[str, Any]) -> bool:
 
 
 def _watch_event(
-    value: dict[str, Any], where: str, cluster: str, observed: int | None
+    value: dict[str, Any], where: str, cluster: str, observed: int | None, known: Kinds
 ) -> Iterator[Record]:
     etype = value["type"]
     line_time = observed
@@ -109,24 +123,25 @@ def _watch_event(
     if not isinstance(obj, dict):
         yield Problem(where, f"watch event object is a {_type_name(obj)}, not an object")
         return
-    yield from _object(obj, where, cluster, line_time, rtype)
+    yield from _object(obj, where, cluster, line_time, rtype, known)
 
 
 def _list(
     value: dict[str, Any],
-    kind: str,
+    kind: str | None,
     items: list[Any],
     where: str,
     cluster: str,
     observed: int | None,
+    known: Kinds,
 ) -> Iterator[Record]:
     if not items:
-        yield Skipped(where, f"empty {kind}")
+        yield Skipped(where, f"empty {kind or 'list'}")
         return
     api = value.get("apiVersion")
     for i, item in enumerate(items):
         yield from list_item(
-            item, i, kind, api if isinstance(api, str) else None, where, cluster, observed
+            item, i, kind, api if isinstance(api, str) else None, where, cluster, observed, known
         )
 
 
@@ -138,6 +153,7 @@ def list_item(
     where: str,
     cluster: str,
     observed: int | None = None,
+    known: Kinds | None = None,
 ) -> Iterator[Record]:
     """Item ``i`` of a List. Typed lists from the API (PodList, as cluster-info dump writes them)
     omit the items' kind and apiVersion: they are the list's."""
@@ -145,29 +161,53 @@ def list_item(
     typed = list_kind and list_kind != kinds.LIST_KIND and list_kind.endswith("List")
     if isinstance(item, dict) and typed and "kind" not in item:
         item = {"apiVersion": list_api, "kind": list_kind[: -len("List")], **item}  # type: ignore[index]
+    known = known if known is not None else Kinds()
     if isinstance(item, dict) and _is_watch_event(item):
-        yield from _watch_event(item, at, cluster, observed)
+        yield from _watch_event(item, at, cluster, observed, known)
     elif isinstance(item, dict):
-        yield from _object(item, at, cluster, observed, None)
+        yield from _object(item, at, cluster, observed, None, known)
     else:
         yield Problem(at, f"not a Kubernetes object (a {_type_name(item)})")
 
 
-def records_of(docs: Iterable[Document | Problem], cluster: str) -> Iterator[Record]:
+def records_of(
+    docs: Iterable[Document | Problem], cluster: str, known: Kinds | None = None
+) -> Iterator[Record]:
     """Parsed documents (and the problems met on the way) → records."""
+    known = known if known is not None else Kinds()
     for doc in docs:
         if isinstance(doc, Problem):
             yield doc
         else:
-            yield from interpret(doc.value, doc.where, cluster, doc.time)
+            yield from interpret(doc.value, doc.where, cluster, doc.time, known)
 
 
 def _object(
-    obj: Obj, where: str, cluster: str, observed: int | None, rtype: RevisionType | None
+    obj: Obj,
+    where: str,
+    cluster: str,
+    observed: int | None,
+    rtype: RevisionType | None,
+    known: Kinds,
 ) -> Iterator[Record]:
     if audit.is_audit(obj):
         yield from audit.to_records(obj, where, cluster)
         return
+    other = not_an_object(obj)
+    if other is not None:
+        yield Skipped(where, other)
+        return
+    obj = restore_name(obj)
+    if "apiVersion" not in obj and "kind" not in obj:
+        found = identify(obj, where, known)
+        if found is None and isinstance(mapping(obj.get("metadata")).get("name"), str):
+            yield NotKubernetes(
+                where,
+                "an object without apiVersion and kind, whose path and selfLink do not tell "
+                "its kind (a custom resource whose definition is not in the data?)",
+            )
+            return
+        obj = found or obj
     problem = check_object(obj)
     if problem:
         looks_like_k8s = isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)
@@ -178,6 +218,7 @@ def _object(
     if is_event(group, kind):
         yield to_event(obj, where, cluster, observed)
         return
+    known.learn(obj)
     md = obj["metadata"]
     key = ObjectKey(cluster, group, kind, md.get("namespace") or "", md["name"])
     at = observed if observed is not None else newest_timestamp(obj)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -30,7 +29,9 @@ from crumbs.formats.documents import (
     looks_binary,
     yaml_documents,
 )
+from crumbs.formats.identity import Kinds
 from crumbs.formats.objects import Record, records_of
+from crumbs.formats.other import not_kubernetes_text
 from crumbs.model import NotKubernetes, Problem, Skipped
 
 SNIFF = 64 * 1024
@@ -47,17 +48,32 @@ def read_paths(
         yield from records
 
 
+def iter_paths(
+    paths: list[str],
+    cluster: str = "default",
+    max_document: int = DEFAULT_MAX_DOCUMENT,
+    stdin: BinaryIO | None = None,
+) -> Iterator[tuple[str, Iterator[tuple[str, Iterator[Record]]]]]:
+    """Per path as given (one snapshot each: a file, a dump tree, stdin), its files and their records."""
+    for path in paths:
+        yield path, iter_files([path], cluster, max_document, stdin)
+
+
 def iter_files(
     paths: list[str],
     cluster: str = "default",
     max_document: int = DEFAULT_MAX_DOCUMENT,
     stdin: BinaryIO | None = None,
 ) -> Iterator[tuple[str, Iterator[Record]]]:
-    """(file name, its records) for each file the paths name or hold."""
+    """(file name, its records) for each file the paths name or hold.
+
+    Kinds learned from CustomResourceDefinitions (to identify objects that come without
+    ``apiVersion``/``kind``) are shared by the files of one call."""
+    known = Kinds()
     for path in paths:
         if path == "-":
             source = stdin or sys.stdin.buffer
-            yield "<stdin>", read_stream(source, "<stdin>", cluster, max_document)
+            yield "<stdin>", read_stream(source, "<stdin>", cluster, max_document, known=known)
         elif os.path.isdir(path):
             unreadable: list[OSError] = []
             for dirpath, dirnames, filenames in os.walk(path, onerror=unreadable.append):
@@ -72,12 +88,12 @@ def iter_files(
                 for fn in sorted(filenames):
                     if not fn.startswith("."):
                         name = os.path.join(dirpath, fn)
-                        yield name, read_file(name, cluster, max_document, in_directory=True)
+                        yield name, read_file(name, cluster, max_document, True, known)
             for err in unreadable:
                 where = str(err.filename or path)
                 yield where, iter([Problem(where, f"cannot read: {err.strerror or err}")])
         else:
-            yield path, read_file(path, cluster, max_document)
+            yield path, read_file(path, cluster, max_document, known=known)
 
 
 def read_file(
@@ -85,6 +101,7 @@ def read_file(
     cluster: str = "default",
     max_document: int = DEFAULT_MAX_DOCUMENT,
     in_directory: bool = False,
+    known: Kinds | None = None,
 ) -> Iterator[Record]:
     """One file's records. Only regular files are read: a FIFO or a device would hang or never end."""
     try:
@@ -102,7 +119,7 @@ def read_file(
         yield Problem(path, f"cannot read: {err.strerror or err}")
         return
     with f:
-        yield from read_stream(f, path, cluster, max_document, in_directory)
+        yield from read_stream(f, path, cluster, max_document, in_directory, known)
 
 
 def read_stream(
@@ -111,6 +128,7 @@ def read_stream(
     cluster: str = "default",
     max_document: int = DEFAULT_MAX_DOCUMENT,
     in_directory: bool = False,
+    known: Kinds | None = None,
 ) -> Iterator[Record]:
     """A file or stdin: JSON lines and anything larger than one document are read as a stream
     (memory stays within about one document); the rest is read whole."""
@@ -123,12 +141,14 @@ def read_stream(
     if not rest:
         if _starts_json_lines(io.BytesIO(head), max_document):
             lines = json_lines(name, head.split(b"\n"), max_document)
-            yield from _guard(name, in_directory, records_of(lines, cluster))
+            yield from _guard(name, in_directory, records_of(lines, cluster, known))
         else:
-            yield from read_bytes(head, name, cluster, max_document, in_directory)
+            yield from read_bytes(head, name, cluster, max_document, in_directory, known)
         return
     stream = _Rejoined(head + rest, f)
-    yield from _guard(name, in_directory, _streamrecords_of(stream, name, cluster, max_document))
+    yield from _guard(
+        name, in_directory, _stream_records(stream, name, cluster, max_document, known)
+    )
 
 
 class _Rejoined(io.RawIOBase):
@@ -152,8 +172,8 @@ class _Rejoined(io.RawIOBase):
         return len(data)
 
 
-def _streamrecords_of(
-    raw: io.RawIOBase, name: str, cluster: str, max_document: int
+def _stream_records(
+    raw: io.RawIOBase, name: str, cluster: str, max_document: int, known: Kinds | None
 ) -> Iterator[Record]:
     stream = io.BufferedReader(raw, 1 << 20)
     first = stream.peek(SNIFF)[:SNIFF]
@@ -162,13 +182,13 @@ def _streamrecords_of(
         return
     stripped = first.lstrip()
     if _starts_json_lines(io.BytesIO(first), max_document) and b"\n" in stripped:
-        yield from records_of(json_lines(name, stream, max_document), cluster)
+        yield from records_of(json_lines(name, stream, max_document), cluster, known)
     elif stripped[:1] in (b"{", b"["):
-        yield from large_json(stream, name, cluster, max_document)
+        yield from large_json(stream, name, cluster, max_document, known)
     else:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict")
         try:
-            yield from records_of(yaml_documents(name, text, max_document), cluster)
+            yield from records_of(yaml_documents(name, text, max_document), cluster, known)
         except UnicodeDecodeError as err:
             yield Problem(name, f"not UTF-8 text (byte {err.start} of a chunk)")
 
@@ -179,6 +199,7 @@ def read_bytes(
     cluster: str = "default",
     max_document: int = DEFAULT_MAX_DOCUMENT,
     in_directory: bool = False,
+    known: Kinds | None = None,
 ) -> Iterator[Record]:
     head = data[:SNIFF]
     if looks_binary(head):
@@ -191,7 +212,12 @@ def read_bytes(
     if not data.strip():
         yield Skipped(name, "empty")
         return
-    yield from _guard(name, in_directory, records_of(_documents(data, name, max_document), cluster))
+    other = not_kubernetes_text(head)
+    if other is not None:
+        yield Skipped(name, other)
+        return
+    records = records_of(_documents(data, name, max_document), cluster, known)
+    yield from _guard(name, in_directory, _templates_skipped(name, data, records))
 
 
 def _starts_json_lines(f: BinaryIO, max_document: int) -> bool:
@@ -215,9 +241,6 @@ def _starts_json_lines(f: BinaryIO, max_document: int) -> bool:
     return False
 
 
-_INI_SECTION = re.compile(rb"\[[A-Za-z0-9_. \"'-]+\][ \t]*\r?\n")
-
-
 def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document | Problem]:
     stripped = data.lstrip()
     if stripped[:1] in (b"{", b"["):
@@ -227,9 +250,6 @@ def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document |
             yield Problem(name, str(err))
             return
         except orjson.JSONDecodeError:
-            if _INI_SECTION.match(stripped):
-                yield NotKubernetes(name, "INI or TOML text (a [section] header), not JSON")
-                return
             if _starts_json_lines(io.BytesIO(stripped), max_document):
                 yield from json_lines(name, data.split(b"\n"), max_document)
             else:
@@ -243,6 +263,24 @@ def _documents(data: bytes, name: str, max_document: int) -> Iterator[Document |
         yield Problem(name, f"not UTF-8 text (byte {err.start})")
         return
     yield from yaml_documents(name, text, max_document)
+
+
+def _templates_skipped(name: str, data: bytes, records: Iterator[Record]) -> Iterator[Record]:
+    """A file that yields nothing but unreadable documents and holds ``{{ }}`` is a template."""
+    held: list[Record] = []
+    readable = False
+    for rec in records:
+        if not readable and isinstance(rec, NotKubernetes):
+            held.append(rec)
+            continue
+        readable = True
+        yield from held
+        held.clear()
+        yield rec
+    if held and b"{{" in data and b"}}" in data:
+        yield Skipped(name, "a template (Helm or Go: {{ ... }}), not data")
+    else:
+        yield from held
 
 
 def _guard(name: str, in_directory: bool, records: Iterator[Record]) -> Iterator[Record]:
