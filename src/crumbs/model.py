@@ -26,6 +26,17 @@ class RevisionType(IntEnum):
     DELETED = 3
 
 
+class Origin(IntEnum):
+    """Where a revision's document comes from."""
+
+    OBSERVED = 0
+    """Seen in a cluster: a watch, a list, a dump, an archive."""
+    DECLARED = 1
+    """A manifest (no status, no uid, no resourceVersion): what someone meant, not what ran."""
+    RECONSTRUCTED = 2
+    """Rebuilt from what the cluster keeps (a ReplicaSet's template, a ControllerRevision)."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class ObjectKey:
     """Which object a revision belongs to, without its incarnation (``uid``)."""
@@ -75,12 +86,17 @@ class Revision:
     uid: str
     """``metadata.uid``; ``""`` for manifests that never reached a cluster."""
     at: int | None
-    """When it became true (ns since epoch); None: the store uses ingest time."""
+    """When it was observed (ns since epoch), as a watch or recorder said; None for a
+    snapshot: the store dates it at the snapshot's own time (see :attr:`stamp`)."""
     type: RevisionType | None
     """ADDED, MODIFIED, DELETED as a watch said it; None for a snapshot."""
     doc: Obj
     where: str = ""
     """Where it was read: ``file.jsonl:12``, for messages."""
+    stamp: int | None = None
+    """The newest time the document carries about itself (conditions, container states,
+    managedFields): a snapshot is observed no earlier than the newest of its stamps."""
+    origin: Origin = Origin.OBSERVED
 
 
 class StoredRevision:
@@ -90,7 +106,7 @@ class StoredRevision:
     scan reads a hundred thousand objects and looks inside fewer than half.
     """
 
-    __slots__ = ("id", "object_id", "key", "uid", "at", "type", "_doc", "_raw", "ordinal")
+    __slots__ = ("id", "object_id", "key", "uid", "at", "type", "_doc", "_raw", "ordinal", "origin")
 
     id: int
     """Global, stable revision id: evidence refers to revisions by it."""
@@ -101,6 +117,7 @@ class StoredRevision:
     type: RevisionType
     ordinal: int
     """1-based position in its object's history (all incarnations), 0 if unknown."""
+    origin: Origin
     _doc: Obj | None
     _raw: Callable[[], bytes] | None
 
@@ -115,6 +132,7 @@ class StoredRevision:
         doc: Obj | None = None,
         ordinal: int = 0,
         raw: Callable[[], bytes] | None = None,
+        origin: Origin = Origin.OBSERVED,
     ) -> None:
         if doc is None and raw is None:
             raise ValueError("a stored revision needs its document or a way to load it")
@@ -127,6 +145,7 @@ class StoredRevision:
         self._doc = doc
         self._raw = raw
         self.ordinal = ordinal
+        self.origin = origin
 
     @property
     def doc(self) -> Obj:
@@ -143,7 +162,7 @@ class StoredRevision:
     def with_ordinal(self, ordinal: int) -> StoredRevision:
         return StoredRevision(
             self.id, self.object_id, self.key, self.uid, self.at, self.type,
-            self._doc, ordinal, self._raw,
+            self._doc, ordinal, self._raw, self.origin,
         )  # fmt: skip
 
     def __eq__(self, other: object) -> bool:

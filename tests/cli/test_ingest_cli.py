@@ -24,7 +24,18 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
     )
     assert r.code == 0, r.err
     out = r.json()
-    assert set(out) == {"store", "read", "stored", "problems", "notes", "skipped", "seconds"}
+    assert set(out) == {
+        "store",
+        "read",
+        "stored",
+        "problems",
+        "notes",
+        "skipped",
+        "snapshots",
+        "seconds",
+    }
+    # the manifest (no status, no uid) is a snapshot without a time of its own: dated at ingest
+    assert [s["path"] for s in out["snapshots"]] == [str(tmp_path / "d.yaml")]
     assert out["read"] == {
         "files": 2,
         "revisions": 2,

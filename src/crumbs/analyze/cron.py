@@ -35,6 +35,7 @@ from crumbs.model import (
     Evidence,
     Finding,
     ObjectKey,
+    Origin,
     Severity,
     StoredEvent,
     StoredRevision,
@@ -109,6 +110,9 @@ def _one(view: ClusterView, cj: StoredRevision) -> Iterator[Finding]:
     if isinstance(deadline, int) and deadline < 10:
         yield finding("cronjobs", "deadline-too-short", Severity.WARNING, cj, f"CronJob {name}: startingDeadlineSeconds {deadline} is under 10",
                       detail="the controller checks every 10 seconds: runs may be missed", remediation="set startingDeadlineSeconds to 10 or more (or remove it)")  # fmt: skip
+    if cj.origin == Origin.DECLARED:
+        yield from _moved_on(view, cj)
+        return  # a manifest's runs are not known: only what it declares is judged
     yield from _missed(view, cj, schedule, deadline, controller_events)
     policy = s.get("concurrencyPolicy") or "Allow"
     if policy == "Allow" and len(active) > 1:

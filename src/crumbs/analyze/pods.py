@@ -186,7 +186,7 @@ def _job_owned(doc: dict[str, Any]) -> bool:
 @analyzer("pods", ("Pod",), "Pods that cannot be scheduled, pull, start, stay up or go away")
 def analyze(view: ClusterView) -> Iterator[Finding]:
     groups: dict[tuple[object, str, str], tuple[StoredRevision, Problem]] = {}
-    for pod in view.objects("Pod"):
+    for pod in view.live("Pod"):
         for p in _problems(view, pod):
             if _job_owned(pod.doc) and p.rule not in (
                 "image-pull",

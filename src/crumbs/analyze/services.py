@@ -11,7 +11,7 @@ from crumbs.analyze.base import MINUTE, containers, finding, meta, spec, status,
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.selectors import from_map
 from crumbs.analyze.view import ClusterView
-from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
+from crumbs.model import Evidence, Finding, Origin, Severity, StoredRevision, mapping, sequence
 from crumbs.trail.values import labels as show_labels
 
 LB_PENDING_AFTER = 10 * MINUTE
@@ -115,11 +115,13 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 yield f
                 continue
             ready, sources = ready_endpoints(view, svc)
-            if ready == 0 and pods:
+            if ready == 0 and pods and svc.origin != Origin.DECLARED:
                 yield finding("services", "no-ready-endpoints", Severity.ERROR, svc, f"Service {svc.key.name}: {len(pods)} pods selected, none ready",
                               since=onset_of_emptiness(view, sources), related=[p.key for p in pods] + [x.key for x in sources],
                               remediation="the selected pods are not ready: see their findings")  # fmt: skip
             yield from _ports(svc, pods)
+        if svc.origin == Origin.DECLARED:
+            continue  # a manifest has no state to judge
         if s.get("type") == "LoadBalancer" and not sequence(
             mapping(status(svc.doc).get("loadBalancer")).get("ingress")
         ):

@@ -16,6 +16,7 @@ from crumbs.model import (
     AuditRecord,
     Obj,
     ObjectKey,
+    Origin,
     StoredEvent,
     StoredRelease,
     StoredRevision,
@@ -77,7 +78,16 @@ class ClusterView:
         self._node_events: list[NodeEvent] | None = None
 
     def add(self, rev: StoredRevision) -> None:
+        """Index an object. A manifest (declared) of an object also seen live is left out: what
+        ran is what the analyzers judge; a manifest alone is judged as a declaration."""
         k = rev.key
+        index = (k.group, k.kind, k.namespace, k.name)
+        there = self._by_key.get(index)
+        if there is not None:
+            if rev.origin == Origin.DECLARED:
+                return
+            if there.origin == Origin.DECLARED:
+                self._forget(there)
         self._by_kind[k.kind].append(rev)
         self._by_kind_ns[(k.kind, k.namespace)].append(rev)
         self._by_key[(k.group, k.kind, k.namespace, k.name)] = rev
@@ -85,7 +95,21 @@ class ClusterView:
             for label, value in mapping(mapping(rev.doc.get("metadata")).get("labels")).items():
                 self._by_label[(k.namespace, k.kind, label, str(value))].append(rev)
 
+    def _forget(self, rev: StoredRevision) -> None:
+        k = rev.key
+        self._by_kind[k.kind].remove(rev)
+        self._by_kind_ns[(k.kind, k.namespace)].remove(rev)
+        if k.kind == "Pod":
+            for label, value in mapping(mapping(rev.doc.get("metadata")).get("labels")).items():
+                pool = self._by_label.get((k.namespace, k.kind, label, str(value)))
+                if pool and rev in pool:
+                    pool.remove(rev)
+
     # -- objects ---------------------------------------------------------------
+
+    def live(self, kind: str, namespace: str | None = None) -> list[StoredRevision]:
+        """Objects of ``kind`` seen in a cluster (manifests left out): for judging state."""
+        return [r for r in self.objects(kind, namespace) if r.origin != Origin.DECLARED]
 
     def objects(
         self, kind: str, namespace: str | None = None, group: str | None = None

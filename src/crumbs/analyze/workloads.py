@@ -39,7 +39,7 @@ def _int(value: object) -> int:
     "Stuck rollouts, unavailable replicas, pods that cannot be created, references to missing objects",
 )
 def analyze(view: ClusterView) -> Iterator[Finding]:
-    for dep in view.objects("Deployment"):
+    for dep in view.live("Deployment"):
         doc = dep.doc
         want = spec(doc).get("replicas", 1)
         progressing = condition(doc, "Progressing")
@@ -65,7 +65,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             severity = Severity.ERROR if available == 0 else Severity.WARNING
             yield finding("workloads", "unavailable", severity, dep, f"Deployment {dep.key.name}: {available} of {want} replicas available",
                           detail=str((avail_cond or {}).get("message") or ""), since=since)  # fmt: skip
-    for rs in view.objects("ReplicaSet"):
+    for rs in view.live("ReplicaSet"):
         if not mentions(rs, b"ReplicaFailure"):
             continue  # most ReplicaSets are old history: no need to decode them
         failure = condition(rs.doc, "ReplicaFailure")
@@ -74,7 +74,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             yield finding("workloads", "cannot-create-pods", Severity.ERROR, owner, f"{owner.key.kind} {owner.key.name}: pods cannot be created",
                           detail=str(failure.get("message") or failure.get("reason") or ""), since=time_of(failure.get("lastTransitionTime")),
                           related=[rs.key], remediation="quota, LimitRange or Pod Security admission refused the pods: see the message")  # fmt: skip
-    for sts in view.objects("StatefulSet"):
+    for sts in view.live("StatefulSet"):
         st, want = status(sts.doc), spec(sts.doc).get("replicas", 1)
         ready = _int(st.get("readyReplicas"))
         if isinstance(want, int) and want > 0 and ready < want:
@@ -93,7 +93,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         ):
             yield finding("workloads", "rollout-stuck", Severity.WARNING, sts, f"StatefulSet {sts.key.name}: update to {st['updateRevision']} incomplete",
                           detail=f"{_int(st.get('updatedReplicas'))} of {want} pods updated")  # fmt: skip
-    for ds in view.objects("DaemonSet"):
+    for ds in view.live("DaemonSet"):
         st = status(ds.doc)
         if _int(st.get("numberUnavailable")):
             yield finding(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+from collections.abc import Iterable
 
 import typer
+from rich.console import Console
+from rich.status import Status
 
 from crumbs.activity import NodeEvent
 from crumbs.cli.common import (
@@ -19,11 +23,14 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
-from crumbs.formats.reader import iter_files
+from crumbs.formats.objects import Record
+from crumbs.formats.reader import iter_paths
 from crumbs.model import AuditRecord, Event, HelmRelease, Note, Problem, Revision, Skipped
 from crumbs.report.text import clean, console
 from crumbs.store import Store
-from crumbs.store.writer import BATCH_SIZE
+from crumbs.store.activity import ActivityWriter
+from crumbs.store.writer import BATCH_SIZE, Writer
+from crumbs.timeutil import format_time
 
 STORED: dict[type, str] = {
     Revision: "revisions",
@@ -69,12 +76,8 @@ def ingest(
     store = Store.open(db_path(ctx), create=True)
     out = console(stderr=True)
     live = output is Output.text and sys.stderr.isatty()
-    problems: list[Problem] = []
-    skipped: list[Skipped] = []
-    read = {"files": 0, **dict.fromkeys(STORED.values(), 0), "nodeEvents": 0}
-    node_events: list[NodeEvent] = []
     activity = store.activity_writer(cluster)
-    notes: list[Note] = []
+    snapshots: list[dict[str, str]] = []
     started = time.perf_counter()
     with (
         store,
@@ -88,51 +91,23 @@ def ingest(
         status = out.status("reading…") if live else None
         if status:
             status.start()
-        last_update = 0.0
+        run = _Run(
+            writer, activity, strict, batch_size, out if output is Output.text else None, status
+        )
         try:
-            for _name, records in iter_files(paths, cluster, max_object_size):
-                read["files"] += 1
-                for rec in records:
-                    if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord)):
-                        read[STORED[type(rec)]] += 1
-                        writer.add(rec)
-                    elif isinstance(rec, NodeEvent):
-                        read["nodeEvents"] += 1
-                        node_events.append(rec)
-                        if not strict and len(node_events) >= batch_size:
-                            activity.write(node_events)
-                            node_events = []
-                    elif isinstance(rec, Note):
-                        notes.append(rec)
-                        if output is Output.text:
-                            out.print(f"[yellow]note[/] {clean(str(rec))}", highlight=False)
-                    elif isinstance(rec, Problem):
-                        problems.append(rec)
-                        if output is Output.text:
-                            out.print(f"[red]rejected[/] {clean(str(rec))}", highlight=False)
-                        if strict:
-                            writer.discard()
-                            node_events = []
-                            break
-                    else:
-                        skipped.append(rec)
-                    if status and time.monotonic() - last_update > 0.2:
-                        last_update = time.monotonic()
-                        status.update(
-                            f"{read['files']} files · {read['revisions']} revisions · {read['events']} events"
-                        )
-                if strict:
-                    if problems:
-                        break
-                    writer.flush()
-                    activity.write(node_events)
-                    node_events = []
+            for path, files in iter_paths(paths, cluster, max_object_size):
+                if not run.files(files):
+                    break
+                taken = writer.end_snapshot()
+                if taken is not None:
+                    snapshots.append({"path": path, "observedAt": format_time(taken)})
             writer.flush()
-            activity.write(node_events)
+            activity.write(run.node_events)
         finally:
             activity.close()
             if status:
                 status.stop()
+    read, problems, skipped, notes = run.read, run.problems, run.skipped, run.notes
     problems.extend(writer.stats.problems)
     stats = writer.stats
     seconds = time.perf_counter() - started
@@ -152,6 +127,7 @@ def ingest(
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
                 "notes": [{"where": n.where, "message": n.message} for n in notes],
                 "skipped": [{"where": s.where, "reason": s.reason} for s in skipped],
+                "snapshots": snapshots,
                 "seconds": round(seconds, 3),
             }
         )
@@ -163,6 +139,14 @@ def ingest(
             out.print(f"[red]rejected[/] {clean(str(p))}", highlight=False)
         rejected = f"; [red]{len(problems)} rejected[/]" if problems else ""
         stopped = " (stopped: --strict)" if strict and problems else ""
+        files_skipped = sum(1 for s in skipped if not re.search(r":\d+$|#|\[\d+\]$", s.where))
+        if files_skipped:
+            rejected += f"; {files_skipped} skipped" + ("" if verbose else " (-v says why)")
+        for snap in snapshots:
+            out.print(
+                f"[dim]{clean(snap['path'])}: observed at {snap['observedAt']} (the newest time it holds)[/]",
+                highlight=False,
+            )
         out.print(
             f"stored {stats.revisions} revisions ({stats.unchanged} unchanged), {stats.events} events"
             + (f", {stats.releases} Helm release records" if stats.releases else "")
@@ -173,6 +157,78 @@ def ingest(
             highlight=False,
         )
     return EXIT_ERROR if problems else EXIT_OK
+
+
+class _Run:
+    """One ingest's reading: records to the writers, what was read, rejected, skipped, noted."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        activity: ActivityWriter,
+        strict: bool,
+        batch_size: int,
+        out: Console | None,
+        status: Status | None,
+    ) -> None:
+        self.writer, self.activity, self.strict, self.batch_size = (
+            writer,
+            activity,
+            strict,
+            batch_size,
+        )
+        self.out, self.status = out, status
+        self.read = {"files": 0, **dict.fromkeys(STORED.values(), 0), "nodeEvents": 0}
+        self.problems: list[Problem] = []
+        self.skipped: list[Skipped] = []
+        self.notes: list[Note] = []
+        self.node_events: list[NodeEvent] = []
+        self._shown = 0.0
+
+    def files(self, files: Iterable[tuple[str, Iterable[Record]]]) -> bool:
+        """Every file of one path; False when --strict stops the ingest."""
+        for _name, records in files:
+            self.read["files"] += 1
+            for rec in records:
+                if not self.record(rec):
+                    return False
+            if self.strict:
+                self.writer.flush()
+                self.activity.write(self.node_events)
+                self.node_events = []
+        return True
+
+    def record(self, rec: Record) -> bool:
+        read = self.read
+        if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord)):
+            read[STORED[type(rec)]] += 1
+            self.writer.add(rec)
+        elif isinstance(rec, NodeEvent):
+            read["nodeEvents"] += 1
+            self.node_events.append(rec)
+            if not self.strict and len(self.node_events) >= self.batch_size:
+                self.activity.write(self.node_events)
+                self.node_events = []
+        elif isinstance(rec, Note):
+            self.notes.append(rec)
+            if self.out:
+                self.out.print(f"[yellow]note[/] {clean(str(rec))}", highlight=False)
+        elif isinstance(rec, Problem):
+            self.problems.append(rec)
+            if self.out:
+                self.out.print(f"[red]rejected[/] {clean(str(rec))}", highlight=False)
+            if self.strict:
+                self.writer.discard()
+                self.node_events = []
+                return False
+        else:
+            self.skipped.append(rec)
+        if self.status and time.monotonic() - self._shown > 0.2:
+            self._shown = time.monotonic()
+            self.status.update(
+                f"{read['files']} files · {read['revisions']} revisions · {read['events']} events"
+            )
+        return True
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from crumbs.model import (
     NotKubernetes,
     Obj,
     ObjectKey,
+    Origin,
     Problem,
     Revision,
     RevisionType,
@@ -221,10 +222,19 @@ def _object(
     known.learn(obj)
     md = obj["metadata"]
     key = ObjectKey(cluster, group, kind, md.get("namespace") or "", md["name"])
-    at = observed if observed is not None else newest_timestamp(obj)
-    yield Revision(key, md.get("uid") or "", at, rtype, obj, where)
+    origin = Origin.DECLARED if declared(obj) else Origin.OBSERVED
+    yield Revision(
+        key, md.get("uid") or "", observed, rtype, obj, where, newest_timestamp(obj), origin
+    )
     if group == "" and helm.is_release(obj):
         yield from helm.decode(obj, where, cluster, observed)
+
+
+def declared(obj: Obj) -> bool:
+    """A manifest, not an object seen in a cluster: no status, no uid, no resourceVersion
+    (what ``kubectl apply -f`` reads, kustomize and Helm render)."""
+    md = mapping(obj.get("metadata"))
+    return not obj.get("status") and not md.get("uid") and not md.get("resourceVersion")
 
 
 def check_object(obj: Obj) -> str | None:

@@ -2,11 +2,13 @@
 
 Items are plain tuples (cheap to send to the writer process):
 
-    ("r", cluster, group, kind, namespace, name, uid, at, type, canonical_json, digest)
+    ("r", cluster, group, kind, namespace, name, uid, at, type, canonical_json, digest, origin)
+    ("b", digest, canonical_json)                                 a document alone (a snapshot's)
     ("e", cluster, group, kind, namespace, name, uid, at, type, reason, message, count, source, first_at, event_uid)
 
 ``at`` None means undated (ingest time is used); a revision ``type`` None means
-a snapshot (ADDED for a new object, MODIFIED otherwise). Within a batch:
+a snapshot (ADDED for a new object, MODIFIED otherwise); ``canonical_json`` None
+means its document came before, in a ``b`` item. Within a batch:
 
 1. A revision whose document equals its object's previous revision (the one at
    or before its ``at``) is dropped: re-ingesting the same data adds nothing.
@@ -41,9 +43,16 @@ def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
     return (key.cluster, key.group, key.kind, key.namespace, key.name, uid)
 
 
-def revision_item(rec: Revision, data: bytes, blob: bytes) -> Item:
+def revision_item(rec: Revision, data: bytes | None, blob: bytes, at: int | None = None) -> Item:
+    """A revision; ``data`` None when its document was sent before (a ``b`` item); ``at``
+    overrides the record's own (a snapshot's time)."""
     rtype = int(rec.type) if rec.type is not None else None
-    return ("r", *object_fields(rec.key, rec.uid), rec.at, rtype, data, blob)
+    when = at if at is not None else rec.at
+    return ("r", *object_fields(rec.key, rec.uid), when, rtype, data, blob, int(rec.origin))
+
+
+def blob_item(data: bytes, blob: bytes) -> Item:
+    return ("b", blob, data)
 
 
 def release_item(rel: HelmRelease, data: bytes, blob: bytes) -> Item:
@@ -116,7 +125,7 @@ class BatchWriter:
 
     def _write(self, batch: list[Item]) -> Counts:
         new_blobs: list[tuple[bytes, bytes]] = []  # (digest, canonical bytes)
-        revisions: list[tuple[int, int, int, bytes]] = []
+        revisions: list[tuple[int, int, int, bytes, int]] = []
         events: list[tuple[object, ...]] = []
         encoder, blobs, latest_cache = self._encoder, self._blobs, self._latest
         stored = unchanged = 0
@@ -129,6 +138,13 @@ class BatchWriter:
             if item[0] == "a":
                 audits.append((self._object_id(item[1:7]), *item[7:]))
                 continue
+            if item[0] == "b":
+                _, d, data = item
+                if d not in blobs:
+                    blobs.add(d)
+                    new_blobs.append((d, data))
+                    encoder.observe(data)
+                continue
             if item[0] == "h":
                 row, data, blob = self._release_row(item)
                 if blob not in blobs:
@@ -137,7 +153,7 @@ class BatchWriter:
                 releases.append(row)
                 continue
             fields: ObjectFields = item[1:7]
-            at, rtype, data, d = item[7:]
+            at, rtype, data, d, origin = item[7:]
             oid = self._objects.get(fields) or self._object_id(fields)
             dated = at is not None
             if not dated:
@@ -159,11 +175,11 @@ class BatchWriter:
             if prev is not None and prev[1] == d and (prev[2] == _DELETED) == (rtype == _DELETED):
                 unchanged += 1
                 continue
-            if d not in blobs:
+            if d not in blobs and data is not None:
                 blobs.add(d)
                 new_blobs.append((d, data))
                 encoder.observe(data)
-            revisions.append((oid, at, rtype, d))
+            revisions.append((oid, at, rtype, d, origin))
             if in_order:
                 latest_cache[oid] = (at, d, rtype)
         if encoder.due():
@@ -199,7 +215,9 @@ class BatchWriter:
         return self._db.total_changes - before
 
     def _insert(
-        self, new_blobs: list[tuple[bytes, bytes]], revisions: list[tuple[int, int, int, bytes]]
+        self,
+        new_blobs: list[tuple[bytes, bytes]],
+        revisions: list[tuple[int, int, int, bytes, int]],
     ) -> int:
         if new_blobs:
             enc = self._encoder
@@ -215,7 +233,8 @@ class BatchWriter:
             )
         if revisions:
             self._db.executemany(
-                "INSERT INTO revisions (object, at, type, blob) VALUES (?, ?, ?, ?)", revisions
+                "INSERT INTO revisions (object, at, type, blob, origin) VALUES (?, ?, ?, ?, ?)",
+                revisions,
             )
         return len(revisions)
 

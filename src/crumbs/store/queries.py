@@ -15,6 +15,7 @@ from typing import Any
 from crumbs.model import (
     AuditRecord,
     ObjectKey,
+    Origin,
     RevisionType,
     StoredEvent,
     StoredRelease,
@@ -22,7 +23,7 @@ from crumbs.model import (
 )
 from crumbs.store.codec import Decoder
 
-_REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
+_REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, r.origin"
 _REVISION_JOINS = "JOIN blobs b ON b.digest = r.blob JOIN objects o ON o.id = r.object JOIN clusters c ON c.id = o.cluster"
 _EVENT_COLUMNS = "e.id, e.at, e.type, e.reason, e.message, e.count, e.source, e.first_at, c.name, o.grp, o.kind, o.namespace, o.name, o.uid"
 
@@ -85,14 +86,19 @@ class Queries:
         """Rows to revisions; ``lazy``: each document is decoded when first read."""
         decode, raw = self.decoder.decode, self.decoder.raw
         types = {int(t): t for t in RevisionType}
-        for rid, oid, at, rtype, dict_id, data, cluster, grp, kind, ns, name, uid in rows:
+        origins = {int(o): o for o in Origin}
+        for rid, oid, at, rtype, dict_id, data, cluster, grp, kind, ns, name, uid, origin in rows:
             key = ObjectKey(cluster, grp, kind, ns, name)
             if lazy:
                 yield StoredRevision(
-                    rid, oid, key, uid, at, types[rtype], None, 0, partial(raw, dict_id, data)
-                )
+                    rid, oid, key, uid, at, types[rtype], None, 0, partial(raw, dict_id, data),
+                    origins[origin],
+                )  # fmt: skip
             else:
-                yield StoredRevision(rid, oid, key, uid, at, types[rtype], decode(dict_id, data))
+                yield StoredRevision(
+                    rid, oid, key, uid, at, types[rtype], decode(dict_id, data), 0, None,
+                    origins[origin],
+                )  # fmt: skip
 
     def history(self, sel: Selector) -> list[StoredRevision]:
         """Every revision of the selected objects, all incarnations, oldest first, numbered;
@@ -174,19 +180,22 @@ class Queries:
         include_deleted: bool = False,
         ordered: bool = True,
         lazy: bool = False,
+        live: bool = False,
     ) -> list[StoredRevision]:
         """Time travel: each selected object as it was at ``at`` (deleted ones left out, unless asked for).
 
         ``ordered``: by namespace, kind and name (else in storage order, faster);
-        ``lazy``: documents are decoded when first read.
+        ``lazy``: documents are decoded when first read; ``live``: what ran in a cluster
+        only (declared manifests left out).
         """
         params: list[object] = [at]
         cond = sel.where(params)
+        declared = f" AND r.origin != {int(Origin.DECLARED)}" if live else ""
         rows = self.db.execute(
             f"SELECT {_REVISION_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster "
             "JOIN revisions r ON r.id = (SELECT id FROM revisions WHERE object = o.id AND at <= ? "
             "ORDER BY at DESC, id DESC LIMIT 1) "
-            f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {-1 if include_deleted else int(RevisionType.DELETED)} AND {cond} "
+            f"JOIN blobs b ON b.digest = r.blob WHERE r.type != {-1 if include_deleted else int(RevisionType.DELETED)}{declared} AND {cond} "
             + ("ORDER BY o.namespace, o.kind, o.name" if ordered else ""),
             params,
         )
@@ -336,18 +345,21 @@ class Queries:
     # -- the store as a whole ------------------------------------------------
 
     def latest_time(self) -> int | None:
-        """The store's clock: the newest time it has seen, revisions, events and node events alike."""
+        """The store's clock: the newest time it has observed, revisions, events and node events
+        alike (declared manifests do not move it)."""
         times = [
             t
-            for column, table in (
-                ("at", "revisions"),
-                ("at", "events"),
-                ("last_at", "node_event_chunks"),
+            for query in (
+                f"SELECT at FROM revisions WHERE origin != {int(Origin.DECLARED)} ORDER BY at DESC LIMIT 1",
+                "SELECT max(at) FROM events",
+                "SELECT max(last_at) FROM node_event_chunks",
             )
-            if (t := self.db.execute(f"SELECT max({column}) FROM {table}").fetchone()[0])
-            is not None
+            if (row := self.db.execute(query).fetchone()) is not None and (t := row[0]) is not None
         ]
-        return max(times) if times else None
+        if not times:  # only manifests: their time is all there is
+            row = self.db.execute("SELECT max(at) FROM revisions").fetchone()
+            return int(row[0]) if row and row[0] is not None else None
+        return int(max(times))
 
     def earliest_time(self) -> int | None:
         first = self.db.execute("SELECT min(at) FROM revisions").fetchone()[0]

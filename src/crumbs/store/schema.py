@@ -244,6 +244,18 @@ def _watch_resume(db: sqlite3.Connection) -> None:
     )
 
 
+def _revision_origin(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Where a revision's document comes from: 0 observed in a cluster (a watch, a list, a
+        -- dump), 1 declared (a manifest: never live state), 2 reconstructed (a ReplicaSet's
+        -- template standing for its Deployment at the time it was made).
+        ALTER TABLE revisions ADD COLUMN origin INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -253,4 +265,5 @@ MIGRATIONS: list[Migration] = [
     ("0006_node_activity", _node_activity),
     ("0007_key_outside", _key_outside),
     ("0008_watch_resume", _watch_resume),
+    ("0009_revision_origin", _revision_origin),
 ]

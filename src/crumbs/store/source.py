@@ -28,7 +28,10 @@ class StoreSource:
 
     def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]:
         return self.queries.state_at(
-            at, Selector(cluster=self.cluster, namespace=namespace), ordered=False, lazy=True
+            at,
+            Selector(cluster=self.cluster, namespace=namespace),
+            ordered=False,
+            lazy=True,
         )
 
     def history_of(self, key: ObjectKey) -> Sequence[StoredRevision]:

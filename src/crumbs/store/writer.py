@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
-from crumbs.model import AuditRecord, Event, HelmRelease, Problem, Revision
+from crumbs.model import AuditRecord, Event, HelmRelease, Origin, Problem, Revision
 from crumbs.redaction import for_storing
 from crumbs.secrets import redact_secret
 from crumbs.store.batch import (
@@ -30,6 +30,7 @@ from crumbs.store.batch import (
     Counts,
     Item,
     audit_item,
+    blob_item,
     event_item,
     release_item,
     revision_item,
@@ -102,6 +103,11 @@ class Writer:
         self._remote: RemoteBatchWriter | None = None
         self._starting: RemoteBatchWriter | None = None
         self.stats = WriteStats()
+        self._staged: list[tuple[Revision, bytes]] = []
+        """A snapshot's revisions (their documents already sent), dated when it ends."""
+        self._seen: int | None = None
+        """The newest time the current snapshot's observed objects and Events carry."""
+        self._declared_seen: int | None = None
 
     def __enter__(self) -> Writer:
         return self
@@ -126,6 +132,8 @@ class Writer:
             )
             return
         if isinstance(record, Event):
+            if record.at is not None and (self._seen is None or record.at > self._seen):
+                self._seen = record.at
             self._pending.append(event_item(record))
         elif isinstance(record, AuditRecord):
             self._pending.append(audit_item(record))
@@ -142,7 +150,43 @@ class Writer:
             data = self._serialise(record)
             if data is None:
                 return
-            self._pending.append(revision_item(record, data, digest(data)))
+            if record.at is None:
+                self._stage(record, data)
+            else:
+                self._pending.append(revision_item(record, data, digest(data)))
+        self._maybe_submit()
+
+    def _stage(self, record: Revision, data: bytes) -> None:
+        """A snapshot's revision: its document goes now, the revision when the snapshot's
+        time is known (:meth:`end_snapshot`)."""
+        d = digest(data)
+        self._pending.append(blob_item(data, d))
+        light = Revision(record.key, record.uid, None, record.type, {}, record.where,
+                         record.stamp, record.origin)  # fmt: skip
+        self._staged.append((light, d))
+        if record.stamp is not None:
+            if record.origin == Origin.OBSERVED:
+                if self._seen is None or record.stamp > self._seen:
+                    self._seen = record.stamp
+            elif self._declared_seen is None or record.stamp > self._declared_seen:
+                self._declared_seen = record.stamp
+
+    def end_snapshot(self) -> int | None:
+        """Date the snapshot's revisions at its own time: the newest time its observed objects
+        and Events carry (never the wall clock, unless it carries none: then ingest time).
+        Returns that time (None when there was no snapshot revision)."""
+        if not self._staged:
+            self._seen = self._declared_seen = None
+            return None
+        at = self._seen or self._declared_seen or self.ingest_time
+        for light, d in self._staged:
+            self._pending.append(revision_item(light, None, d, at))
+            self._maybe_submit()
+        self._staged.clear()
+        self._seen = self._declared_seen = None
+        return at
+
+    def _maybe_submit(self) -> None:
         pending = len(self._pending)
         if pending >= self.batch_size:
             self._submit()
@@ -191,9 +235,11 @@ class Writer:
     def discard(self) -> None:
         """Forget what was added since the last batch was written or sent."""
         self._pending.clear()
+        self._staged.clear()
 
     def flush(self) -> None:
-        """Write everything added so far and wait until it is committed."""
+        """Write everything added so far (a snapshot in progress ends) and wait until it is committed."""
+        self.end_snapshot()
         self._submit()
         if self._remote is not None:
             for counts in self._remote.drain():
@@ -241,6 +287,7 @@ class Writer:
     def close(self) -> None:
         """Stop writing; what was not flushed is dropped."""
         self._pending.clear()
+        self._staged.clear()
         if self._local is not None:
             self._local.close()
             self._local = None
