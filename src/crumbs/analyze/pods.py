@@ -23,6 +23,7 @@ from crumbs.analyze.base import (
     time_of,
     top_owner,
 )
+from crumbs.analyze.onset import crash_began, earliest, events_began
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
@@ -96,7 +97,11 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         events = [e for e in view.events(pod.key) if e.reason == "FailedScheduling"]
         if events:
             message = events[-1].message
-        yield Problem("unschedulable", Severity.ERROR, "unschedulable", short(message), time_of(scheduled.get("lastTransitionTime")),
+        since = earliest(
+            time_of(scheduled.get("lastTransitionTime")),
+            events_began(view, pod, {"FailedScheduling"}),
+        )
+        yield Problem("unschedulable", Severity.ERROR, "unschedulable", short(message), since,
                       remediation="lower the requests, add capacity, or relax nodeSelector/affinity/tolerations")  # fmt: skip
         return
     for cs in [*sequence(st.get("initContainerStatuses")), *sequence(st.get("containerStatuses"))]:
@@ -110,7 +115,11 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         reason = str(waiting.get("reason") or "")
         restarts = cs.get("restartCount") if isinstance(cs.get("restartCount"), int) else 0
         if reason in PULL_ERRORS:
-            yield Problem("image-pull", Severity.ERROR, f"cannot pull image {cs.get('image') or ''}", short(f"{reason}: {waiting.get('message') or ''}"), _ready_since(doc), name,
+            began = earliest(
+                _ready_since(doc),
+                events_began(view, pod, {"Failed", "BackOff", "ErrImagePull"}, name),
+            )
+            yield Problem("image-pull", Severity.ERROR, f"cannot pull image {cs.get('image') or ''}", short(f"{reason}: {waiting.get('message') or ''}"), began, name,
                           remediation="check the image name and tag exist, and the pull secret (imagePullSecrets) and registry reachability")  # fmt: skip
         elif reason == "CrashLoopBackOff":
             exit_code = last.get("exitCode")
@@ -122,10 +131,11 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             message = f": {short(str(last['message']), 120)}" if last.get("message") else ""
             oom = last.get("reason") == "OOMKilled"
             yield Problem("oom-killed" if oom else "crashloop", Severity.ERROR, "OOM-killed and crash-looping" if oom else "crash-looping",
-                          f"container {name}: {cause}, {restarts} restarts{message}", time_of(last.get("finishedAt")) or _ready_since(doc), name,
+                          f"container {name}: {cause}, {restarts} restarts{message}{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
                           remediation="raise the memory limit or find the leak" if oom else "read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
         elif reason in CONFIG_ERRORS:
-            yield Problem("config-error", Severity.ERROR, "cannot start", short(f"container {name}: {reason}: {waiting.get('message') or ''}"), _ready_since(doc), name,
+            began = earliest(_ready_since(doc), events_began(view, pod, {"Failed"}, name))
+            yield Problem("config-error", Severity.ERROR, "cannot start", short(f"container {name}: {reason}: {waiting.get('message') or ''}"), began, name,
                           remediation="a referenced ConfigMap, Secret or key is missing, or the command is wrong")  # fmt: skip
         elif (
             phase == "Running"
@@ -136,7 +146,7 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         ):
             # between two restarts: the kubelet will put it in CrashLoopBackOff next
             yield Problem("crashloop", Severity.ERROR, "crash-looping",
-                          f"container {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts", time_of(terminated.get("finishedAt")) or _ready_since(doc), name,
+                          f"container {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
                           remediation="read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
         elif terminated.get("reason") == "OOMKilled" or (
             last.get("reason") == "OOMKilled" and restarts and state.get("running")
@@ -147,7 +157,10 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
     if phase == "Running" and ready and ready.get("status") == "False":
         since = time_of(ready.get("lastTransitionTime"))
         unhealthy = [e for e in view.events(pod.key) if e.reason == "Unhealthy"]
+        if unhealthy and _crashing(doc):
+            return  # the crash loop's finding tells the probe's part: one story, not two
         if unhealthy:
+            since = earliest(since, events_began(view, pod, {"Unhealthy"}))
             yield Problem("probe-failing", Severity.WARNING, "failing probes", short(unhealthy[-1].message), since,
                           remediation="check the probe's path, port and timing against what the container serves")  # fmt: skip
         elif since is not None and view.at - since > NOT_READY_AFTER and not _known(doc):
@@ -158,6 +171,26 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
                 short(str(ready.get("message") or ready.get("reason") or "")),
                 since,
             )
+
+
+def _crashing(doc: dict[str, Any]) -> bool:
+    for cs in sequence(status(doc).get("containerStatuses")):
+        waiting = mapping(mapping(mapping(cs).get("state")).get("waiting"))
+        if waiting.get("reason") == "CrashLoopBackOff":
+            return True
+    return False
+
+
+def _probe_story(view: ClusterView, pod: StoredRevision) -> str:
+    """A crash loop the kubelet causes itself, killing a container whose liveness probe fails."""
+    failed = [
+        e
+        for e in view.events(pod.key)
+        if e.reason == "Unhealthy" and e.message.startswith("Liveness")
+    ]
+    if not failed:
+        return ""
+    return f"; killed by its liveness probe ({short(failed[-1].message, 140)})"
 
 
 def _known(doc: dict[str, Any]) -> bool:

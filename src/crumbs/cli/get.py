@@ -18,7 +18,7 @@ from crumbs.cli.common import (
     store_clock,
 )
 from crumbs.errors import EXIT_OK, NotFoundError
-from crumbs.model import mapping
+from crumbs.model import Origin, mapping
 from crumbs.report.text import clean, console, short_time
 from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age, parse_time
@@ -50,7 +50,15 @@ def get(
             cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm
         )
         revs = store.queries.state_at(when, sel)
+        unseen = store.queries.unobserved_at(when, sel)
     if nm and not revs:
+        if unseen:
+            first = unseen[0]
+            created = mapping(first.doc.get("metadata")).get("creationTimestamp")
+            raise NotFoundError(
+                f"{kind_text}/{nm} existed at {format_time(when)} (created {created}) but was first "
+                f"observed at {format_time(first.at)}: its spec before then is unknown"
+            )
         raise NotFoundError(f"{kind_text}/{nm}: did not exist at {format_time(when)}")
     if output is not ObjectOutput.text:
         docs = [r.doc for r in revs]
@@ -59,6 +67,12 @@ def get(
             if nm and len(docs) == 1
             else {"apiVersion": "v1", "kind": "List", "items": docs}
         )
+        if unseen:
+            console(stderr=True).print(
+                f"{len(unseen)} more existed at {format_time(when)} but were first observed later "
+                "(their spec then is unknown): " + clean(", ".join(r.key.display() for r in unseen[:10])),
+                style="dim", highlight=False,
+            )  # fmt: skip
         if output is ObjectOutput.json:
             emit_json(value)
         else:
@@ -69,17 +83,24 @@ def get(
         return EXIT_OK
     out = console()
     out.print(f"[dim]as of {format_time(when)}[/]")
-    if not revs:
+    if not revs and not unseen:
         out.print("no objects", style="dim")
         return EXIT_OK
     out.print(f"[dim]{'NAMESPACE':<20} {'KIND':<22} {'NAME':<44} {'AGE':>6}  LAST CHANGED[/]")
-    for r in revs:
+    rows = [(r, False) for r in revs] + [(r, True) for r in unseen]
+    rows.sort(key=lambda row: (row[0].key.namespace, row[0].key.kind, row[0].key.name))
+    for r, later in rows:
         created = mapping(r.doc.get("metadata")).get("creationTimestamp")
-
         born = parse_time(created) if isinstance(created, str) else None
         age = humanize_age(when - born) if born else "?"
+        if later:
+            changed = f"[dim]first observed {short_time(r.at)}: spec unknown before[/]"
+        elif r.origin == Origin.DECLARED:
+            changed = f"{short_time(r.at)} [dim](declared: a manifest, not seen running)[/]"
+        else:
+            changed = short_time(r.at)
         out.print(
-            f"{clean(r.key.namespace or '-'):<20} {clean(r.key.kind):<22} {clean(r.key.name):<44} {age:>6}  {short_time(r.at)}"
+            f"{clean(r.key.namespace or '-'):<20} {clean(r.key.kind):<22} {clean(r.key.name):<44} {age:>6}  {changed}"
         )
     return EXIT_OK
 

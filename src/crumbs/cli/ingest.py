@@ -25,12 +25,24 @@ from crumbs.errors import EXIT_ERROR, EXIT_OK
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.objects import Record
 from crumbs.formats.reader import iter_paths
-from crumbs.model import AuditRecord, Event, HelmRelease, Note, Problem, Revision, Skipped
+from crumbs.model import (
+    AuditRecord,
+    Event,
+    HelmRelease,
+    Note,
+    Obj,
+    Origin,
+    Problem,
+    Revision,
+    RevisionType,
+    Skipped,
+)
 from crumbs.report.text import clean, console
-from crumbs.store import Store
+from crumbs.store import Selector, Store
 from crumbs.store.activity import ActivityWriter
 from crumbs.store.writer import BATCH_SIZE, Writer
 from crumbs.timeutil import format_time
+from crumbs.trail.reconstruct import OWNED, reconstructed
 
 STORED: dict[type, str] = {
     Revision: "revisions",
@@ -77,7 +89,7 @@ def ingest(
     out = console(stderr=True)
     live = output is Output.text and sys.stderr.isatty()
     activity = store.activity_writer(cluster)
-    snapshots: list[dict[str, str]] = []
+    snapshots: list[dict[str, object]] = []
     started = time.perf_counter()
     with (
         store,
@@ -100,7 +112,10 @@ def ingest(
                     break
                 taken = writer.end_snapshot()
                 if taken is not None:
-                    snapshots.append({"path": path, "observedAt": format_time(taken)})
+                    made = reconstruct(store, writer, taken)
+                    snapshots.append(
+                        {"path": path, "observedAt": format_time(taken), "reconstructed": made}
+                    )
             writer.flush()
             activity.write(run.node_events)
         finally:
@@ -157,6 +172,37 @@ def ingest(
             highlight=False,
         )
     return EXIT_ERROR if problems else EXIT_OK
+
+
+def reconstruct(store: Store, writer: Writer, at: int) -> int:
+    """Revisions of the workloads first seen in a snapshot taken at ``at``, rebuilt from the
+    ReplicaSets and ControllerRevisions it holds (:mod:`crumbs.trail.reconstruct`); how many."""
+    writer.flush()  # the snapshot is in the store
+    made = 0
+    for kind, keeper in OWNED.items():
+        workloads = [
+            w
+            for w in store.queries.state_at(
+                at, Selector(kinds=[("apps", kind)]), lazy=True, live=True
+            )
+            if w.at == at and store.queries.previous(w) is None
+        ]
+        if not workloads:
+            continue
+        kept: dict[tuple[str, str], list[Obj]] = {}
+        for k in store.queries.state_at(
+            at, Selector(kinds=[("apps", keeper)]), lazy=True, live=True
+        ):
+            kept.setdefault((k.key.cluster, k.key.namespace), []).append(k.doc)
+        for w in workloads:
+            past = reconstructed(w.doc, w.at, kept.get((w.key.cluster, w.key.namespace), []))
+            for i, (when, doc, source) in enumerate(past):
+                rtype = RevisionType.ADDED if i == 0 else RevisionType.MODIFIED
+                writer.add(Revision(w.key, w.uid, when, rtype, doc, f"reconstructed from {source}",
+                                    origin=Origin.RECONSTRUCTED))  # fmt: skip
+                made += 1
+    writer.flush()
+    return made
 
 
 class _Run:

@@ -1,9 +1,10 @@
-"""The newest timestamp an object carries about itself: its ``at`` when no recorder said.
+"""The newest timestamp an object carries: no snapshot holding it was taken earlier.
 
 Looked at: creation and deletion timestamps, managedFields entry times,
-condition transitions and updates, and the status times of Pods, Jobs and
-CronJobs. Heartbeats (``lastHeartbeatTime``, ``lastProbeTime``) are not: they
-move without the object changing.
+condition transitions, updates and heartbeats (``lastHeartbeatTime``,
+``lastProbeTime``: a Node posting its status at a time is evidence the
+snapshot was taken after it), container states, Lease renewals, and the status
+times of Pods, Jobs and CronJobs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from crumbs.model import Obj, sequence
 from crumbs.timeutil import parse_time
 
 _STATUS_TIMES = ("startTime", "completionTime", "lastScheduleTime", "lastSuccessfulTime")
-_CONDITION_TIMES = ("lastTransitionTime", "lastUpdateTime")
+_CONDITION_TIMES = ("lastTransitionTime", "lastUpdateTime", "lastHeartbeatTime", "lastProbeTime")
 _STATE_TIMES = ("startedAt", "finishedAt")
 
 
@@ -34,6 +35,9 @@ def newest_timestamp(obj: Obj) -> int | None:
     for entry in sequence(md.get("managedFields")):
         if isinstance(entry, dict):
             see(entry.get("time"))
+    spec = obj.get("spec")
+    if obj.get("kind") == "Lease" and isinstance(spec, dict):
+        see(spec.get("renewTime"))
     status = obj.get("status")
     if isinstance(status, dict):
         for name in _STATUS_TIMES:
@@ -44,12 +48,13 @@ def newest_timestamp(obj: Obj) -> int | None:
                     see(cond.get(name))
         for field in ("containerStatuses", "initContainerStatuses"):
             for cs in _as_list(status.get(field)):
-                state = cs.get("state") if isinstance(cs, dict) else None
-                if isinstance(state, dict):
-                    for detail in state.values():
-                        if isinstance(detail, dict):
-                            for name in _STATE_TIMES:
-                                see(detail.get(name))
+                for which in ("state", "lastState"):
+                    state = cs.get(which) if isinstance(cs, dict) else None
+                    if isinstance(state, dict):
+                        for detail in state.values():
+                            if isinstance(detail, dict):
+                                for name in _STATE_TIMES:
+                                    see(detail.get(name))
     return best
 
 

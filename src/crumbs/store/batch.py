@@ -182,6 +182,15 @@ class BatchWriter:
             revisions.append((oid, at, rtype, d, origin))
             if in_order:
                 latest_cache[oid] = (at, d, rtype)
+            elif prev is None and rtype != _DELETED:
+                # a revision before the first one known: that one is no creation any more
+                stored += self._insert(new_blobs, revisions)
+                new_blobs, revisions = [], []
+                self._db.execute(
+                    f"UPDATE revisions SET type = {_MODIFIED} WHERE object = ? AND at > ? AND type = {_ADDED}",
+                    (oid, at),
+                )
+                latest_cache.pop(oid, None)
         if encoder.due():
             encoder.train()
         stored += self._insert(new_blobs, revisions)

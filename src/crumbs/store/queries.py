@@ -22,6 +22,7 @@ from crumbs.model import (
     StoredRevision,
 )
 from crumbs.store.codec import Decoder
+from crumbs.timeutil import parse_time
 
 _REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, r.origin"
 _REVISION_JOINS = "JOIN blobs b ON b.digest = r.blob JOIN objects o ON o.id = r.object JOIN clusters c ON c.id = o.cluster"
@@ -200,6 +201,27 @@ class Queries:
             params,
         )
         return list(self._revisions(rows, lazy))
+
+    def unobserved_at(self, at: int, sel: Selector = Selector()) -> list[StoredRevision]:
+        """Objects that existed at ``at`` but were first observed later: each one's first
+        revision, when its ``creationTimestamp`` is at or before ``at`` (its spec then is
+        unknown, unless reconstructed). Declared manifests are not among them."""
+        params: list[object] = [at]
+        cond = sel.where(params)
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster "
+            "JOIN revisions r ON r.id = (SELECT id FROM revisions WHERE object = o.id ORDER BY at, id LIMIT 1) "
+            f"JOIN blobs b ON b.digest = r.blob WHERE r.at > ? AND r.origin != {int(Origin.DECLARED)} "
+            f"AND {cond} ORDER BY o.namespace, o.kind, o.name",
+            params,
+        )
+        out = []
+        for rev in self._revisions(rows, lazy=True):
+            created = rev.doc.get("metadata", {}).get("creationTimestamp")
+            born = parse_time(created) if isinstance(created, str) else None
+            if born is not None and born <= at:
+                out.append(rev)
+        return out
 
     def deleted_between(
         self, start: int | None, end: int | None, sel: Selector = Selector()

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.model import Attribution, Channel, Obj, RevisionType, mapping
+from crumbs.model import Actor, Attribution, Channel, Obj, RevisionType, mapping
 from crumbs.timeutil import NS, parse_time
 from crumbs.trail.fieldsets import (
     FieldsError,
@@ -138,6 +138,14 @@ def _attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributi
             (), "none", False, "attribution unknown: deletions are not recorded in managedFields"
         )
     if not now:
+        declared = declared_by(doc)
+        if declared is not None:
+            return Attribution(
+                (declared,),
+                "labels",
+                False,
+                f"no managedFields: {declared.tool} manages it, as its labels say",
+            )
         return Attribution((), "none", False, "attribution unknown: no managedFields")
     if previous is None or rtype == RevisionType.ADDED:
         return _creation(doc, now)
@@ -178,6 +186,43 @@ def _attribute(previous: Obj | None, doc: Obj, rtype: RevisionType) -> Attributi
     if shared:
         return Attribution(actors, "managedFields", False, "uncertain: " + " or ".join(writers))
     return Attribution(actors, "managedFields", True, "several writers: " + " and ".join(writers))
+
+
+_DECLARERS = (
+    (
+        "label",
+        "addonmanager.kubernetes.io/mode",
+        "addon-manager",
+        Channel.CONTROLLER,
+        "the cluster's addon manager",
+    ),
+    ("label", "app.kubernetes.io/managed-by=Helm", "helm", Channel.HELM, "Helm"),
+    ("annotation", "meta.helm.sh/release-name", "helm", Channel.HELM, "Helm"),
+    ("label", "argocd.argoproj.io/instance", "argocd-controller", Channel.GITOPS, "Argo CD"),
+    (
+        "annotation",
+        "argocd.argoproj.io/tracking-id",
+        "argocd-controller",
+        Channel.GITOPS,
+        "Argo CD",
+    ),
+    ("label", "kustomize.toolkit.fluxcd.io/name", "kustomize-controller", Channel.GITOPS, "Flux"),
+    ("label", "helm.toolkit.fluxcd.io/name", "helm-controller", Channel.GITOPS, "Flux"),
+)
+
+
+def declared_by(doc: Obj) -> Actor | None:
+    """Who manages an object, as its own labels and annotations say (the addon manager, Helm,
+    Argo CD, Flux): the actor of changes that left no managedFields (reconstructed revisions,
+    objects stripped of them)."""
+    md = mapping(doc.get("metadata"))
+    labels, annotations = mapping(md.get("labels")), mapping(md.get("annotations"))
+    for where, key, manager, channel, tool in _DECLARERS:
+        name, _, value = key.partition("=")
+        found = (labels if where == "label" else annotations).get(name)
+        if found is not None and (not value or found == value):
+            return Actor(manager, "", channel, tool)
+    return None
 
 
 def _status_only(entry: Manager, fields: Any) -> bool:
