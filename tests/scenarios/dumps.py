@@ -132,7 +132,7 @@ def crashlooping(
                        {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": created}],
         "container": {"ready": False, "started": False, "restartCount": restarts,
                       "state": {"waiting": {"reason": "CrashLoopBackOff",
-                                            "message": f"back-off 2m40s restarting failed container=api pod=api"}},
+                                            "message": "back-off 2m40s restarting failed container=api pod=api"}},
                       "lastState": {"terminated": {"exitCode": 137, "reason": "Error", "startedAt": last_start, "finishedAt": last_end}}},
     }  # fmt: skip
 
