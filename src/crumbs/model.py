@@ -446,6 +446,8 @@ class Finding:
     """Tells apart findings of one rule on one object (a container name, a port)."""
     versions: dict[ObjectKey, str] = field(default_factory=dict)
     """The apiVersion of the objects its evidence and related refer to, where known."""
+    also: list[Finding] = field(default_factory=list)
+    """Findings on the same object from the same root cause, told as part of this one."""
 
     @property
     def id(self) -> str:

@@ -38,7 +38,7 @@ def test_json_contract(crashloop) -> None:
     f = report["findings"][0]
     assert set(f) == {
         "id", "analyzer", "rule", "severity", "subject", "title", "detail", "since",
-        "remediation", "evidence", "related", "causes",
+        "remediation", "evidence", "related", "causes", "also",
     }  # fmt: skip
     assert set(f["subject"]) == {"apiVersion", "kind", "namespace", "name", "uid"}
     assert f["subject"]["apiVersion"] == "apps/v1"

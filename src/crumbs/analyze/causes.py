@@ -41,6 +41,7 @@ from crumbs.model import (
     RevisionType,
     StoredRevision,
     mapping,
+    sequence,
 )
 from crumbs.timeutil import NS, humanize_age, parse_time
 from crumbs.trail.changes import by_object, changes
@@ -53,6 +54,8 @@ LOOKBACK = 7 * 24 * HOUR
 SLACK = 120 * NS
 DISTANCE = (1.0, 0.85, 0.7, 0.55)
 KEEP = 5
+NOT_FROM_CREATION = frozenset({"unschedulable", "evicted", "not-ready", "stuck-terminating"})
+"""Problems an object's own creation never causes (the cluster around it does)."""
 _GROUPS = {
     "ConfigMap": "",
     "Secret": "",
@@ -252,6 +255,12 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
         for rev in window:
             prev = previous if previous is not None and previous.uid == rev.uid else None
             previous = rev
+            if (
+                prev is None
+                and rev.type != RevisionType.DELETED
+                and (_controlled(rev) or (node.distance == 0 and f.rule in NOT_FROM_CREATION))
+            ):
+                continue  # a controller's creation, or the subject's for these, is a consequence
             if prev is not None and rev.type == RevisionType.MODIFIED:
                 weight = weight_of(rev, prev, changed_paths(prev.doc, rev.doc))[0]
             else:
@@ -297,6 +306,14 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
         if len(out) == keep:
             break
     return out
+
+
+def _controlled(rev: StoredRevision) -> bool:
+    """Made by a controller (a Pod of a ReplicaSet, a Job of a CronJob): not a cause by itself."""
+    return any(
+        isinstance(r, dict) and r.get("controller") is True
+        for r in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences"))
+    )
 
 
 def _when(rev: StoredRevision, previous: StoredRevision | None) -> int | None:

@@ -56,19 +56,41 @@ def run(
             kept.append(Finding("causes", "ranking-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", "causes"), "", "",
                                 f"cause ranking failed for {len(broken)} finding(s): {broken[0]}",
                                 detail="those findings are listed without causes; the others have theirs"))  # fmt: skip
-    kept.sort(
-        key=lambda f: (
-            Severity.ORDER.get(f.severity, 9),
-            f.since if f.since is not None else view.at,
-            f.key.namespace,
-            f.key.name,
-            f.key.kind,
-            f.analyzer,
-            f.rule,
-            f.discriminator,
-        )
+    kept.sort(key=lambda f: _order(view, f))
+    return _one_story(kept) if options.causes else kept
+
+
+def _order(view: ClusterView, f: Finding) -> tuple[object, ...]:
+    return (
+        Severity.ORDER.get(f.severity, 9),
+        f.since if f.since is not None else view.at,
+        f.key.namespace,
+        f.key.name,
+        f.key.kind,
+        f.analyzer,
+        f.rule,
+        f.discriminator,
     )
-    return kept
+
+
+def _one_story(findings: list[Finding]) -> list[Finding]:
+    """Findings on one object whose top cause is the same change are one story: the first (the
+    most severe, the earliest) tells it, the others ride along in ``also``. An object's
+    creation as the top cause is no story: the findings stay apart."""
+    by_story: dict[tuple[ObjectKey, int], Finding] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if not f.causes or f.causes[0].change.previous is None:
+            out.append(f)
+            continue
+        story = (f.key, f.causes[0].change.revision.id)
+        first = by_story.get(story)
+        if first is None:
+            by_story[story] = f
+            out.append(f)
+        else:
+            first.also.append(f)
+    return out
 
 
 def _resolve_versions(view: ClusterView, f: Finding) -> None:

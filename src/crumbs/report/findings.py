@@ -73,7 +73,21 @@ def finding_ref(f: Finding) -> dict[str, Any]:
         "evidence": [evidence_ref(e, f.versions) for e in f.evidence],
         "related": [subject_ref(k, f.versions.get(k, "")) for k in f.related],
         "causes": [cause_ref(c) for c in f.causes],
-    }
+        "also": [
+            {"id": a.id, "analyzer": a.analyzer, "rule": a.rule, "severity": a.severity,
+             "title": a.title, "detail": a.detail, "since": format_time(a.since) if a.since is not None else None}
+            for a in f.also
+        ],
+    }  # fmt: skip
+
+
+def shown_causes(f: Finding, most: int = 3) -> list[Cause]:
+    """The causes worth reading (score at least :data:`USEFUL`), the best ``most``; -o json keeps all."""
+    return [c for c in f.causes[:most] if c.score >= USEFUL]
+
+
+USEFUL = 0.1
+"""A cause scored lower (a change a week before, far from the subject) is not printed."""
 
 
 def as_json(at: int, findings: list[Finding]) -> dict[str, Any]:
@@ -103,7 +117,9 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
         )
         if f.detail:
             out.append(f"        {clean(f.detail)}")
-        for c in f.causes[:causes]:
+        for a in f.also:
+            out.append(f"        [dim]also:[/] {clean(a.title)}")
+        for c in shown_causes(f, causes):
             rev = c.change.revision
             out.append(
                 f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(rev.at)}  {clean(rev.key.display())}: {clean(c.change.summary)}  [magenta]‹{clean(who(c.change.attribution))}›[/]"
@@ -135,13 +151,15 @@ def as_markdown(at: int, findings: list[Finding], causes: int = 3) -> str:
             lines.append(f"- **Since:** {format_time(f.since)}")
         if f.detail:
             lines.append(f"- **Detail:** {md_text(f.detail)}")
+        for a in f.also:
+            lines.append(f"- **Also:** {md_text(a.title)}")
         if f.remediation:
             lines.append(f"- **Remediation:** {md_text(f.remediation)}")
         if f.causes:
             lines.append("")
             lines.append("| # | score | when | object | change | by | why |")
             lines.append("|---|---|---|---|---|---|---|")
-            for c in f.causes[:causes]:
+            for c in shown_causes(f, causes):
                 rev = c.change.revision
                 cells = [
                     str(c.rank),
