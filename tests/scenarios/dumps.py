@@ -163,6 +163,36 @@ def node(name: str, heartbeat: str) -> dict[str, Any]:
                                        "lastHeartbeatTime": heartbeat, "lastTransitionTime": ago(days=60)}]}}  # fmt: skip
 
 
+def service(ns: str, app: str, created: str) -> dict[str, Any]:
+    return {"metadata": {"name": app, "namespace": ns, "uid": f"uid-svc-{app}", "resourceVersion": "9400", "creationTimestamp": created,
+                         "labels": {"app": app}},
+            "spec": {"type": "ClusterIP", "clusterIP": "10.0.41.7", "clusterIPs": ["10.0.41.7"], "selector": {"app": app},
+                     "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}], "sessionAffinity": "None"},
+            "status": {"loadBalancer": {}}}  # fmt: skip
+
+
+def loose_manifests(root: Path) -> None:
+    """What sits beside a dump in a real incident folder: the repo's manifests (no status,
+    no uid), one for a workload the dump holds and one for a workload never applied."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "api.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\n"
+        "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n"
+        "    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n"
+        "      - name: api\n        image: registry.example.com/api:3.2.0\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: shop\n"
+        "spec:\n  selector: {app: api}\n  ports:\n  - port: 80\n    targetPort: 8080\n"
+    )
+    (root / "billing.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing\n  namespace: shop\n"
+        "  creationTimestamp: null\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: billing}\n"
+        "  template:\n    metadata:\n      labels: {app: billing}\n    spec:\n      containers:\n"
+        "      - name: billing\n        image: registry.example.com/billing:1.0.0\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: billing\n  namespace: shop\n"
+        "spec:\n  type: LoadBalancer\n  selector: {app: billing}\n  ports:\n  - port: 80\n"
+    )
+
+
 def write_list(path: Path, kind: str, api: str, items: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -267,7 +297,8 @@ def probe_rollout_dump(root: Path) -> dict[str, Any]:
     )
     write_list(root / ns / "pods.json", "PodList", "v1", pods)
     write_list(root / ns / "events.json", "EventList", "v1", events)
-    write_list(root / ns / "services.json", "ServiceList", "v1", [])
+    services = [service(ns, "api", ago(days=40)), service(ns, "web", ago(days=30))]
+    write_list(root / ns / "services.json", "ServiceList", "v1", services)
     write_list(root / ns / "daemonsets.json", "DaemonSetList", "apps/v1", [])
     write_list(root / ns / "replicationcontrollers.json", "ReplicationControllerList", "v1", [])
     for p in pods:

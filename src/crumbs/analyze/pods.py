@@ -27,6 +27,7 @@ from crumbs.analyze.onset import crash_began, earliest, events_began
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
+from crumbs.timeutil import format_time
 
 PULL_ERRORS = {
     "ErrImagePull",
@@ -42,6 +43,19 @@ CONFIG_ERRORS = {
     "ContainerCannotRun",
 }
 STUCK_AFTER = 5 * MINUTE
+STUCK_LONG = 30 * MINUTE
+STORM_WINDOW = 60 * MINUTE
+STORM_RESTARTS = 3
+"""Restarts within the window that make a storm, counted across recorded revisions."""
+STORM_TOTAL = 5
+"""Restarts in all that make a storm when only one revision shows them (its last one recent)."""
+JOB_PODS_TOLD_HERE = frozenset(
+    {"image-pull", "config-error", "unschedulable", "stuck-terminating", "stuck-starting"}
+)
+"""What pods of a Job are reported for here; their runs' failures are the Job analyzers'
+(unless the Job is not in the data: then its failed pods are told here)."""
+START_FAILURES = frozenset({"FailedMount", "FailedAttachVolume", "FailedCreatePodSandBox",
+                            "FailedCreatePodContainer", "NetworkNotReady", "FailedSync"})  # fmt: skip
 NOT_READY_AFTER = 5 * MINUTE
 
 
@@ -78,14 +92,12 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         if reason == "Evicted":
             yield Problem("evicted", Severity.WARNING, "evicted", short(str(st.get("message") or "")), time_of(st.get("startTime")),
                           remediation="look at the node's pressure (memory, disk, PIDs) and the pod's requests")  # fmt: skip
-        elif not _job_owned(doc):
-            yield Problem(
-                "failed",
-                Severity.WARNING,
-                "failed",
-                short(f"{reason}: {st.get('message') or ''}".strip(": ")),
-                None,
-            )
+        elif not _job_owned(doc) or view.owner_of(pod) is None:
+            exited = _exits(doc)
+            said = short(f"{reason}: {st.get('message') or ''}".strip(": "))
+            yield Problem("failed", Severity.WARNING, "failed", "; ".join(x for x in (said, exited[0]) if x) + _cron_run(doc),
+                          exited[1] or time_of(st.get("startTime")),
+                          remediation="read the container's logs; a Job's run that failed is retried or replaced by the next one")  # fmt: skip
         return
     scheduled = condition(doc, "PodScheduled")
     if (
@@ -104,10 +116,12 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         yield Problem("unschedulable", Severity.ERROR, "unschedulable", short(message), since,
                       remediation="lower the requests, add capacity, or relax nodeSelector/affinity/tolerations")  # fmt: skip
         return
+    inits = {str(mapping(c).get("name")) for c in sequence(st.get("initContainerStatuses"))}
     for cs in [*sequence(st.get("initContainerStatuses")), *sequence(st.get("containerStatuses"))]:
         if not isinstance(cs, dict):
             continue
         name = str(cs.get("name") or "")
+        which = "init container" if name in inits else "container"
         state = mapping(cs.get("state"))
         waiting = mapping(state.get("waiting"))
         last = mapping(mapping(cs.get("lastState")).get("terminated"))
@@ -131,7 +145,7 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             message = f": {short(str(last['message']), 120)}" if last.get("message") else ""
             oom = last.get("reason") == "OOMKilled"
             yield Problem("oom-killed" if oom else "crashloop", Severity.ERROR, "OOM-killed and crash-looping" if oom else "crash-looping",
-                          f"container {name}: {cause}, {restarts} restarts{message}{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
+                          f"{which} {name}: {cause}, {restarts} restarts{message}{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
                           remediation="raise the memory limit or find the leak" if oom else "read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
         elif reason in CONFIG_ERRORS:
             began = earliest(_ready_since(doc), events_began(view, pod, {"Failed"}, name))
@@ -146,13 +160,16 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         ):
             # between two restarts: the kubelet will put it in CrashLoopBackOff next
             yield Problem("crashloop", Severity.ERROR, "crash-looping",
-                          f"container {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
+                          f"{which} {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
                           remediation="read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
         elif terminated.get("reason") == "OOMKilled" or (
             last.get("reason") == "OOMKilled" and restarts and state.get("running")
         ):
             yield Problem("oom-killed", Severity.WARNING, "OOM-killed", f"container {name} was killed for memory ({restarts} restarts)", time_of((terminated or last).get("finishedAt")), name,
                           remediation="raise the memory limit or find the leak")  # fmt: skip
+    if phase == "Pending" and (stuck := _starting(view, pod)) is not None:
+        yield stuck
+    yield from _restarting(view, pod)
     ready = condition(doc, "Ready")
     if phase == "Running" and ready and ready.get("status") == "False":
         since = time_of(ready.get("lastTransitionTime"))
@@ -171,6 +188,150 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
                 short(str(ready.get("message") or ready.get("reason") or "")),
                 since,
             )
+
+
+def _exits(doc: dict[str, Any]) -> tuple[str, int | None]:
+    """How the pod's containers ended: ``container job exited 3 (Error)``, and when the last did."""
+    said: list[str] = []
+    last: int | None = None
+    st = status(doc)
+    for cs in [*sequence(st.get("initContainerStatuses")), *sequence(st.get("containerStatuses"))]:
+        ended = mapping(mapping(mapping(cs).get("state")).get("terminated"))
+        code = ended.get("exitCode")
+        if code in (0, None):
+            continue
+        message = f": {short(str(ended['message']), 120)}" if ended.get("message") else ""
+        said.append(
+            f"container {mapping(cs).get('name')} exited {code} ({ended.get('reason') or 'Error'}){message}"
+        )
+        at = time_of(ended.get("finishedAt"))
+        last = at if last is None or (at is not None and at > last) else last
+    return "; ".join(said), last
+
+
+def _cron_run(doc: dict[str, Any]) -> str:
+    """A Job named like a CronJob's run (``NAME-<minutes since the epoch>``): say which."""
+    for ref in sequence(meta(doc).get("ownerReferences")):
+        name = str(mapping(ref).get("name") or "")
+        if mapping(ref).get("kind") != "Job" or "-" not in name:
+            continue
+        base, _, minutes = name.rpartition("-")
+        started = time_of(status(doc).get("startTime"))
+        if minutes.isdigit() and started is not None:
+            scheduled = int(minutes) * 60 * 1_000_000_000
+            if abs(started - scheduled) < 24 * 60 * MINUTE:
+                return f"; the run of CronJob {base} scheduled at {format_time(scheduled)} (its Job {name} is not in the data)"
+        return f" (its Job {name} is not in the data)"
+    return ""
+
+
+def _starting(view: ClusterView, pod: StoredRevision) -> Problem | None:
+    """A scheduled pod that has not started its containers for too long: volumes that do not
+    mount, a sandbox the runtime cannot create, an init container that never ends."""
+    doc = pod.doc
+    scheduled = condition(doc, "PodScheduled")
+    if not scheduled or scheduled.get("status") != "True":
+        return None
+    since = earliest(
+        time_of(status(doc).get("startTime")), time_of(scheduled.get("lastTransitionTime"))
+    )
+    if since is None or view.at - since <= STUCK_AFTER:
+        return None
+    st = status(doc)
+    init = [mapping(c) for c in sequence(st.get("initContainerStatuses"))]
+    main = [mapping(c) for c in sequence(st.get("containerStatuses"))]
+    waiting = {
+        str(mapping(mapping(c.get("state")).get("waiting")).get("reason") or "")
+        for c in init + main
+    }
+    if waiting - {"", "ContainerCreating", "PodInitializing"}:
+        return None  # a pull, config or crash problem: its own rule tells it
+    running_init = [c for c in init if mapping(c.get("state")).get("running")]
+    blocked = [
+        e for e in view.events(pod.key) if e.type == "Warning" and e.reason in START_FAILURES
+    ]
+    if blocked:
+        what, detail = "stuck starting", f"{blocked[-1].reason}: {short(blocked[-1].message, 300)}"
+        since = min(since, events_began(view, pod, START_FAILURES) or since)
+    elif running_init:
+        c = running_init[0]
+        started = mapping(mapping(c.get("state")).get("running")).get("startedAt")
+        what, detail = (
+            "stuck initializing",
+            f"init container {c.get('name')} running since {started or '?'}, not finished",
+        )
+    elif init and not all(mapping(c.get("state")).get("terminated") for c in init):
+        names = ", ".join(
+            str(c.get("name")) for c in init if not mapping(c.get("state")).get("terminated")
+        )
+        what, detail = "stuck initializing", f"init container {names} not started"
+    elif "ContainerCreating" in waiting or "PodInitializing" in waiting or not main:
+        what, detail = (
+            "stuck creating containers",
+            "containers waiting (ContainerCreating) with no Event saying why",
+        )
+    else:
+        return None
+    severity = Severity.ERROR if view.at - since > STUCK_LONG else Severity.WARNING
+    return Problem("stuck-starting", severity, what, detail, since,
+                   remediation="see the pod's Events (FailedMount, FailedCreatePodSandBox) and the node's kubelet; an init container waits for what it needs")  # fmt: skip
+
+
+def _restarting(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
+    """Running containers that keep restarting (popeye's POP-205 and more): the restarts
+    counted across the recorded revisions of the last hour, else a high count whose last
+    restart is recent; exit 137 and liveness failures say who killed them."""
+    if status(pod.doc).get("phase") != "Running":
+        return
+    for cs in sequence(status(pod.doc).get("containerStatuses")):
+        c = mapping(cs)
+        state, last = (
+            mapping(c.get("state")),
+            mapping(mapping(c.get("lastState")).get("terminated")),
+        )
+        count = c.get("restartCount")
+        if (
+            not state.get("running")
+            or not isinstance(count, int)
+            or not count
+            or last.get("reason") == "OOMKilled"
+        ):
+            continue
+        name = str(c.get("name") or "")
+        grew = _growth(view, pod, name, count)
+        ended = time_of(last.get("finishedAt"))
+        recent = ended is not None and view.at - ended <= STORM_WINDOW
+        if grew is not None and grew[0] >= STORM_RESTARTS:
+            told = f"{grew[0]} restarts in {max(1, grew[1] // MINUTE)} min ({count} in all)"
+        elif grew is None and recent and count >= STORM_TOTAL:
+            told = f"{count} restarts, the last at {last.get('finishedAt')}"
+        else:
+            continue
+        code = last.get("exitCode")
+        killed = " (137: killed with SIGKILL)" if code == 137 else ""
+        yield Problem("restarting", Severity.WARNING, "restarting",
+                      f"container {name}: {told}; last exit code {code}{killed} ({last.get('reason') or 'Error'}){_probe_story(view, pod)}",
+                      crash_began(view, pod, name) or ended, name,
+                      remediation="read the container's last logs (kubectl logs --previous); a liveness probe that kills a slow container needs more time or a startupProbe")  # fmt: skip
+
+
+def _growth(
+    view: ClusterView, pod: StoredRevision, container: str, now: int
+) -> tuple[int, int] | None:
+    """How many restarts the recorded revisions of the last hour saw, over how long (None:
+    no earlier revision of this pod in that hour)."""
+    earlier, before = view.history_window(pod.key, view.at - STORM_WINDOW, view.at)
+    for rev in [*([before] if before else []), *earlier]:
+        if rev.uid != pod.uid or rev.at >= pod.at:
+            continue
+        for cs in sequence(status(rev.doc).get("containerStatuses")):
+            if mapping(cs).get("name") == container and isinstance(
+                mapping(cs).get("restartCount"), int
+            ):
+                return now - int(mapping(cs)["restartCount"]), pod.at - max(
+                    rev.at, view.at - STORM_WINDOW
+                )
+    return None
 
 
 def _crashing(doc: dict[str, Any]) -> bool:
@@ -221,11 +382,10 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     groups: dict[tuple[object, str, str], tuple[StoredRevision, Problem]] = {}
     for pod in view.live("Pod"):
         for p in _problems(view, pod):
-            if _job_owned(pod.doc) and p.rule not in (
-                "image-pull",
-                "config-error",
-                "unschedulable",
-                "stuck-terminating",
+            if (
+                _job_owned(pod.doc)
+                and p.rule not in JOB_PODS_TOLD_HERE
+                and (view.owner_of(pod) is not None or p.rule != "failed")
             ):
                 continue  # the Job and CronJob analyzers speak for finished and failing runs
             owner = top_owner(view, pod)

@@ -63,6 +63,7 @@ def load_builtins() -> dict[str, Analyzer]:
         apis,
         autoscaling,
         batch,
+        conditions,
         config,
         cron,
         discovery,

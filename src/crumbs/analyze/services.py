@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import MINUTE, containers, finding, meta, spec, status, time_of
+from crumbs.analyze.base import MINUTE, condition, containers, finding, meta, spec, status, time_of
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.selectors import from_map
 from crumbs.analyze.view import ClusterView
@@ -96,7 +96,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 for p in view.select("Pod", svc.key.namespace, from_map(selector))
                 if status(p.doc).get("phase") not in ("Succeeded", "Failed")
             ]
-            if not pods and view.knows("Pod"):
+            if not pods and view.knows("Pod") and svc.origin != Origin.DECLARED:
                 ready, sources = ready_endpoints(view, svc)
                 since = onset_of_emptiness(view, sources) or selector_since(view, svc)
                 f = finding("services", "selector-matches-no-pods", Severity.ERROR, svc, f"Service {svc.key.name}: selector {show_labels(selector)} matches no pods",
@@ -119,6 +119,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 yield finding("services", "no-ready-endpoints", Severity.ERROR, svc, f"Service {svc.key.name}: {len(pods)} pods selected, none ready",
                               since=onset_of_emptiness(view, sources), related=[p.key for p in pods] + [x.key for x in sources],
                               remediation="the selected pods are not ready: see their findings")  # fmt: skip
+            if ready is None and pods and svc.origin != Origin.DECLARED:
+                yield from _unready_pods(svc, pods)
             yield from _ports(svc, pods)
         if svc.origin == Origin.DECLARED:
             continue  # a manifest has no state to judge
@@ -129,6 +131,20 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             if created is None or view.at - created > LB_PENDING_AFTER:
                 yield finding("services", "load-balancer-pending", Severity.WARNING, svc, f"Service {svc.key.name}: load balancer not provisioned",
                               since=created, remediation="check the cloud controller and its events for this Service")  # fmt: skip
+
+
+def _unready_pods(svc: StoredRevision, pods: list[StoredRevision]) -> Iterator[Finding]:
+    """No Endpoints or EndpointSlices in the data (a cluster-info dump, an archive): the
+    Service has no ready endpoint when none of its selected pods is Ready."""
+    unready = [p for p in pods if mapping(condition(p.doc, "Ready")).get("status") != "True"]
+    if len(unready) < len(pods):
+        return
+    turned = [time_of(mapping(condition(p.doc, "Ready")).get("lastTransitionTime")) for p in pods]
+    since = max((t for t in turned if t is not None), default=None)
+    yield finding("services", "no-ready-pods", Severity.ERROR, svc, f"Service {svc.key.name}: none of its {len(pods)} selected pods is ready",
+                  detail="inferred from the pods' Ready condition: the data hold no Endpoints or EndpointSlices for it",
+                  since=since, related=[p.key for p in pods],
+                  remediation="the selected pods are not ready: see their findings")  # fmt: skip
 
 
 def _neighbours(view: ClusterView, svc: StoredRevision, selector: dict[str, Any]) -> str:

@@ -122,6 +122,19 @@ class ClusterView:
             return found
         return [r for r in found if r.key.group == group]
 
+    def kinds(self) -> list[str]:
+        """The kinds the view holds objects of."""
+        return [k for k, revs in self._by_kind.items() if revs]
+
+    def kind_named(self, word: str) -> str | None:
+        """The kind the view holds that ``word`` names: ``Pod``, ``pod``, ``pods``."""
+        folded = word.lower()
+        for kind in self.kinds():
+            low = kind.lower()
+            if folded in (low, low + "s", low + "es"):
+                return kind
+        return None
+
     def get(
         self, kind: str, namespace: str, name: str, group: str | None = None
     ) -> StoredRevision | None:

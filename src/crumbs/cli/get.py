@@ -61,6 +61,13 @@ def get(
             )
         raise NotFoundError(f"{kind_text}/{nm}: did not exist at {format_time(when)}")
     if output is not ObjectOutput.text:
+        if nm:  # the object itself: what ran, not the manifest beside it (tables show both)
+            ran = {(r.key.kind, r.key.namespace) for r in revs if r.origin != Origin.DECLARED}
+            revs = [
+                r
+                for r in revs
+                if r.origin != Origin.DECLARED or (r.key.kind, r.key.namespace) not in ran
+            ]
         docs = [r.doc for r in revs]
         value = (
             docs[0]

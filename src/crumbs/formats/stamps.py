@@ -1,6 +1,8 @@
 """The newest timestamp an object carries: no snapshot holding it was taken earlier.
 
-Looked at: creation and deletion timestamps, managedFields entry times,
+Looked at: creation timestamps, the time a deletion was asked for (``deletionTimestamp``
+less ``deletionGracePeriodSeconds``: the end of the grace period is in the snapshot's
+future), managedFields entry times,
 condition transitions, updates and heartbeats (``lastHeartbeatTime``,
 ``lastProbeTime``: a Node posting its status at a time is evidence the
 snapshot was taken after it), container states, Lease renewals, and the status
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs.model import Obj, sequence
-from crumbs.timeutil import parse_time
+from crumbs.timeutil import NS, parse_time
 
 _STATUS_TIMES = ("startTime", "completionTime", "lastScheduleTime", "lastSuccessfulTime")
 _CONDITION_TIMES = ("lastTransitionTime", "lastUpdateTime", "lastHeartbeatTime", "lastProbeTime")
@@ -25,13 +27,14 @@ def newest_timestamp(obj: Obj) -> int | None:
 
     def see(value: Any) -> None:
         nonlocal best
-        if isinstance(value, str):
-            t = parse_time(value)
-            if t is not None and (best is None or t > best):
-                best = t
+        t = parse_time(value) if isinstance(value, str) else None
+        if t is not None and (best is None or t > best):
+            best = t
 
     see(md.get("creationTimestamp"))
-    see(md.get("deletionTimestamp"))
+    asked = _deletion_asked(md)
+    if asked is not None and (best is None or asked > best):
+        best = asked
     for entry in sequence(md.get("managedFields")):
         if isinstance(entry, dict):
             see(entry.get("time"))
@@ -56,6 +59,17 @@ def newest_timestamp(obj: Obj) -> int | None:
                                 for name in _STATE_TIMES:
                                     see(detail.get(name))
     return best
+
+
+def _deletion_asked(md: dict[str, Any]) -> int | None:
+    """When the deletion was asked for: ``deletionTimestamp`` is the end of the grace period
+    (in the snapshot's future), so less ``deletionGracePeriodSeconds``; unknown without it."""
+    ends = md.get("deletionTimestamp")
+    grace = md.get("deletionGracePeriodSeconds")
+    if not isinstance(ends, str) or not isinstance(grace, int) or isinstance(grace, bool):
+        return None
+    t = parse_time(ends)
+    return t - grace * NS if t is not None else None
 
 
 def _as_list(value: Any) -> list[Any]:
