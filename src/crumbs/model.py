@@ -314,6 +314,44 @@ class AuditRecord:
     where: str = ""
 
 
+@dataclass(slots=True)
+class LogChunk:
+    """Lines a container wrote, as an archive or a dump kept them: evidence of that pod and
+    container. ``container`` is empty when the source does not say; ``previous`` None when it
+    does not say whether the lines are the current or the previous container's."""
+
+    cluster: str
+    namespace: str
+    pod: str
+    container: str
+    lines: list[str]
+    where: str
+    first_at: int | None = None
+    """The first time a line carries (``--timestamps``, an RFC 3339 prefix); None: none do."""
+    last_at: int | None = None
+    previous: bool | None = None
+    at: int | None = None
+    """When the lines were captured: the snapshot's time, known when it ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLog:
+    id: int
+    cluster: str
+    namespace: str
+    pod: str
+    container: str
+    previous: bool | None
+    first_at: int | None
+    last_at: int | None
+    observed_at: int
+    lines: int
+    raw_bytes: int
+    where: str
+    text: str
+    """The lines as stored: secret-looking values already replaced by their keyed digests."""
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Something read on purpose without storing it (a BOOKMARK, a log file)."""

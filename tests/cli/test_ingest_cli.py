@@ -42,6 +42,7 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
         "events": 0,
         "releases": 0,
         "audit": 0,
+        "logs": 0,
         "nodeEvents": 0,
     }
     assert out["stored"] == {
@@ -50,6 +51,7 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
         "events": 0,
         "releases": 0,
         "audit": 0,
+        "logs": 0,
         "nodeEvents": 0,
     }
     again = cli("ingest", str(tmp_path / "d.yaml"), "-o", "json").json()
@@ -59,6 +61,7 @@ def test_ingest_files_and_stdin_then_nothing_new(cli, tmp_path: Path) -> None:
         "events": 0,
         "releases": 0,
         "audit": 0,
+        "logs": 0,
         "nodeEvents": 0,
     }
 

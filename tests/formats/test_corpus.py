@@ -62,14 +62,14 @@ NOT_KUBERNETES = {
 
 # The OpenShift Insights archive (insights-operator/docs/insights-archive-sample/): every
 # object is read (issue 13), and these files are skipped as what they are, relative to the
-# archive: the operator's own summaries, metrics, logs, ConfigMap keys kept as files, a
-# Go struct dump, and status-only or metadata-less records that are not objects.
+# archive: the operator's own summaries, metrics, node journals, ConfigMap keys kept as
+# files, a Go struct dump, and status-only or metadata-less records that are not objects.
+# Container logs (containers/*/logs/last-N-lines.log, config/pod/*/logs/*/*.log) are kept.
 INSIGHTS = "insights-operator/docs/insights-archive-sample/"
 INSIGHTS_REJECTED: dict[str, str] = {}
 INSIGHTS_SKIPPED = [
     "aggregated/*.json",
     "conditional/alerts/*/api_request_counts.json",
-    "conditional/namespaces/*/pods/*/containers/*/logs/last-*-lines.log",
     "config/alerts.json",
     "config/certificatesigningrequests/csr-test.json",  # a Go struct dump (TypeMeta/ObjectMeta)
     "config/configmaps/*/*/*",  # one file per ConfigMap key
@@ -79,9 +79,8 @@ INSIGHTS_SKIPPED = [
     "config/installplans.json",
     "config/metrics",
     "config/namespaces_with_overlapping_uids.json",
-    "config/node/logs/*.log",
+    "config/node/logs/*.log",  # a node's journal, not a container's log
     "config/olm_operators.json",
-    "config/pod/*/logs/*/*.log",
     "config/podnetworkconnectivitychecks.json",
     "config/running_containers.json",
     "config/secrets/*/*/data.json",

@@ -1,6 +1,7 @@
 """Splitting bytes into documents: every shape, and every way it can be broken."""
 
 from crumbs.formats.documents import json_lines, json_stream, looks_binary, yaml_documents
+from crumbs.formats.logs import Section
 from crumbs.formats.reader import read_bytes
 from crumbs.model import Problem
 from crumbs.timeutil import parse_time
@@ -39,8 +40,15 @@ def test_json_stream_of_indented_values_with_log_sections() -> None:
         b'{"kind": "B"\n}\n'
     )
     out = list(json_stream("dump", data, LIMIT))
-    assert [d.value for d in docs(out)] == [{"kind": "A"}, {"items": [1]}, {"kind": "B"}]
-    assert [d.where for d in docs(out)] == ["dump:1", "dump:4", "dump:15"]
+    values = [d.value for d in docs(out)]
+    (section,) = [v for v in values if isinstance(v, Section)]  # the logs, kept apart
+    assert (section.where.pod, section.where.container, list(section.tail.lines)) == (
+        "p",
+        "c",
+        ["hello: world"],
+    )
+    assert [v for v in values if v is not section] == [{"kind": "A"}, {"items": [1]}, {"kind": "B"}]
+    assert [d.where for d in docs(out)] == ["dump:1", "dump:4", "dump:9", "dump:15"]
     (p,) = problems(out)
     assert p.startswith("dump:12: invalid JSON")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from crumbs.formats.reader import read_paths
-from crumbs.model import Event, Problem, Revision, Skipped
+from crumbs.model import Event, LogChunk, Problem, Revision, Skipped
 from tests.conftest import deployment, watch_line
 
 
@@ -95,11 +95,13 @@ def test_cluster_info_dump_tree(tmp_path: Path) -> None:
     skipped = sorted(
         (s.where.split("/dump/")[1], s.reason) for s in records if isinstance(s, Skipped)
     )
-    assert skipped == [
-        ("shop/replication-controllers.json", "empty ReplicationControllerList"),
-        ("shop/web-0/logs.txt", "container logs (cluster-info dump)"),
-        ("shop/web-1/logs.txt", "container logs (cluster-info dump)"),
-    ]
+    assert skipped == [("shop/replication-controllers.json", "empty ReplicationControllerList")]
+    logs = sorted(
+        (c.namespace, c.pod, c.container, tuple(c.lines))
+        for c in records
+        if isinstance(c, LogChunk)
+    )
+    assert logs == [("shop", f"web-{i}", "web", ("GET / 200: ok",)) for i in range(2)]
     assert not [r for r in records if isinstance(r, Problem)]
 
 

@@ -29,6 +29,7 @@ from crumbs.model import (
     AuditRecord,
     Event,
     HelmRelease,
+    LogChunk,
     Note,
     Obj,
     Origin,
@@ -49,6 +50,7 @@ STORED: dict[type, str] = {
     Event: "events",
     HelmRelease: "releases",
     AuditRecord: "audit",
+    LogChunk: "logs",
 }
 """What the writer takes, and what it is counted as."""
 
@@ -137,6 +139,7 @@ def ingest(
                     "events": stats.events,
                     "releases": stats.releases,
                     "audit": stats.audits,
+                    "logs": stats.logs,
                     "nodeEvents": activity.written,
                 },
                 "problems": [{"where": p.where, "message": p.message} for p in problems],
@@ -166,6 +169,7 @@ def ingest(
             f"stored {stats.revisions} revisions ({stats.unchanged} unchanged), {stats.events} events"
             + (f", {stats.releases} Helm release records" if stats.releases else "")
             + (f", {stats.audits} audit records" if stats.audits else "")
+            + (f", {stats.logs} container logs" if stats.logs else "")
             + (f", {activity.written} node events" if activity.written else "")
             + " "
             f"from {read['files']} files into {clean(store.path)} in {seconds:.2f}s{rejected}{stopped}",
@@ -246,7 +250,7 @@ class _Run:
 
     def record(self, rec: Record) -> bool:
         read = self.read
-        if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord)):
+        if isinstance(rec, (Revision, Event, HelmRelease, AuditRecord, LogChunk)):
             read[STORED[type(rec)]] += 1
             self.writer.add(rec)
         elif isinstance(rec, NodeEvent):

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import yaml
 
+from crumbs.formats.logs import Section, section_start
 from crumbs.model import NotKubernetes, Problem
 from crumbs.timeutil import parse_time
 
@@ -132,17 +133,22 @@ def json_stream(
 
     That is how ``kubectl get -w -o json`` and ``kubectl cluster-info dump``
     print them (indented, the top-level ``}`` in column 0). Cluster-info dump
-    log sections between values are skipped. A value that never closes is a
+    log sections between values are yielded as :class:`~crumbs.formats.logs.Section`. A value that never closes is a
     problem and reading resumes at the next line that opens one; a value over
     ``max_bytes`` is refused without being held whole.
     """
     lines = data.splitlines(keepends=True) if isinstance(data, bytes) else data
     held: list[bytes] = []
     start = size = 0
-    oversized = in_logs = False
+    oversized = False
+    section: tuple[Section, int] | None = None
     for lineno, line in enumerate(lines, 1):
-        if in_logs:
-            in_logs = LOG_SECTION_END.match(line) is None
+        if section is not None:
+            if LOG_SECTION_END.match(line) is None:
+                section[0].tail.add(line)
+                continue
+            yield Document(section[0], f"{name}:{section[1]}")
+            section = None
             continue
         opens = line[:1] in (b"{", b"[")
         if (held or oversized) and opens and not _TOP_CLOSE.match(line):
@@ -154,7 +160,9 @@ def json_stream(
             held, size, oversized = [], 0, False
         if not held and not oversized:
             if line.lstrip().startswith(LOG_SECTION):
-                in_logs = LOG_SECTION_END.search(line) is None
+                started = section_start(line.lstrip())
+                if started is not None:
+                    section = (started, lineno)
                 continue
             if not opens:
                 continue  # blank, or between values: nothing we can read
@@ -178,6 +186,8 @@ def json_stream(
         else:
             yield Document(value, f"{name}:{start}")
         held, size = [], 0
+    if section is not None:
+        yield Document(section[0], f"{name}:{section[1]}")
     if oversized:
         yield Problem(f"{name}:{start}", _too_large(size, max_bytes))
     elif held:

@@ -11,16 +11,18 @@ from typing import Any
 
 from crumbs import kinds
 from crumbs.activity import NodeEvent
-from crumbs.formats import audit, helm, nodeimport
+from crumbs.formats import audit, helm, logs, nodeimport
 from crumbs.formats.documents import Document
 from crumbs.formats.events import events_without_subject, is_event, namespace_events, to_event
 from crumbs.formats.identity import Kinds, identify, restore_name
+from crumbs.formats.logs import Section
 from crumbs.formats.other import not_an_object
 from crumbs.formats.stamps import newest_timestamp
 from crumbs.model import (
     AuditRecord,
     Event,
     HelmRelease,
+    LogChunk,
     Note,
     NotKubernetes,
     Obj,
@@ -35,7 +37,9 @@ from crumbs.model import (
 )
 from crumbs.timeutil import parse_time, time_problem
 
-Record = Revision | Event | HelmRelease | AuditRecord | NodeEvent | Note | Problem | Skipped
+Record = (
+    Revision | Event | HelmRelease | AuditRecord | NodeEvent | LogChunk | Note | Problem | Skipped
+)
 
 WATCH_TYPES = {
     "ADDED": RevisionType.ADDED,
@@ -179,6 +183,8 @@ def records_of(
     for doc in docs:
         if isinstance(doc, Problem):
             yield doc
+        elif isinstance(doc.value, Section):
+            yield logs.chunk(cluster, doc.value.where, doc.value.tail, doc.where)
         else:
             yield from interpret(doc.value, doc.where, cluster, doc.time, known)
 

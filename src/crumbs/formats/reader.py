@@ -1,9 +1,10 @@
 """Paths (files, directories, ``-`` for stdin) to records, the format told by content.
 
 A directory is walked in name order, hidden entries skipped. Files in it that
-hold no Kubernetes data at all (container logs of a ``kubectl cluster-info
-dump`` tree, READMEs, Helm values) are skipped, not rejected; a file named on
-the command line must hold Kubernetes data.
+hold no Kubernetes data at all (READMEs, Helm values) are skipped, not
+rejected; a file named on the command line must hold Kubernetes data. Container
+logs (a cluster-info dump's ``logs.txt``, the log files archives keep at known
+paths: :mod:`crumbs.formats.logs`) are read as log chunks of their pod.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from crumbs.files import NotRegularFile, reason, regular
+from crumbs.formats import logs
 from crumbs.formats.bigjson import large_json
 from crumbs.formats.documents import (
     DEFAULT_MAX_DOCUMENT,
@@ -30,6 +32,7 @@ from crumbs.formats.documents import (
     yaml_documents,
 )
 from crumbs.formats.identity import Kinds
+from crumbs.formats.logs import Where, log_path
 from crumbs.formats.objects import Record, records_of
 from crumbs.formats.other import not_kubernetes_text
 from crumbs.model import NotKubernetes, Problem, Skipped
@@ -119,7 +122,27 @@ def read_file(
         yield Problem(path, f"cannot read: {err.strerror or err}")
         return
     with f:
+        where = log_path(path)
+        if isinstance(where, Skipped):
+            yield where
+            return
+        if where is not None:
+            yield from _log_file(f, path, cluster, where)
+            return
         yield from read_stream(f, path, cluster, max_document, in_directory, known)
+
+
+def _log_file(f: BinaryIO, path: str, cluster: str, where: Where) -> Iterator[Record]:
+    """A log file an archive keeps at a known path: the tail of its lines, streamed."""
+    head = f.read(SNIFF)
+    if looks_binary(head):
+        yield Skipped(path, "binary data where a log was expected")
+        return
+    f.seek(0)
+    try:
+        yield logs.from_file(cluster, where, f, path)
+    except OSError as err:
+        yield Problem(path, f"cannot read: {reason(err)}")
 
 
 def read_stream(
@@ -181,7 +204,9 @@ def _stream_records(
         yield Problem(name, "binary data, not JSON or YAML")
         return
     stripped = first.lstrip()
-    if _starts_json_lines(io.BytesIO(first), max_document) and b"\n" in stripped:
+    if is_log_section(first):
+        yield from logs.dump_sections(cluster, stream, name)
+    elif _starts_json_lines(io.BytesIO(first), max_document) and b"\n" in stripped:
         yield from records_of(json_lines(name, stream, max_document), cluster, known)
     elif stripped[:1] in (b"{", b"["):
         yield from large_json(stream, name, cluster, max_document, known)
@@ -207,7 +232,7 @@ def read_bytes(
         yield Skipped(name, why) if in_directory else Problem(name, why)
         return
     if is_log_section(head):
-        yield Skipped(name, "container logs (cluster-info dump)")
+        yield from logs.dump_sections(cluster, data.splitlines(keepends=True), name)
         return
     if not data.strip():
         yield Skipped(name, "empty")

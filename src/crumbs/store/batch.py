@@ -5,6 +5,7 @@ Items are plain tuples (cheap to send to the writer process):
     ("r", cluster, group, kind, namespace, name, uid, at, type, canonical_json, digest, origin)
     ("b", digest, canonical_json)                                 a document alone (a snapshot's)
     ("e", cluster, group, kind, namespace, name, uid, at, type, reason, message, count, source, first_at, event_uid)
+    ("l", cluster, namespace, pod, container, previous, first_at, last_at, observed_at, lines, raw_bytes, source, text, digest)
 
 ``at`` None means undated (ingest time is used); a revision ``type`` None means
 a snapshot (ADDED for a new object, MODIFIED otherwise); ``canonical_json`` None
@@ -22,8 +23,16 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crumbs.model import AuditRecord, Event, HelmRelease, ObjectKey, Revision, RevisionType
-from crumbs.store.codec import Encoder, digest
+from crumbs.model import (
+    AuditRecord,
+    Event,
+    HelmRelease,
+    LogChunk,
+    ObjectKey,
+    Revision,
+    RevisionType,
+)
+from crumbs.store.codec import Encoder, digest, pack_text
 
 _DELETED = int(RevisionType.DELETED)
 _MODIFIED = int(RevisionType.MODIFIED)
@@ -35,8 +44,9 @@ ObjectFields = tuple[str, str, str, str, str, str]
 """(cluster, group, kind, namespace, name, uid): items[1:7], and the object cache's key."""
 Latest = tuple[int, bytes, int]
 """An object's newest known revision: (at, blob digest, type)."""
-Counts = tuple[int, int, int, int, int]
-"""(revisions stored, revisions unchanged, events stored, Helm release records stored, audit records stored)."""
+Counts = tuple[int, int, int, int, int, int]
+"""(revisions stored, revisions unchanged, events stored, Helm release records stored, audit
+records stored, log chunks stored)."""
 
 
 def object_fields(key: ObjectKey, uid: str) -> ObjectFields:
@@ -67,6 +77,13 @@ def audit_item(rec: AuditRecord) -> Item:
         "a", *object_fields(rec.key, rec.uid), rec.at, rec.verb, rec.user, "\n".join(rec.groups), "\n".join(rec.source_ips),
         rec.user_agent, rec.code, rec.subresource, rec.resource_version, rec.audit_id,
     )  # fmt: skip
+
+
+def log_item(chunk: LogChunk, text: bytes, raw_bytes: int, at: int) -> Item:
+    """A log chunk, its lines already redacted and joined; ``at`` when they were captured."""
+    previous = None if chunk.previous is None else int(chunk.previous)
+    return ("l", chunk.cluster, chunk.namespace, chunk.pod, chunk.container, previous, chunk.first_at,
+            chunk.last_at, at, len(chunk.lines), raw_bytes, chunk.where, text, digest(text))  # fmt: skip
 
 
 def event_item(ev: Event) -> Item:
@@ -131,7 +148,12 @@ class BatchWriter:
         stored = unchanged = 0
         releases: list[tuple[object, ...]] = []
         audits: list[tuple[object, ...]] = []
+        logs: list[tuple[object, ...]] = []
         for item in batch:
+            if item[0] == "l":
+                *columns, text, d = item[2:]
+                logs.append((self._cluster_id(item[1]), *columns, d, pack_text(text)))
+                continue
             if item[0] == "e":
                 events.append(self._event_row(item))
                 continue
@@ -213,7 +235,12 @@ class BatchWriter:
             "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             audits,
         )
-        return stored, unchanged, n_events, n_releases, n_audits
+        n_logs = self._insert_counted(
+            "INSERT OR IGNORE INTO logs (cluster, namespace, pod, container, previous, first_at, last_at, "
+            "observed_at, lines, raw_bytes, source, digest, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            logs,
+        )
+        return stored, unchanged, n_events, n_releases, n_audits, n_logs
 
     def _insert_counted(self, sql: str, rows: list[tuple[object, ...]]) -> int:
         """``INSERT OR IGNORE`` rows; how many were new."""

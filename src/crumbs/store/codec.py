@@ -38,6 +38,15 @@ def canonical(doc: Obj) -> bytes:
     return orjson.dumps(doc, option=_DUMPS_OPTIONS)
 
 
+def pack_text(text: bytes) -> bytes:
+    """Text kept compressed without a dictionary (logs): zstd."""
+    return zstandard.ZstdCompressor(level=LEVEL).compress(text)
+
+
+def unpack_text(data: bytes) -> str:
+    return zstandard.ZstdDecompressor().decompress(data).decode("utf-8", "replace")
+
+
 def digest(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:16]
 

@@ -10,7 +10,7 @@ ingest is a killed transaction, which SQLite rolls back.
 
 Frames on the child's stdin and stdout: an 8-byte big-endian length, then a
 pickle. Parent → child: ``("batch", items)``, ``("reset",)``, ``("stop",)``.
-Child → parent: ``("ok", revisions, unchanged, events, releases, audits)``, ``("error", kind, text)``
+Child → parent: ``("ok", revisions, unchanged, events, releases, audits, logs)``, ``("error", kind, text)``
 (kind: ``store`` for SQLite errors, ``bug`` otherwise), ``("skipped",)`` for
 batches queued behind a failed one until the parent has seen the failure.
 """
@@ -143,9 +143,9 @@ class RemoteBatchWriter:
             raise self._died() from None
         self._in_flight -= 1
         if reply[0] == "ok":
-            return (reply[1], reply[2], reply[3], reply[4], reply[5])
+            return (reply[1], reply[2], reply[3], reply[4], reply[5], reply[6])
         if reply[0] == "skipped":
-            return (0, 0, 0, 0, 0)
+            return (0, 0, 0, 0, 0, 0)
         # A failure: batches behind it are skipped until we say we have seen it.
         while self._in_flight:
             self._in_flight -= 1

@@ -18,10 +18,11 @@ from crumbs.model import (
     Origin,
     RevisionType,
     StoredEvent,
+    StoredLog,
     StoredRelease,
     StoredRevision,
 )
-from crumbs.store.codec import Decoder
+from crumbs.store.codec import Decoder, unpack_text
 from crumbs.timeutil import parse_time
 
 _REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, r.origin"
@@ -274,6 +275,53 @@ class Queries:
             for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows
         ]
 
+    # -- container logs --------------------------------------------------------
+
+    def logs_of(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        cluster: str | None = None,
+        end: int | None = None,
+    ) -> list[StoredLog]:
+        """The log chunks kept of a pod (of one container), captured up to ``end``, oldest first."""
+        params: list[object] = [namespace, pod]
+        cond = "l.namespace = ? AND l.pod = ?"
+        if container is not None:
+            cond += " AND l.container = ?"
+            params.append(container)
+        if cluster is not None:
+            cond += " AND c.name = ?"
+            params.append(cluster)
+        if end is not None:
+            cond += " AND l.observed_at <= ?"
+            params.append(end)
+        rows = self.db.execute(
+            "SELECT l.id, c.name, l.namespace, l.pod, l.container, l.previous, l.first_at, l.last_at, l.observed_at, "
+            f"l.lines, l.raw_bytes, l.source, l.data FROM logs l JOIN clusters c ON c.id = l.cluster WHERE {cond} "
+            "ORDER BY l.observed_at, l.id",
+            params,
+        )
+        return [
+            StoredLog(
+                lid,
+                cl,
+                ns,
+                p,
+                cont,
+                None if prev is None else bool(prev),
+                first,
+                last,
+                seen,
+                n,
+                raw,
+                src,
+                unpack_text(data),
+            )  # fmt: skip
+            for lid, cl, ns, p, cont, prev, first, last, seen, n, raw, src, data in rows
+        ]
+
     # -- audit logs ------------------------------------------------------------
 
     def audit(
@@ -416,6 +464,7 @@ class Queries:
             "events": one("SELECT count(*) FROM events").fetchone()[0],
             "releases": one("SELECT count(*) FROM releases").fetchone()[0],
             "audit": one("SELECT count(*) FROM audit").fetchone()[0],
+            "logs": one("SELECT count(*) FROM logs").fetchone()[0],
         }
 
 

@@ -256,6 +256,35 @@ def _revision_origin(db: sqlite3.Connection) -> None:
     )
 
 
+def _logs(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Lines containers wrote, as dumps and archives kept them: evidence of a pod and
+        -- container. Secret-looking values are replaced (keyed digests) before they are stored.
+        CREATE TABLE logs (
+            id INTEGER PRIMARY KEY,
+            cluster INTEGER NOT NULL REFERENCES clusters(id),
+            namespace TEXT NOT NULL,
+            pod TEXT NOT NULL,
+            container TEXT NOT NULL,           -- '' when the source does not say
+            previous INTEGER,                  -- 1 the previous container's, 0 the current's, NULL unsaid
+            first_at INTEGER,                  -- the first and last times the lines carry (NULL: none)
+            last_at INTEGER,
+            observed_at INTEGER NOT NULL,      -- when they were captured (the snapshot's time)
+            lines INTEGER NOT NULL,
+            raw_bytes INTEGER NOT NULL,
+            source TEXT NOT NULL,              -- the file (and line) they were read from
+            digest BLOB NOT NULL,
+            data BLOB NOT NULL,                -- zstd of the lines, newline-joined
+            UNIQUE (cluster, namespace, pod, container, digest)
+        );
+        CREATE INDEX logs_by_pod ON logs (namespace, pod, container, observed_at);
+        CREATE INDEX logs_by_time ON logs (observed_at);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -266,4 +295,5 @@ MIGRATIONS: list[Migration] = [
     ("0007_key_outside", _key_outside),
     ("0008_watch_resume", _watch_resume),
     ("0009_revision_origin", _revision_origin),
+    ("0010_logs", _logs),
 ]

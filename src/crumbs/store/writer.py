@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from crumbs.errors import StoreError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
-from crumbs.model import AuditRecord, Event, HelmRelease, Origin, Problem, Revision
+from crumbs.model import AuditRecord, Event, HelmRelease, LogChunk, Origin, Problem, Revision
 from crumbs.redaction import for_storing
 from crumbs.secrets import redact_secret
 from crumbs.store.batch import (
@@ -32,6 +32,7 @@ from crumbs.store.batch import (
     audit_item,
     blob_item,
     event_item,
+    log_item,
     release_item,
     revision_item,
 )
@@ -59,6 +60,8 @@ class WriteStats:
     """Helm release records stored."""
     audits: int = 0
     """Audit log records stored."""
+    logs: int = 0
+    """Log chunks stored (a chunk seen again is not counted)."""
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, counts: Counts) -> None:
@@ -67,6 +70,7 @@ class WriteStats:
         self.events += counts[2]
         self.releases += counts[3]
         self.audits += counts[4]
+        self.logs += counts[5]
 
 
 class Writer:
@@ -108,6 +112,8 @@ class Writer:
         self._seen: int | None = None
         """The newest time the current snapshot's observed objects and Events carry."""
         self._declared_seen: int | None = None
+        self._staged_logs: list[tuple[LogChunk, bytes, int]] = []
+        """A snapshot's log chunks (redacted text, raw size), dated when it ends."""
 
     def __enter__(self) -> Writer:
         return self
@@ -119,7 +125,7 @@ class Writer:
         finally:
             self.close()
 
-    def add(self, record: Revision | Event | HelmRelease | AuditRecord) -> None:
+    def add(self, record: Revision | Event | HelmRelease | AuditRecord | LogChunk) -> None:
         """Queue a record; a full batch is written (or sent to the writer process).
 
         A record the store cannot hold (a time beyond 64-bit nanoseconds) is a problem in
@@ -131,7 +137,9 @@ class Writer:
                 Problem(where, f"a time outside what the store can keep ({RANGE})")
             )
             return
-        if isinstance(record, Event):
+        if isinstance(record, LogChunk):
+            self._log(record)
+        elif isinstance(record, Event):
             if record.at is not None and (self._seen is None or record.at > self._seen):
                 self._seen = record.at
             self._pending.append(event_item(record))
@@ -156,6 +164,18 @@ class Writer:
                 self._pending.append(revision_item(record, data, digest(data)))
         self._maybe_submit()
 
+    def _log(self, chunk: LogChunk) -> None:
+        """Log lines are redacted here, before anything is stored; dated when captured (the
+        snapshot's time, known when it ends), unless the chunk says."""
+        raw = sum(len(line) + 1 for line in chunk.lines)
+        text = "\n".join(for_storing(self._key()).lines(chunk.lines)).encode("utf-8", "replace")
+        if chunk.at is not None:
+            self._pending.append(log_item(chunk, text, raw, chunk.at))
+        else:
+            self._staged_logs.append((chunk, text, raw))
+            if chunk.last_at is not None and (self._seen is None or chunk.last_at > self._seen):
+                self._seen = chunk.last_at  # a line's time: the capture came after it
+
     def _stage(self, record: Revision, data: bytes) -> None:
         """A snapshot's revision: its document goes now, the revision when the snapshot's
         time is known (:meth:`end_snapshot`)."""
@@ -172,17 +192,24 @@ class Writer:
                 self._declared_seen = record.stamp
 
     def end_snapshot(self) -> int | None:
-        """Date the snapshot's revisions at its own time: the newest time its observed objects
-        and Events carry (never the wall clock, unless it carries none: then ingest time).
-        Returns that time (None when there was no snapshot revision)."""
-        if not self._staged:
+        """Date the snapshot's revisions and logs at its own time: the newest time its observed
+        objects, Events and log lines carry (never the wall clock, unless it carries none:
+        then ingest time). Returns that time (None when there was nothing to date)."""
+        if not self._staged and not self._staged_logs:
             self._seen = self._declared_seen = None
             return None
-        at = self._seen or self._declared_seen or self.ingest_time
+        dated = self._seen or self._declared_seen
+        at = dated or self.ingest_time
         for light, d in self._staged:
-            self._pending.append(revision_item(light, None, d, at))
+            # a snapshot without a time of its own is undated: the batch dates it at ingest
+            # and, like any undated document, keeps it only if its object never had it
+            self._pending.append(revision_item(light, None, d, dated))
+            self._maybe_submit()
+        for chunk, text, raw in self._staged_logs:
+            self._pending.append(log_item(chunk, text, raw, at))
             self._maybe_submit()
         self._staged.clear()
+        self._staged_logs.clear()
         self._seen = self._declared_seen = None
         return at
 
