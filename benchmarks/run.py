@@ -553,8 +553,15 @@ def bench_askbig() -> None:
     hardening_bench.askbig(WORK, report)
 
 
+def bench_dump() -> None:
+    import dump_bench
+
+    dump_bench.run(WORK, report, timed)
+
+
 BENCHES = {
     "ingest": bench_ingest,
+    "dump": bench_dump,
     "queries": bench_queries,
     "provenance": bench_provenance,
     "scan": bench_scan,

@@ -96,6 +96,20 @@ _YAML_BLOCK = re.compile(
 )
 
 
+_HINTS = (
+    "-----begin", "eyj", "akia", "asia", "aiza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+    "glpat-", "xox", "sk_", "rk_", "sk-", "://", "bearer", "basic", "pass", "secret", "token",
+    "credential", "auth", "key", "dsn", "connection", "cookie", '"name"',
+)  # fmt: skip
+"""A substring (lower-cased) every shape above needs: a text without any holds no secret
+:data:`_INLINE` or :data:`_JSON_ENV` could find (most log lines), and skips them."""
+
+
+def could_hold_secret(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _HINTS)
+
+
 def _masked(text: str) -> bool:
     return text.startswith(("[redacted", REDACTED_PREFIX)) or text.strip("\"'").startswith(
         ("[redacted", REDACTED_PREFIX)
@@ -202,6 +216,8 @@ class Redactor:
 
     def lines(self, lines: list[str]) -> list[str]:
         """Lines of one text, redacted with what earlier lines say (a secret ``name:``, a block)."""
+        if not could_hold_secret("\n".join(lines)):
+            return list(lines)  # nothing any rule below could find (most logs): one quick look
         out = []
         secret_name = in_pem = False
         block: tuple[str, int] | None = None  # (diff marker, indent) of a secret block scalar
@@ -246,7 +262,7 @@ class Redactor:
         return out
 
     def _inline(self, text: str) -> str:
-        if not text:
+        if not text or not could_hold_secret(text):
             return text
         text = _JSON_ENV.sub(self._json_env, text)
         return _INLINE.sub(self._inline_match, text)

@@ -283,7 +283,11 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
                 if hasattr(view.source, "audit_of")
                 else None
             )
-        (ch,) = changes([c.rev], lambda r, p=c.previous: p, audits[c.node.key])  # type: ignore[misc]
+        memo = ("change", c.rev.id, c.previous.id if c.previous is not None else None)
+        ch = view.memo.get(memo)
+        if ch is None:  # findings of one incident share their candidates: diffed once
+            (ch,) = changes([c.rev], lambda r, p=c.previous: p, audits[c.node.key])  # type: ignore[misc]
+            view.memo[memo] = ch
         weight, word = kind_weight(ch)
         att = ch.attribution
         if weight == 0.0 or (

@@ -76,6 +76,9 @@ class ClusterView:
         self._kinds: Collection[str] | None = None
         self._deleted: list[StoredRevision] | None = None
         self._node_events: list[NodeEvent] | None = None
+        self.memo: dict[object, Any] = {}
+        """What analyses of this view compute and share (a change diffed for one finding's
+        causes serves the next finding's): valid as long as the view."""
 
     def add(self, rev: StoredRevision) -> None:
         """Index an object. A manifest (declared) of an object also seen live is left out: what

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.status import Status
 
 from crumbs.activity import NodeEvent
+from crumbs.app.facts import facts_of
 from crumbs.cli.common import (
     OUTPUT_OPTION,
     SECRET_DIGESTS_OPTION,
@@ -120,6 +121,8 @@ def ingest(
                     )
             writer.flush()
             activity.write(run.node_events)
+            if writer.stats.revisions or writer.stats.releases:
+                facts_of(store, cluster)  # kept for `info`, while the store stays as it is now
         finally:
             activity.close()
             if status:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from crumbs.analyze.deprecations import TABLE
-from crumbs.analyze.view import ClusterView, parse_version
+from crumbs.analyze.view import parse_version
+from crumbs.app.facts import version_at
 from crumbs.store import Store
-from crumbs.store.source import StoreSource
 
 RULES = """You are Crumbs, a Kubernetes incident copilot for platform engineers. You answer from the
 recorded history of a cluster, through read-only tools; you cannot change anything, and you never
@@ -33,8 +33,7 @@ def cluster_facts(store: Store, at: int | None) -> str:
     """What this cluster runs, for a model trained on older (or newer) Kubernetes."""
     if at is None:
         return "The store is empty: no cluster has been recorded yet."
-    view = ClusterView(StoreSource(store.queries), at)
-    version = view.cluster_version
+    version = version_at(store, at)
     if version is None:
         return "The cluster's Kubernetes version is unknown (no Nodes recorded)."
     v = parse_version(version) or (0, 0, 0)

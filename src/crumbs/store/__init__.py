@@ -12,9 +12,11 @@ Nothing outside this package touches SQL.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from crumbs.keys import host_key, key_id
 from crumbs.redaction import Redactor
+from crumbs.store import facts
 from crumbs.store.activity import ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder, RedactingDecoder
 from crumbs.store.connection import open_database, record_key_id
@@ -68,6 +70,18 @@ class Store:
         if not self.readonly:
             record_key_id(self.db, key_id(key))
         return key
+
+    def facts_stamp(self) -> str:
+        """What a cluster's stored facts depend on (the newest revision and release ids)."""
+        return facts.stamp(self.db)
+
+    def stored_facts(self, cluster: str, stamp: str) -> dict[str, Any] | None:
+        """A cluster's facts as kept, if computed at ``stamp`` (else None)."""
+        return facts.read(self.db, cluster, stamp)
+
+    def keep_facts(self, cluster: str, stamp: str, at: int, value: dict[str, Any]) -> bool:
+        """Keep a cluster's facts (not in a read-only store: False)."""
+        return not self.readonly and facts.write(self.db, cluster, stamp, at, value)
 
     def activity_writer(
         self, cluster: str = "default", retain: int | None = None

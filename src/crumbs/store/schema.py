@@ -285,6 +285,23 @@ def _logs(db: sqlite3.Connection) -> None:
     )
 
 
+def _cluster_facts(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- What `info` says of a cluster (its version, nodes, namespaces, deprecated APIs in
+        -- use), computed once per change of the store: `stamp` is the newest revision and
+        -- release ids it was computed from.
+        CREATE TABLE cluster_facts (
+            cluster INTEGER PRIMARY KEY REFERENCES clusters(id),
+            stamp TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            facts BLOB NOT NULL                -- JSON
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -296,4 +313,5 @@ MIGRATIONS: list[Migration] = [
     ("0008_watch_resume", _watch_resume),
     ("0009_revision_origin", _revision_origin),
     ("0010_logs", _logs),
+    ("0011_cluster_facts", _cluster_facts),
 ]

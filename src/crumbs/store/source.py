@@ -12,11 +12,17 @@ from crumbs.store.queries import Queries, Selector
 
 class StoreSource:
     def __init__(
-        self, queries: Queries, cluster: str | None = None, activity: ActivityQueries | None = None
+        self,
+        queries: Queries,
+        cluster: str | None = None,
+        activity: ActivityQueries | None = None,
+        kinds: Sequence[tuple[str | None, str]] | None = None,
     ) -> None:
         self.queries = queries
         self.activity = activity or ActivityQueries(queries.db)
         self.cluster = cluster
+        self.kinds = kinds
+        """Only these (group, kind) pairs in views (None: all): a view for one question."""
 
     def _of(self, key: ObjectKey) -> Selector:
         return Selector(
@@ -29,7 +35,7 @@ class StoreSource:
     def objects_at(self, at: int, namespace: str | None = None) -> Sequence[StoredRevision]:
         return self.queries.state_at(
             at,
-            Selector(cluster=self.cluster, namespace=namespace),
+            Selector(cluster=self.cluster, namespace=namespace, kinds=self.kinds),
             ordered=False,
             lazy=True,
         )

@@ -15,9 +15,10 @@ The store keeps them as *reconstructed* revisions, so the timeline, ``get
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from crumbs.model import Obj, mapping, sequence
 from crumbs.timeutil import NS, parse_time
@@ -35,8 +36,8 @@ def past_templates(workload: Obj, kept: Iterable[Obj]) -> list[Rollout]:
     """The workload's rollouts, from the ReplicaSets or ControllerRevisions it controls."""
     pairs = [(obj, False) for obj in kept]
     if workload.get("kind") == "Deployment":
-        return deployment_rollouts(workload, pairs)
-    return controller_revisions(workload, pairs)
+        return deployment_rollouts(workload, pairs, summaries=False)
+    return controller_revisions(workload, pairs, summaries=False)
 
 
 def reconstructed(
@@ -49,8 +50,7 @@ def reconstructed(
     for r in sorted(past_templates(workload, kept), key=lambda r: (r.created or 0, r.revision)):
         if r.created is None or r.created >= first_seen or r.template == last_template:
             continue
-        doc = copy.deepcopy(workload)
-        doc.pop("status", None)
+        doc = {k: v for k, v in workload.items() if k != "status"}
         md = dict(mapping(doc.get("metadata")))
         for noise in ("managedFields", "resourceVersion", "generation"):
             md.pop(noise, None)
@@ -58,7 +58,8 @@ def reconstructed(
         if then:
             md["managedFields"] = then
         doc["metadata"] = md
-        doc["spec"] = {**mapping(doc.get("spec")), "template": copy.deepcopy(r.template)}
+        doc["spec"] = {**mapping(doc.get("spec")), "template": r.template}
+        doc = orjson.loads(orjson.dumps(doc))  # its own copy, shared with nothing
         kind = OWNED.get(str(workload.get("kind")), "ReplicaSet")
         out.append((r.created, doc, f"{kind} {r.name} (revision {r.revision})"))
         last_template = r.template

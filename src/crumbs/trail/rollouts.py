@@ -130,8 +130,10 @@ def deployment_rollouts(
     deployment: Obj,
     replica_sets: Iterable[tuple[Obj, bool]],
     history: Sequence[StoredRevision] = (),
+    summaries: bool = True,
 ) -> list[Rollout]:
-    """Revisions of a Deployment from its ReplicaSets ((object, deleted) pairs), oldest first."""
+    """Revisions of a Deployment from its ReplicaSets ((object, deleted) pairs), oldest first
+    (``summaries``: say what changed between them, the costly part)."""
     current_template = _plain_template(mapping(deployment.get("spec")).get("template"))
     out: list[Rollout] = []
     for rs, deleted in replica_sets:
@@ -165,13 +167,17 @@ def deployment_rollouts(
             )
         )
     out.sort(key=lambda r: r.revision)
-    _summarise(out)
+    if summaries:
+        _summarise(out)
     _attribute(out, history, lambda doc: _plain_template(mapping(doc.get("spec")).get("template")))
     return out
 
 
 def controller_revisions(
-    owner: Obj, revisions: Iterable[tuple[Obj, bool]], history: Sequence[StoredRevision] = ()
+    owner: Obj,
+    revisions: Iterable[tuple[Obj, bool]],
+    history: Sequence[StoredRevision] = (),
+    summaries: bool = True,
 ) -> list[Rollout]:
     """Revisions of a StatefulSet or DaemonSet from its ControllerRevisions, oldest first."""
     status = mapping(owner.get("status"))
@@ -203,7 +209,8 @@ def controller_revisions(
     out.sort(key=lambda r: r.revision)
     if out and not current_names:
         out[-1].current = True  # DaemonSets do not name theirs: the newest is
-    _summarise(out)
+    if summaries:
+        _summarise(out)
     _attribute(out, history, lambda doc: _plain_template(mapping(doc.get("spec")).get("template")))
     return out
 
