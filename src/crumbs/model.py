@@ -269,6 +269,9 @@ class HelmRelease:
     storage: str
     """``Secret/sh.helm.release.v1.billing.v3``."""
     where: str = ""
+    deployed: int | None = None
+    """``info.last_deployed``: when this revision was deployed (``at`` may be later: when it
+    was superseded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +290,8 @@ class StoredRelease:
     description: str
     storage: str
     payload: dict[str, Any]
-    """``{"values", "defaults", "manifest"}``, redacted."""
+    """``{"values", "defaults", "manifest", "deployed"}``, redacted (``deployed`` absent in
+    records stored before it was kept)."""
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterable
 
+import orjson
 import typer
 from rich.console import Console
 from rich.status import Status
@@ -38,13 +39,16 @@ from crumbs.model import (
     Revision,
     RevisionType,
     Skipped,
+    StoredRevision,
+    mapping,
+    sequence,
 )
 from crumbs.report.text import clean, console
 from crumbs.store import Selector, Store
 from crumbs.store.activity import ActivityWriter
 from crumbs.store.writer import BATCH_SIZE, Writer
 from crumbs.timeutil import format_time
-from crumbs.trail.reconstruct import OWNED, reconstructed
+from crumbs.trail.reconstruct import DEPLOYED, OWNED, from_releases, reconstructed
 
 STORED: dict[type, str] = {
     Revision: "revisions",
@@ -115,7 +119,7 @@ def ingest(
                     break
                 taken = writer.end_snapshot()
                 if taken is not None:
-                    made = reconstruct(store, writer, taken)
+                    made = reconstruct(store, writer, taken, cluster)
                     snapshots.append(
                         {"path": path, "observedAt": format_time(taken), "reconstructed": made}
                     )
@@ -181,16 +185,18 @@ def ingest(
     return EXIT_ERROR if problems else EXIT_OK
 
 
-def reconstruct(store: Store, writer: Writer, at: int) -> int:
-    """Revisions of the workloads first seen in a snapshot taken at ``at``, rebuilt from the
-    ReplicaSets and ControllerRevisions it holds (:mod:`crumbs.trail.reconstruct`); how many."""
+def reconstruct(store: Store, writer: Writer, at: int, cluster: str) -> int:
+    """Revisions of the objects first seen in a snapshot taken at ``at``, rebuilt from what
+    it holds (:mod:`crumbs.trail.reconstruct`): workloads from their ReplicaSets and
+    ControllerRevisions, anything a Helm release rendered from the release's history; how many."""
     writer.flush()  # the snapshot is in the store
     made = 0
+    done: set[tuple[str, str, str]] = set()
     for kind, keeper in OWNED.items():
         workloads = [
             w
             for w in store.queries.state_at(
-                at, Selector(kinds=[("apps", kind)]), lazy=True, live=True
+                at, Selector(cluster=cluster, kinds=[("apps", kind)]), lazy=True, live=True
             )
             if w.at == at and store.queries.previous(w) is None
         ]
@@ -198,18 +204,61 @@ def reconstruct(store: Store, writer: Writer, at: int) -> int:
             continue
         kept: dict[tuple[str, str], list[Obj]] = {}
         for k in store.queries.state_at(
-            at, Selector(kinds=[("apps", keeper)]), lazy=True, live=True
+            at, Selector(cluster=cluster, kinds=[("apps", keeper)]), lazy=True, live=True
         ):
             kept.setdefault((k.key.cluster, k.key.namespace), []).append(k.doc)
         for w in workloads:
             past = reconstructed(w.doc, w.at, kept.get((w.key.cluster, w.key.namespace), []))
-            for i, (when, doc, source) in enumerate(past):
-                rtype = RevisionType.ADDED if i == 0 else RevisionType.MODIFIED
-                writer.add(Revision(w.key, w.uid, when, rtype, doc, f"reconstructed from {source}",
-                                    origin=Origin.RECONSTRUCTED))  # fmt: skip
-                made += 1
+            if past:
+                done.add((w.key.kind, w.key.namespace, w.key.name))
+            made += _store_past(writer, w, past)
+    for (kind, namespace, name), renders in _rendered(store, cluster, at).items():
+        if (kind, namespace, name) in done:
+            continue  # the kept templates tell that workload's past already
+        found: list[StoredRevision] = []
+        for ns in dict.fromkeys((namespace, "")):  # a cluster-scoped object has no namespace
+            sel = Selector(cluster=cluster, namespace=ns, kinds=[(None, kind)], name=name)
+            found = found or store.queries.state_at(at, sel, lazy=True, live=True)
+        for obj in found:
+            if obj.at == at and store.queries.previous(obj) is None:
+                made += _store_past(writer, obj, from_releases(obj.doc, obj.at, renders))
     writer.flush()
     return made
+
+
+def _store_past(writer: Writer, rev: StoredRevision, past: list[tuple[int, Obj, str]]) -> int:
+    for i, (when, doc, source) in enumerate(past):
+        rtype = RevisionType.ADDED if i == 0 else RevisionType.MODIFIED
+        writer.add(Revision(rev.key, rev.uid, when, rtype, doc, f"reconstructed from {source}",
+                            origin=Origin.RECONSTRUCTED))  # fmt: skip
+    return len(past)
+
+
+def _rendered(
+    store: Store, cluster: str, at: int
+) -> dict[tuple[str, str, str], list[tuple[int, int, str, Obj]]]:
+    """What each applied Helm release revision rendered: (kind, namespace, name) → (deploy time,
+    revision, release, the object as rendered), for objects rendered in two ways at least."""
+    out: dict[tuple[str, str, str], list[tuple[int, int, str, Obj]]] = {}
+    for rel in store.queries.releases(cluster=cluster, at=at):
+        if rel.status not in DEPLOYED:
+            continue
+        deployed = rel.payload.get("deployed")
+        when = deployed if isinstance(deployed, int) else rel.at
+        for doc in sequence(rel.payload.get("manifest")):
+            d = mapping(doc)
+            md = mapping(d.get("metadata"))
+            key = (
+                str(d.get("kind") or ""),
+                str(md.get("namespace") or rel.namespace),
+                str(md.get("name") or ""),
+            )
+            out.setdefault(key, []).append((when, rel.revision, rel.name, d))
+    return {
+        k: v
+        for k, v in out.items()
+        if len({orjson.dumps(r[3], option=orjson.OPT_SORT_KEYS) for r in v}) > 1
+    }
 
 
 class _Run:

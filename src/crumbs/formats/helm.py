@@ -103,6 +103,7 @@ def decode(
         manifest=_documents(str(release.get("manifest") or ""), where),
         storage=f"{obj.get('kind')}/{name}",
         where=where,
+        deployed=deployed,
     )
 
 

@@ -151,6 +151,7 @@ class Writer:
                 "values": redact.tree(record.values),
                 "defaults": redact.tree(record.defaults),
                 "manifest": [redact.document(doc) for doc in record.manifest],
+                "deployed": record.deployed,
             }
             packed = canonical(payload)
             self._pending.append(release_item(record, packed, digest(packed)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import jsonpatch
+import jsonpointer
+import orjson
 
 from crumbs.model import Change, Obj, RevisionType, StoredRevision
 from crumbs.trail.attribution import attribute
@@ -17,6 +19,31 @@ def diff(old: Obj | None, new: Obj) -> list[dict[str, Any]]:
     """Operations turning ``old`` into ``new``, noise left out (``old`` None: everything added)."""
     a = strip_noise(old) if old is not None else {}
     return list(jsonpatch.make_patch(a, strip_noise(new)).patch)
+
+
+def raw_patch(old: Obj, new: Obj) -> list[dict[str, Any]]:
+    """Operations turning ``old`` into ``new``, everything counted (two renders of a chart)."""
+    return list(jsonpatch.make_patch(old, new).patch)
+
+
+def apply_each(doc: Obj, operations: list[dict[str, Any]]) -> tuple[Obj, int]:
+    """``doc`` with each operation applied alone, those that no longer fit it left out; how
+    many applied. ``doc`` itself is not changed."""
+    out: Obj = orjson.loads(orjson.dumps(doc))
+    applied = 0
+    for op in operations:
+        try:
+            out = jsonpatch.apply_patch(out, [op])
+        except (
+            jsonpatch.JsonPatchException,
+            jsonpointer.JsonPointerException,
+            KeyError,
+            IndexError,
+            TypeError,
+        ):
+            continue
+        applied += 1
+    return out, applied
 
 
 def changed_paths(old: Obj, new: Obj) -> list[str]:
