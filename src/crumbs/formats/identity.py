@@ -54,6 +54,9 @@ WELL_KNOWN: dict[tuple[str, str], str] = {
     ("machineconfiguration.openshift.io", "machineconfigs"): "MachineConfig",
     ("machineconfiguration.openshift.io", "machineconfigpools"): "MachineConfigPool",
     ("route.openshift.io", "routes"): "Route",
+    ("image.openshift.io", "imagestreams"): "ImageStream",
+    ("build.openshift.io", "buildconfigs"): "BuildConfig",
+    ("apps.openshift.io", "deploymentconfigs"): "DeploymentConfig",
     ("cert-manager.io", "certificates"): "Certificate",
     ("cert-manager.io", "issuers"): "Issuer",
     ("cert-manager.io", "clusterissuers"): "ClusterIssuer",
@@ -180,33 +183,45 @@ def _from_selflink(link: Any, known: Kinds) -> tuple[str, str, str, str] | None:
 
 
 def _from_path(where: str, known: Kinds) -> tuple[str, str, str, str] | None:
+    listed = "#items[" in where  # an item of a list file: the file's stem is the plural
     path = where.split("#", 1)[0].rsplit(":", 1)[0] if ":" in where else where.split("#", 1)[0]
     segments = [s for s in path.replace("\\", "/").split("/") if s]
     dirs = segments[:-1]
-    stem = segments[-1].rsplit(".", 1)[0] if segments else ""
+    stem = segments[-1].split(".", 1)[0] if segments else ""
     if dirs and dirs[-1] == "config" and stem in INSIGHTS_CONFIG_FILES:
         return "config.openshift.io", "v1", INSIGHTS_CONFIG_FILES[stem], ""
     namespace = ""
-    if "namespaces" in dirs:
-        i = len(dirs) - 1 - dirs[::-1].index("namespaces")
-        if i + 1 < len(dirs):
+    hierarchy: set[int] = set()  # ``namespaces/NS/…``: a place, not Namespace objects
+    for i, seg in enumerate(dirs):
+        if seg == "namespaces" and i + 1 < len(dirs):
             namespace = dirs[i + 1]
-    for i in range(len(dirs) - 1, -1, -1):
-        seg = dirs[i]
-        before = dirs[i - 1] if i else ""
-        if "." in before:
-            kind = known.kind_of(before, seg)
+            hierarchy |= {i, i + 1}
+    if not listed and namespace and dirs[-1] == namespace and stem == namespace:
+        return "", "v1", "Namespace", ""  # must-gather's namespaces/NS/NS.yaml
+    names = [*dirs, stem] if listed else dirs
+    for i in range(len(names) - 1, -1, -1):
+        if i in hierarchy:
+            continue
+        seg = names[i]
+        before = names[i - 1] if i and i - 1 not in hierarchy else ""
+        group = "" if before == "core" else before
+        if before and ("." in before or group in _PLAIN_GROUPS):
+            kind = known.kind_of(group, seg)
             if kind:
-                return before, _version(before, kind), kind, namespace
-        if seg in INSIGHTS_DIRECTORIES and i >= 1 and dirs[i - 1] == "config":
+                return group, _version(group, kind), kind, namespace
+        if seg in INSIGHTS_DIRECTORIES and i >= 1 and names[i - 1] == "config":
             group, kind = INSIGHTS_DIRECTORIES[seg]
-            ns = dirs[i + 1] if group == "" and kind == "Pod" and i + 1 < len(dirs) else namespace
+            ns = names[i + 1] if group == "" and kind == "Pod" and i + 1 < len(dirs) else namespace
             return group, _version(group, kind), kind, ns
         builtin = known.any_group(seg)
         if builtin is not None:
             group, kind = builtin
             return group, _version(group, kind), kind, namespace
     return None
+
+
+_PLAIN_GROUPS = {info.group for info in kinds.BUILTIN if "." not in info.group}
+"""Groups without a dot (``apps``, ``batch``, ``policy``; ``core`` stands for the empty one)."""
 
 
 def _version(group: str, kind: str) -> str:
