@@ -451,8 +451,21 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Edge:
+    """One step in the dependency graph: ``dst`` may explain ``src``'s trouble."""
+
+    src: ObjectKey
+    dst: ObjectKey
+    type: str
+    """``owner``, ``runs-on``, ``uses``, ``storage-class``, ``quota``, ``named``…"""
+    label: str
+    """How ``dst`` relates to ``src``, for people: ``Node node-a, where it runs``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Cause:
-    """A change that may have caused a finding, and why it ranks where it does."""
+    """A change (or another object's state transition) that may have caused a finding, and
+    why it ranks where it does."""
 
     rank: int
     score: float
@@ -460,6 +473,12 @@ class Cause:
     why: str
     distance: int
     """Hops in the dependency graph from the finding's subject (0: the subject itself)."""
+    at: int | None = None
+    """When it happened (None: the revision's time)."""
+    path: tuple[Edge, ...] = ()
+    """The edges from the finding's subject to the cause's object."""
+    transition: bool = False
+    """A state the object went into (a Node NotReady), not a change someone made."""
 
 
 @dataclass(slots=True)

@@ -50,7 +50,15 @@ def test_json_contract(crashloop) -> None:
     cause = f["causes"][0]
     assert set(cause) == {
         "rank", "score", "subject", "at", "revision", "actor", "summary", "paths", "distance", "why",
+        "transition", "path",
     }  # fmt: skip
+    assert cause["transition"] is False
+    assert len(cause["path"]) == cause["distance"]
+    for step in cause["path"]:
+        assert set(step) == {"from", "to", "edge", "label"}
+    if cause["path"]:
+        assert cause["path"][0]["from"]["name"] == f["subject"]["name"]
+        assert cause["path"][-1]["to"]["name"] == cause["subject"]["name"]
     assert {"manager", "operation", "channel"} <= set(cause["actor"])
     assert cause["paths"] == ["data.DB_HOST"]
     assert report["summary"]["error"] == sum(x["severity"] == "error" for x in report["findings"])

@@ -24,18 +24,22 @@ controllers (bookkeeping), are not causes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crumbs.analyze.base import pod_spec_of, spec, top_owner
-from crumbs.analyze.refs import called_services, references
-from crumbs.analyze.selectors import from_map
+from crumbs.analyze.base import spec
+from crumbs.analyze.graph import graph_of
+from crumbs.analyze.messages import Named, named
+from crumbs.analyze.transitions import Transition, between, dated
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
+    Actor,
+    Attribution,
     Cause,
     Change,
     Channel,
+    Edge,
     Finding,
     ObjectKey,
     RevisionType,
@@ -46,7 +50,6 @@ from crumbs.model import (
 from crumbs.timeutil import NS, humanize_age, parse_time
 from crumbs.trail.changes import by_object, changes
 from crumbs.trail.diff import changed_paths
-from crumbs.trail.ownership import declared_owner
 from crumbs.trail.summary import helm_release_of
 
 HOUR = 3600 * NS
@@ -56,13 +59,6 @@ DISTANCE = (1.0, 0.85, 0.7, 0.55)
 KEEP = 5
 NOT_FROM_CREATION = frozenset({"unschedulable", "evicted", "not-ready", "stuck-terminating"})
 """Problems an object's own creation never causes (the cluster around it does)."""
-_GROUPS = {
-    "ConfigMap": "",
-    "Secret": "",
-    "ServiceAccount": "",
-    "PersistentVolumeClaim": "",
-    "Service": "",
-}
 
 
 @dataclass(frozen=True)
@@ -70,126 +66,121 @@ class Node:
     key: ObjectKey
     distance: int
     relation: str
+    path: tuple[Edge, ...] = ()
+    relevance: float = 1.0
+    """How well the edges that lead here can explain this kind of problem (0 to 1)."""
+
+
+DOWN = frozenset({"owns", "selects", "used-by", "routed-by", "scaled-by", "slices"})
+"""Edges from an object to what it runs or serves: followed from the subject down, never
+after an edge up (a pod's Service's other workloads are not the pod's neighbours)."""
+FAMILIES: dict[str, frozenset[str]] = {
+    "schedule": frozenset({"unschedulable", "pending", "scheduling-gated"}),
+    "evict": frozenset({"evicted", "not-ready", "stuck-terminating", "drain-blocked"}),
+    "start": frozenset({"stuck-starting", "config-error", "image-pull", "cannot-create-pods", "missing-reference", "create-failed"}),
+    "crash": frozenset({"crashloop", "oom-killed", "restarting", "probe-failing", "failed"}),
+    "traffic": frozenset({"no-ready-endpoints", "no-ready-pods", "selector-matches-no-pods", "target-port-not-exposed",
+                          "endpoint-removed", "rollout-refusals", "connect-timeouts"}),
+    "scale": frozenset({"at-max", "cannot-scale", "metrics-unavailable", "target-missing"}),
+}  # fmt: skip
+RELEVANCE: dict[str, tuple[float, dict[str, float]]] = {
+    "runs-on": (0.3, {"schedule": 1.0, "evict": 1.0, "start": 0.8}),
+    "storage-class": (0.6, {"schedule": 1.0, "start": 1.0}),
+    "claims": (0.8, {"schedule": 1.0, "start": 1.0}),
+    "quota": (0.2, {"start": 1.0, "schedule": 0.8, "crash": 0.5}),
+    "limit-range": (0.2, {"start": 1.0, "crash": 0.6}),
+    "namespace": (0.2, {"start": 1.0, "evict": 0.6}),
+    "webhook": (0.15, {"start": 1.0}),
+    "policy": (0.25, {"traffic": 0.9, "crash": 0.6}),
+    "budget": (0.2, {"evict": 0.8}),
+    "scaled-by": (0.5, {"scale": 1.0}),
+}
+"""How well an edge explains a family of problems: (otherwise, {family: weight}). Edges not
+listed (owner, uses, selects, named…) explain anything: 1.0."""
+
+
+def family(rule: str) -> str:
+    return next((name for name, rules in FAMILIES.items() if rule in rules), "")
+
+
+def relevance(edge: str, fam: str) -> float:
+    default, by_family = RELEVANCE.get(edge, (1.0, {}))
+    return by_family.get(fam, default)
 
 
 def neighbours(view: ClusterView, f: Finding) -> list[Node]:
-    found: dict[ObjectKey, Node] = {}
-
-    def add(key: ObjectKey, distance: int, relation: str) -> None:
-        if key not in found or found[key].distance > distance:
-            found[key] = Node(key, min(distance, len(DISTANCE) - 1), relation)
-
-    subject = view.get(f.key.kind, f.key.namespace, f.key.name, f.key.group)
-    add(f.key, 0, f"{f.key.kind} {f.key.name} itself")
-    workloads: list[tuple[StoredRevision, int]] = []
-    if subject is not None:
-        workloads.append((subject, 0))
-        current, d = subject, 0
-        while (owner := view.owner_of(current)) is not None and owner.key not in found:
-            d += 1
-            add(owner.key, d, f"its owner {owner.key.kind} {owner.key.name}")
-            workloads.append((owner, d))
-            current = owner
-    for key in f.related:
-        add(key, 1, f.relations.get(key, f"{key.kind} {key.name}"))
-        rel = view.get(key.kind, key.namespace, key.name, key.group)
-        if rel is not None and rel.key.kind in (
-            "Pod",
-            "Job",
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "ReplicaSet",
-        ):
-            owner = top_owner(view, rel)
-            if owner.key != rel.key:
-                add(
-                    owner.key,
-                    2,
-                    f"{owner.key.kind} {owner.key.name}, which runs {key.kind} {key.name}",
-                )
-            workloads.append((owner, 1 if owner.key == rel.key else 2))
-    for rev, d in workloads:
-        for key, relation in _declared_by(view, rev):
-            add(key, d + 1, relation)
-    for rev, d in workloads:
-        ns = rev.key.namespace
-        pod_spec = pod_spec_of(rev.doc)
-        for ref in references(pod_spec):
-            if ref.name:
-                add(
-                    ObjectKey(rev.key.cluster, _GROUPS[ref.kind], ref.kind, ns, ref.name),
-                    d + 1,
-                    f"{ref.kind} {ref.name} ({ref.where} of {rev.key.kind} {rev.key.name})",
-                )
-        for svc_ns, svc_name, where in called_services(pod_spec, ns):
-            add(
-                ObjectKey(rev.key.cluster, "", "Service", svc_ns, svc_name),
-                d + 1,
-                f"Service {svc_ns}/{svc_name} it calls ({where})",
-            )
-        labels = mapping(
-            mapping(mapping(spec(rev.doc).get("template")).get("metadata")).get("labels")
-        ) or mapping(mapping(rev.doc.get("metadata")).get("labels"))
-        if labels and rev.key.kind in (
-            "Pod",
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "ReplicaSet",
-        ):
-            for svc in view.objects("Service", ns):
-                selector = spec(svc.doc).get("selector")
-                if (
-                    isinstance(selector, dict)
-                    and selector
-                    and all(labels.get(k) == v for k, v in selector.items())
-                ):
-                    add(svc.key, d + 1, f"Service {svc.key.name}, which selects its pods")
-    if subject is not None and subject.key.kind == "Service":
-        selector = spec(subject.doc).get("selector")
-        if isinstance(selector, dict) and selector:
-            for pod in view.select("Pod", subject.key.namespace, from_map(selector))[:20]:
-                owner = top_owner(view, pod)
-                add(owner.key, 1, f"{owner.key.kind} {owner.key.name}, whose pods it selects")
+    """The objects around the finding's subject in the dependency graph (:mod:`.graph`), up to
+    three hops, with the objects the analyzer named and those its messages blame one hop away."""
+    graph = graph_of(view)
+    fam = family(f.rule)
+    found: dict[ObjectKey, Node] = {f.key: Node(f.key, 0, f"{f.key.kind} {f.key.name} itself")}
+    came_down: dict[ObjectKey, bool] = {f.key: True}
+    queue: list[ObjectKey] = [f.key]
+    for edge in _named(view, f):
+        _reach(found, came_down, queue, found[f.key], edge, fam, down=False)
+    while queue:
+        key = queue.pop(0)
+        node = found[key]
+        if node.distance >= len(DISTANCE) - 1 or len(found) > MOST_NODES:
+            continue
+        for edge in graph.edges(key):
+            down = edge.type in DOWN
+            if down and not came_down.get(key, False):
+                continue
+            _reach(found, came_down, queue, node, edge, fam, down)
     return sorted(found.values(), key=lambda n: n.distance)
 
 
-_GITOPS_KINDS = {
-    "Argo CD application": ("argoproj.io", "Application"),
-    "Flux Kustomization": ("kustomize.toolkit.fluxcd.io", "Kustomization"),
-    "Flux HelmRelease": ("helm.toolkit.fluxcd.io", "HelmRelease"),
-}
+MOST_NODES = 300
 
 
-def _declared_by(view: ClusterView, rev: StoredRevision) -> Iterator[tuple[ObjectKey, str]]:
-    """What declares a workload: its Helm release's newest release Secret, or its GitOps object."""
-    owner = declared_owner(rev.doc)
-    if owner is None or owner.channel == Channel.CONTROLLER:
+def _reach(found: dict[ObjectKey, Node], came_down: dict[ObjectKey, bool], queue: list[ObjectKey],
+           node: Node, edge: Edge, fam: str, down: bool) -> None:  # fmt: skip
+    there = found.get(edge.dst)
+    distance = node.distance + 1
+    rel = min(node.relevance, relevance(edge.type, fam))
+    if there is not None and (
+        there.distance < distance or (there.distance == distance and there.relevance >= rel)
+    ):
         return
-    if owner.channel == Channel.HELM:
-        prefix = f"sh.helm.release.v1.{owner.name}.v"
-        secrets = [
-            s
-            for s in view.objects("Secret", owner.namespace or rev.key.namespace)
-            if s.key.name.startswith(prefix) and s.key.name[len(prefix) :].isdigit()
-        ]
-        if secrets:
-            newest = max(secrets, key=lambda s: int(s.key.name[len(prefix) :]))
-            yield (
-                newest.key,
-                f"Helm release {owner.name}, which installs {rev.key.kind} {rev.key.name}",
-            )
-        return
-    group_kind = _GITOPS_KINDS.get(owner.kind)
-    if group_kind is None:
-        return
-    group, kind = group_kind
-    for app in view.objects(kind, group=group):
-        if app.key.name == owner.name and (
-            not owner.namespace or app.key.namespace == owner.namespace
-        ):
-            yield app.key, f"{owner.kind} {owner.name}, which syncs {rev.key.kind} {rev.key.name}"
+    found[edge.dst] = Node(edge.dst, distance, edge.label, (*node.path, edge), rel)
+    came_down[edge.dst] = down and came_down.get(node.key, False)
+    queue.append(edge.dst)
+
+
+def _named(view: ClusterView, f: Finding) -> list[Edge]:
+    """Edges from the subject to what the analyzer named (``related``) and to what the
+    messages of the finding and its Events blame (a quota, a webhook, a key's ConfigMap)."""
+    out = [
+        Edge(f.key, key, "named", f.relations.get(key, f"{key.kind} {key.name}"))
+        for key in f.related
+    ]
+    texts = " ".join([f.title, f.detail, *(e.summary for e in f.evidence if e.kind == "event")])
+    subject = view.get(f.key.kind, f.key.namespace, f.key.name, f.key.group)
+    for n in named(texts, f.key.namespace):
+        label = f"{n.kind} {{}}, named in its messages ({n.why})"
+        if n.name is not None:
+            key = ObjectKey(f.key.cluster, n.group, n.kind, n.namespace or "", n.name)
+            out.append(Edge(f.key, key, "named", label.format(n.name)))
+            continue
+        for obj in _matching(view, n, subject):
+            out.append(Edge(f.key, obj.key, "named", label.format(obj.key.name)))
+    return out
+
+
+def _matching(view: ClusterView, n: Named, subject: StoredRevision | None) -> list[StoredRevision]:
+    """The objects a message blames without naming them."""
+    if n.kind == "LimitRange":
+        return view.objects("LimitRange", n.namespace or "")
+    if n.kind == "Node":
+        return [node for node in view.objects("Node")
+                if any(mapping(t).get("key") == n.match for t in sequence(spec(node.doc).get("taints")))][:20]  # fmt: skip
+    if n.kind == "PodDisruptionBudget":
+        return view.objects("PodDisruptionBudget", n.namespace or "")
+    if n.kind.endswith("WebhookConfiguration"):
+        return [c for c in view.objects(n.kind)
+                if any(mapping(h).get("name") == n.match for h in sequence(c.doc.get("webhooks")))]  # fmt: skip
+    return []
 
 
 def kind_weight(ch: Change) -> tuple[float, str]:
@@ -238,6 +229,20 @@ class _Candidate:
     node: Node
     rev: StoredRevision
     previous: StoredRevision | None
+    transition: Transition | None = None
+
+
+STATEFUL = frozenset(
+    {
+        "Node",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "EndpointSlice",
+        "ResourceQuota",
+        "Namespace",
+    }
+)
+"""Kinds whose state transitions are causes (:mod:`.transitions`)."""
 
 
 def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
@@ -245,16 +250,32 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
 
     Each neighbour's history is read for the window only (the week before the onset), and
     its revisions are weighed from the paths that changed (cheap); only the best candidates
-    become full changes (patch, summary, attribution), best first, until ``keep`` pass."""
+    become full changes (patch, summary, attribution), best first, until ``keep`` pass.
+    Neighbours of kinds that have states (Nodes, volumes, endpoints, quotas) add their
+    transitions into a bad state: between two revisions, or dated by the state itself."""
     onset = f.since if f.since is not None else view.at
     start, end = onset - LOOKBACK, min(onset + SLACK, view.at)
     candidates: list[_Candidate] = []
+
+    def weigh(node: Node, when: int, weight: float) -> float:
+        hours = max(onset - when, 0) / HOUR
+        return (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight * node.relevance
+
     for node in neighbours(view, f):
         window, before = view.history_window(node.key, start, end)
         previous = before
+        told: set[str] = set()
+        # another object's state; the subject's own is the symptom, not its cause
+        state_of_others = node.key.kind in STATEFUL and node.distance > 0
         for rev in window:
             prev = previous if previous is not None and previous.uid == rev.uid else None
             previous = rev
+            if state_of_others and prev is not None and rev.type == RevisionType.MODIFIED:
+                for t in between(prev.doc, rev.doc):
+                    told.add(t.summary)
+                    candidates.append(
+                        _Candidate(weigh(node, rev.at, t.weight), rev.at, node, rev, prev, t)
+                    )
             if (
                 prev is None
                 and rev.type != RevisionType.DELETED
@@ -270,46 +291,66 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
             when = _when(rev, prev)
             if when is None or not start <= when <= end:
                 continue
-            hours = max(onset - when, 0) / HOUR
-            score = (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight
-            candidates.append(_Candidate(score, when, node, rev, prev))
+            candidates.append(_Candidate(weigh(node, when, weight), when, node, rev, prev))
+        now = view.get(node.key.kind, node.key.namespace, node.key.name, node.key.group)
+        if state_of_others and now is not None:
+            for t in dated(now.doc):  # a snapshot's states, dated by themselves
+                if t.summary not in told and t.at is not None and start <= t.at <= end:
+                    candidates.append(
+                        _Candidate(weigh(node, t.at, t.weight), t.at, node, now, None, t)
+                    )
     candidates.sort(key=lambda c: -c.score)
     out: list[Cause] = []
     audits: dict[ObjectKey, Any] = {}
     for c in candidates:
-        if c.node.key not in audits:
-            audits[c.node.key] = (
-                by_object(view.source.audit_of(c.node.key))
-                if hasattr(view.source, "audit_of")
-                else None
-            )
-        memo = ("change", c.rev.id, c.previous.id if c.previous is not None else None)
-        ch = view.memo.get(memo)
-        if ch is None:  # findings of one incident share their candidates: diffed once
-            (ch,) = changes([c.rev], lambda r, p=c.previous: p, audits[c.node.key])  # type: ignore[misc]
-            view.memo[memo] = ch
-        weight, word = kind_weight(ch)
-        att = ch.attribution
-        if weight == 0.0 or (
-            att is not None
-            and att.actors
-            and all(a.channel == Channel.CONTROLLER for a in att.actors)
-        ):
-            continue
-        if ch.previous is not None and not ch.patch and ch.revision.type == RevisionType.MODIFIED:
-            continue
-        out.append(
-            Cause(
-                len(out) + 1,
-                round(c.score, 3),
-                ch,
-                _why(ch, c.node, word, onset - c.when),
-                c.node.distance,
-            )
-        )
+        if c.transition is not None:
+            out.append(_transition_cause(len(out) + 1, c, onset))
+        else:
+            cause = _change_cause(view, len(out) + 1, c, onset, audits)
+            if cause is None:
+                continue
+            out.append(cause)
         if len(out) == keep:
             break
     return out
+
+
+def _change_cause(
+    view: ClusterView, rank_: int, c: _Candidate, onset: int, audits: dict[ObjectKey, Any]
+) -> Cause | None:
+    if c.node.key not in audits:
+        audits[c.node.key] = (
+            by_object(view.source.audit_of(c.node.key))
+            if hasattr(view.source, "audit_of")
+            else None
+        )
+    memo = ("change", c.rev.id, c.previous.id if c.previous is not None else None)
+    ch = view.memo.get(memo)
+    if ch is None:  # findings of one incident share their candidates: diffed once
+        (ch,) = changes([c.rev], lambda r, p=c.previous: p, audits[c.node.key])  # type: ignore[misc]
+        view.memo[memo] = ch
+    weight, word = kind_weight(ch)
+    att = ch.attribution
+    if weight == 0.0 or (
+        att is not None and att.actors and all(a.channel == Channel.CONTROLLER for a in att.actors)
+    ):
+        return None
+    if ch.previous is not None and not ch.patch and ch.revision.type == RevisionType.MODIFIED:
+        return None
+    return Cause(rank_, round(c.score, 3), ch, _why(ch, c.node, word, onset - c.when), c.node.distance,
+                 c.when, c.node.path)  # fmt: skip
+
+
+def _transition_cause(rank_: int, c: _Candidate, onset: int) -> Cause:
+    t = c.transition
+    assert t is not None
+    actor = Actor(t.reporter, "Update", Channel.CONTROLLER, t.reporter, "status")
+    ch = Change(c.rev, c.previous, [], t.summary, (t.path,), Attribution((actor,), "status", True))
+    before = onset - c.when
+    when = f"{humanize_age(before)} before" if before >= NS else "as"
+    state = t.summary.split(": ", 1)[-1]
+    why = f"went {state} {when} the problem began: {c.node.relation}, reported by {t.reporter}"
+    return Cause(rank_, round(c.score, 3), ch, why, c.node.distance, c.when, c.node.path, True)
 
 
 def _controlled(rev: StoredRevision) -> bool:

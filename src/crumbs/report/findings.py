@@ -45,7 +45,7 @@ def cause_ref(c: Cause) -> dict[str, Any]:
         "rank": c.rank,
         "score": c.score,
         "subject": subject_ref(rev.key, str(rev.doc.get("apiVersion") or ""), rev.uid),
-        "at": format_time(rev.at),
+        "at": format_time(c.at if c.at is not None else rev.at),
         "revision": rev.id,
         "actor": {
             k: actor[k]
@@ -56,7 +56,27 @@ def cause_ref(c: Cause) -> dict[str, Any]:
         "paths": list(c.change.paths),
         "distance": c.distance,
         "why": c.why,
+        "transition": c.transition,
+        "path": [
+            {
+                "from": subject_ref(e.src, ""),
+                "to": subject_ref(e.dst, ""),
+                "edge": e.type,
+                "label": e.label,
+            }
+            for e in c.path
+        ],
     }
+
+
+def chain(c: Cause) -> str:
+    """The way from the symptom to the cause: ``Pod web-1 → Node node-a (runs-on)``."""
+    if not c.path:
+        return ""
+    first = c.path[0].src
+    return f"{first.kind} {first.name}" + "".join(
+        f" → {e.dst.kind} {e.dst.name} ({e.type})" for e in c.path
+    )
 
 
 def finding_ref(f: Finding) -> dict[str, Any]:
@@ -121,10 +141,13 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
             out.append(f"        [dim]also:[/] {clean(a.title)}")
         for c in shown_causes(f, causes):
             rev = c.change.revision
+            at = c.at if c.at is not None else rev.at
             out.append(
-                f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(rev.at)}  {clean(rev.key.display())}: {clean(c.change.summary)}  [magenta]‹{clean(who(c.change.attribution))}›[/]"
+                f"        [bold]cause {c.rank}[/] [dim]({c.score:.2f})[/] {short_time(at)}  {clean(rev.key.display())}: {clean(c.change.summary)}  [magenta]‹{clean(who(c.change.attribution))}›[/]"
             )
             out.append(f"                [dim]{clean(c.why)}[/]")
+            if len(c.path) > 1:
+                out.append(f"                [dim]path: {clean(chain(c))}[/]")
         if f.remediation:
             out.append(f"        [green]→ {clean(f.remediation)}[/]")
     counts = {
