@@ -76,7 +76,7 @@ DOWN = frozenset({"owns", "selects", "used-by", "routed-by", "scaled-by", "slice
 after an edge up (a pod's Service's other workloads are not the pod's neighbours)."""
 FAMILIES: dict[str, frozenset[str]] = {
     "schedule": frozenset({"unschedulable", "pending", "scheduling-gated"}),
-    "evict": frozenset({"evicted", "not-ready", "stuck-terminating", "drain-blocked"}),
+    "evict": frozenset({"evicted", "not-ready", "stuck-terminating", "drain-blocked", "no-running-pods"}),
     "start": frozenset({"stuck-starting", "config-error", "image-pull", "cannot-create-pods", "missing-reference", "create-failed"}),
     "crash": frozenset({"crashloop", "oom-killed", "restarting", "probe-failing", "failed"}),
     "traffic": frozenset({"no-ready-endpoints", "no-ready-pods", "selector-matches-no-pods", "target-port-not-exposed",
@@ -94,9 +94,11 @@ RELEVANCE: dict[str, tuple[float, dict[str, float]]] = {
     "policy": (0.25, {"traffic": 0.9, "crash": 0.6}),
     "budget": (0.2, {"evict": 0.8}),
     "scaled-by": (0.5, {"scale": 1.0}),
+    "named": (1.25, {}),
 }
 """How well an edge explains a family of problems: (otherwise, {family: weight}). Edges not
-listed (owner, uses, selects, named…) explain anything: 1.0."""
+listed (owner, uses, selects, related…) explain anything: 1.0; an object the problem's own
+messages name (``exceeded quota: compute``) explains it more specifically than any: 1.25."""
 
 
 def family(rule: str) -> str:
@@ -138,7 +140,11 @@ def _reach(found: dict[ObjectKey, Node], came_down: dict[ObjectKey, bool], queue
            node: Node, edge: Edge, fam: str, down: bool) -> None:  # fmt: skip
     there = found.get(edge.dst)
     distance = node.distance + 1
-    rel = min(node.relevance, relevance(edge.type, fam))
+    rel = (
+        min(node.relevance, relevance(edge.type, fam))
+        if node.distance
+        else relevance(edge.type, fam)
+    )
     if there is not None and (
         there.distance < distance or (there.distance == distance and there.relevance >= rel)
     ):
@@ -152,19 +158,19 @@ def _named(view: ClusterView, f: Finding) -> list[Edge]:
     """Edges from the subject to what the analyzer named (``related``) and to what the
     messages of the finding and its Events blame (a quota, a webhook, a key's ConfigMap)."""
     out = [
-        Edge(f.key, key, "named", f.relations.get(key, f"{key.kind} {key.name}"))
+        Edge(f.key, key, "related", f.relations.get(key, f"{key.kind} {key.name}"))
         for key in f.related
     ]
     texts = " ".join([f.title, f.detail, *(e.summary for e in f.evidence if e.kind == "event")])
     subject = view.get(f.key.kind, f.key.namespace, f.key.name, f.key.group)
     for n in named(texts, f.key.namespace):
-        label = f"{n.kind} {{}}, named in its messages ({n.why})"
+        said = f"named in its messages ({n.why})"
         if n.name is not None:
             key = ObjectKey(f.key.cluster, n.group, n.kind, n.namespace or "", n.name)
-            out.append(Edge(f.key, key, "named", label.format(n.name)))
+            out.append(Edge(f.key, key, "named", f"{n.kind} {n.name}, {said}"))
             continue
         for obj in _matching(view, n, subject):
-            out.append(Edge(f.key, obj.key, "named", label.format(obj.key.name)))
+            out.append(Edge(f.key, obj.key, "named", f"{n.kind} {obj.key.name}, {said}"))
     return out
 
 
@@ -198,6 +204,8 @@ def weight_of(
     if rev.type == RevisionType.ADDED or previous is None:
         if helm_release_of(rev.doc):
             return 0.9, "released"  # a helm install, upgrade or rollback
+        if rev.key.kind in POLICIES:
+            return 0.9, "created"  # a new policy, quota or webhook acts at once
         return 0.6, "created"
     paths = [p for p in changed if not p.startswith("status")]
     if not paths:
@@ -206,6 +214,8 @@ def weight_of(
         return 0.25, "restarted"
     if all(p.startswith("metadata.labels") or p.startswith("metadata.annotations") for p in paths):
         return 0.35, "relabelled"
+    if rev.key.kind in POLICIES:
+        return 1.0, "changed"  # what admits, schedules, connects or stores pods: any change counts
     if "spec.suspend" in paths:
         return 1.0, "suspended" if spec(rev.doc).get("suspend") else "resumed"
     if any(p.startswith(("data", "binaryData", "stringData")) for p in paths):
@@ -232,6 +242,9 @@ class _Candidate:
     transition: Transition | None = None
 
 
+POLICIES = frozenset({"ResourceQuota", "LimitRange", "NetworkPolicy", "PodDisruptionBudget", "StorageClass",
+                      "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "PriorityClass", "RuntimeClass"})  # fmt: skip
+"""Kinds whose changes act on other objects' pods: weighed as strongly as an image change."""
 STATEFUL = frozenset(
     {
         "Node",
@@ -337,7 +350,7 @@ def _change_cause(
         return None
     if ch.previous is not None and not ch.patch and ch.revision.type == RevisionType.MODIFIED:
         return None
-    return Cause(rank_, round(c.score, 3), ch, _why(ch, c.node, word, onset - c.when), c.node.distance,
+    return Cause(rank_, round(min(c.score, 1.0), 3), ch, _why(ch, c.node, word, onset - c.when), c.node.distance,
                  c.when, c.node.path)  # fmt: skip
 
 
@@ -350,7 +363,9 @@ def _transition_cause(rank_: int, c: _Candidate, onset: int) -> Cause:
     when = f"{humanize_age(before)} before" if before >= NS else "as"
     state = t.summary.split(": ", 1)[-1]
     why = f"went {state} {when} the problem began: {c.node.relation}, reported by {t.reporter}"
-    return Cause(rank_, round(c.score, 3), ch, why, c.node.distance, c.when, c.node.path, True)
+    return Cause(
+        rank_, round(min(c.score, 1.0), 3), ch, why, c.node.distance, c.when, c.node.path, True
+    )
 
 
 def _controlled(rev: StoredRevision) -> bool:

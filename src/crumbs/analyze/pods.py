@@ -90,7 +90,8 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
     if phase == "Failed":
         reason = str(st.get("reason") or "")
         if reason == "Evicted":
-            yield Problem("evicted", Severity.WARNING, "evicted", short(str(st.get("message") or "")), time_of(st.get("startTime")),
+            began = earliest(events_began(view, pod, {"Evicted"}), _ready_since(doc))
+            yield Problem("evicted", Severity.WARNING, "evicted", short(str(st.get("message") or "")), began or time_of(st.get("startTime")),
                           remediation="look at the node's pressure (memory, disk, PIDs) and the pod's requests")  # fmt: skip
         elif not _job_owned(doc) or view.owner_of(pod) is None:
             exited = _exits(doc)

@@ -91,11 +91,22 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             continue
         selector = s.get("selector")
         if isinstance(selector, dict) and selector:
+            selected = view.select("Pod", svc.key.namespace, from_map(selector))
             pods = [
-                p
-                for p in view.select("Pod", svc.key.namespace, from_map(selector))
-                if status(p.doc).get("phase") not in ("Succeeded", "Failed")
+                p for p in selected if status(p.doc).get("phase") not in ("Succeeded", "Failed")
             ]
+            if selected and not pods and svc.origin != Origin.DECLARED:
+                # the selector is right: its pods ended (evicted, failed)
+                ended = sorted(
+                    {
+                        str(status(p.doc).get("reason") or status(p.doc).get("phase"))
+                        for p in selected
+                    }
+                )
+                yield finding("services", "no-running-pods", Severity.ERROR, svc, f"Service {svc.key.name}: none of its {len(selected)} selected pods is running",
+                              detail=f"they ended: {', '.join(ended)}", since=max((t for p in selected if (t := _ended(p)) is not None), default=None),
+                              related=[p.key for p in selected[:20]], remediation="the selected pods are gone: see their findings")  # fmt: skip
+                continue
             if not pods and view.knows("Pod") and svc.origin != Origin.DECLARED:
                 ready, sources = ready_endpoints(view, svc)
                 since = onset_of_emptiness(view, sources) or selector_since(view, svc)
@@ -131,6 +142,11 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             if created is None or view.at - created > LB_PENDING_AFTER:
                 yield finding("services", "load-balancer-pending", Severity.WARNING, svc, f"Service {svc.key.name}: load balancer not provisioned",
                               since=created, remediation="check the cloud controller and its events for this Service")  # fmt: skip
+
+
+def _ended(pod: StoredRevision) -> int | None:
+    ready = condition(pod.doc, "Ready")
+    return time_of(ready.get("lastTransitionTime")) if ready else None
 
 
 def _unready_pods(svc: StoredRevision, pods: list[StoredRevision]) -> Iterator[Finding]:

@@ -90,11 +90,12 @@ def bad_states(doc: dict[str, Any]) -> list[Transition]:
     elif kind == "ResourceQuota":
         used = [r for r in _exhausted(st)]
         if used:
+            # 0.8: usage reaching a limit someone lowered is the lowering's consequence
             out.append(
                 Transition(
                     f"ResourceQuota {name}: {', '.join(used)} used up",
                     "status.used",
-                    1.0,
+                    0.8,
                     "resourcequota-controller",
                 )
             )

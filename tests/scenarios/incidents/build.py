@@ -649,6 +649,281 @@ def healthy(rec: Recording) -> None:
     rollout(rec, objs, new, "2026-11-27T14:00:00Z", "running")
 
 
+# -- causes in other objects (issue 14) -------------------------------------------------------
+
+
+def refused_rollout(
+    rec: Recording, objs: dict[str, Any], time: str, message: str
+) -> dict[str, Any]:
+    """``kubectl rollout restart`` at ``time``, whose new ReplicaSet cannot create pods
+    (ReplicaFailure FailedCreate with the admission's message, as the controller writes it)."""
+    old_rev = int(objs["dep"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
+    new = changed(
+        objs["dep"],
+        "kubectl-rollout",
+        time,
+        {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {}}}}},
+    )
+    new["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/restartedAt": time}
+    new["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = str(old_rev + 1)
+    dep = rec.change(time, new)
+    rs = replica_set(dep, "7b9c6d5f8", time, old_rev + 1)
+    failed_at = time[:-3] + "05Z"
+    pod_name = f"{rs['metadata']['name']}-x2x4k"
+    refusal = f'pods "{pod_name}" is forbidden: {message}'
+    rs["status"] = {"replicas": 0, "observedGeneration": 1, "conditions": [
+        {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": refusal, "lastTransitionTime": failed_at}]}  # fmt: skip
+    rs = rec.add(time, rs)
+    rec.add(
+        failed_at,
+        event(
+            rs,
+            failed_at,
+            "FailedCreate",
+            f"Error creating: {refusal}",
+            count=17,
+            component="replicaset-controller",
+        ),
+    )
+    return rs
+
+
+def unrelated_change(rec: Recording, time: str) -> None:
+    """Something else that happened that hour, nowhere near the incident."""
+    other = rec.add(T0, configmap("reports-config", {"FORMAT": "pdf"}))
+    rec.change(
+        time,
+        changed(
+            {**other, "data": {"FORMAT": "csv"}}, "kubectl-edit", time, {"f:data": {"f:FORMAT": {}}}
+        ),
+    )
+
+
+@scenario
+def evicted_under_disk_pressure(rec: Recording) -> None:
+    objs = app(rec, "api", "registry.example.com/api:3.1.0")
+    unrelated_change(rec, "2026-11-27T13:40:00Z")
+    pressured = node("node-1")
+    pressured["status"]["conditions"].append({"type": "DiskPressure", "status": "True", "reason": "KubeletHasDiskPressure", "message": "kubelet has disk pressure",
+                                              "lastHeartbeatTime": "2026-11-27T14:00:00Z", "lastTransitionTime": "2026-11-27T14:00:00Z"})  # fmt: skip
+    rec.change(
+        "2026-11-27T14:00:00Z",
+        changed(pressured, "kubelet", "2026-11-27T14:00:00Z", {"f:status": {}}, sub="status"),
+    )
+    message = ("The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 9617312Ki. "
+               "Container api was using 2354Mi, request is 0, has larger consumption of ephemeral-storage. ")  # fmt: skip
+    for p in objs["pods"]:
+        gone = changed(p, "kubelet", "2026-11-27T14:01:10Z", {"f:status": {}}, sub="status")
+        gone["status"] = {"phase": "Failed", "reason": "Evicted", "message": message, "startTime": T0,
+                          "conditions": [{"type": "Ready", "status": "False", "reason": "PodFailed", "lastProbeTime": None, "lastTransitionTime": "2026-11-27T14:01:10Z"}]}  # fmt: skip
+        rec.change("2026-11-27T14:01:10Z", gone)
+        rec.add("2026-11-27T14:01:10Z", event(gone, "2026-11-27T14:01:10Z", "Evicted", message))
+
+
+@scenario
+def quota_lowered_refuses_pods(rec: Recording) -> None:
+    objs = app(rec, "orders", "registry.example.com/orders:5.2.0")
+    unrelated_change(rec, "2026-11-27T13:55:00Z")
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("compute", managers=[mf("helm", T0, {"f:spec": {"f:hard": {}}})]),
+             "spec": {"hard": {"requests.cpu": "4", "requests.memory": "8Gi"}},
+             "status": {"hard": {"requests.cpu": "4", "requests.memory": "8Gi"}, "used": {"requests.cpu": "200m", "requests.memory": "256Mi"}}}  # fmt: skip
+    quota = rec.add(T0, quota)
+    lowered = changed(
+        quota,
+        "kubectl-edit",
+        "2026-11-27T14:00:00Z",
+        {"f:spec": {"f:hard": {"f:requests.cpu": {}}}},
+    )
+    lowered["spec"]["hard"]["requests.cpu"] = "200m"
+    lowered = rec.change("2026-11-27T14:00:00Z", lowered)
+    lowered["status"]["hard"]["requests.cpu"] = "200m"
+    rec.change(
+        "2026-11-27T14:00:01Z",
+        changed(
+            lowered,
+            "kube-controller-manager",
+            "2026-11-27T14:00:01Z",
+            {"f:status": {}},
+            sub="status",
+        ),
+    )
+    refused_rollout(rec, objs, "2026-11-27T14:20:00Z",
+                    "exceeded quota: compute, requested: requests.cpu=100m, used: requests.cpu=200m, limited: requests.cpu=200m")  # fmt: skip
+
+
+@scenario
+def webhook_denies_pods(rec: Recording) -> None:
+    objs = app(rec, "cart", "registry.example.com/cart:2.0.1")
+    unrelated_change(rec, "2026-11-27T13:30:00Z")
+    hook = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+            "metadata": meta("policy-webhooks", ns=None, managers=[mf("helm", T0, {"f:webhooks": {}}, api="admissionregistration.k8s.io/v1")]),
+            "webhooks": [{"name": "pods.policy.example.com", "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                          "clientConfig": {"service": {"name": "policy", "namespace": "policy-system", "path": "/validate"}},
+                          "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["configmaps"]}]}]}  # fmt: skip
+    hook = rec.add(T0, hook)
+    backend = service("policy", {"app": "policy"}, port=443, target=8443)
+    backend["metadata"] = meta(
+        "policy", ns="policy-system", managers=[mf("helm", T0, {"f:spec": {}})]
+    )
+    backend["spec"].pop("selector")  # endpoints managed by the policy engine itself
+    rec.add(T0, backend)
+    wider = changed(hook, "helm", "2026-11-27T14:00:00Z", {"f:webhooks": {}})
+    wider["webhooks"][0]["rules"][0]["resources"] = ["configmaps", "pods"]
+    rec.change("2026-11-27T14:00:00Z", wider)
+    refused_rollout(rec, objs, "2026-11-27T14:10:00Z",
+                    'admission webhook "pods.policy.example.com" denied the request: pods must carry the label team')  # fmt: skip
+
+
+@scenario
+def limit_range_lowered(rec: Recording) -> None:
+    objs = app(rec, "search", "registry.example.com/search:7.4.0")
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": meta("mem-limits", managers=[mf("kubectl-client-side-apply", T0, {"f:spec": {}})]),
+              "spec": {"limits": [{"type": "Container", "max": {"memory": "1Gi"}, "default": {"memory": "512Mi"}}]}}  # fmt: skip
+    limits = rec.add(T0, limits)
+    lower = changed(
+        limits, "kubectl-client-side-apply", "2026-11-27T14:00:00Z", {"f:spec": {"f:limits": {}}}
+    )
+    lower["spec"]["limits"][0]["max"]["memory"] = "256Mi"
+    rec.change("2026-11-27T14:00:00Z", lower)
+    refused_rollout(
+        rec,
+        objs,
+        "2026-11-27T14:30:00Z",
+        "maximum memory usage per Container is 256Mi, but limit is 512Mi",
+    )
+
+
+@scenario
+def untolerated_taint(rec: Recording) -> None:
+    objs = app(rec, "reports", "registry.example.com/reports:1.9.0")
+    unrelated_change(rec, "2026-11-27T13:45:00Z")
+    tainted = changed(
+        node("node-1"), "kubectl-taint", "2026-11-27T14:00:00Z", {"f:spec": {"f:taints": {}}}
+    )
+    tainted["spec"]["taints"] = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    rec.change("2026-11-27T14:00:00Z", tainted)
+    message = ("0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}. "
+               "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")  # fmt: skip
+    new = changed(
+        objs["dep"],
+        "kubectl-rollout",
+        "2026-11-27T14:20:00Z",
+        {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {}}}}},
+    )
+    new["spec"]["template"]["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/restartedAt": "2026-11-27T14:20:00Z"
+    }
+    pods = rollout(rec, objs, new, "2026-11-27T14:20:00Z", "pending", message=message)
+    rec.add(
+        "2026-11-27T14:20:45Z",
+        event(
+            pods[0],
+            "2026-11-27T14:20:45Z",
+            "FailedScheduling",
+            message,
+            component="default-scheduler",
+        ),
+    )
+
+
+@scenario
+def default_deny_network_policy(rec: Recording) -> None:
+    env = [{"name": "PAYMENTS_URL", "value": "http://payments.shop.svc.cluster.local:8080"}]
+    objs = app(rec, "checkout", "registry.example.com/checkout:4.4.0", container={"env": env})
+    app(rec, "payments", "registry.example.com/payments:2.2.0")
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": meta("default-deny", "2026-11-27T14:00:00Z", managers=[mf("kubectl-client-side-apply", "2026-11-27T14:00:00Z", {"f:spec": {}}, api="networking.k8s.io/v1")]),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}  # fmt: skip
+    rec.add("2026-11-27T14:00:00Z", deny)
+    message = "dial tcp 10.96.14.7:8080: i/o timeout: payments unreachable"
+    for p in objs["pods"]:
+        crashing = pod(objs["rs"], p["metadata"]["name"].rsplit("-", 1)[1], T0, p["status"]["podIP"], "crashloop", restarts=4,
+                       message=message, finished="2026-11-27T14:04:30Z", since="2026-11-27T14:01:20Z")  # fmt: skip
+        crashing["metadata"]["uid"] = p["metadata"]["uid"]
+        rec.change("2026-11-27T14:05:00Z", crashing)
+        rec.add(
+            "2026-11-27T14:05:00Z",
+            event(
+                crashing,
+                "2026-11-27T14:05:00Z",
+                "BackOff",
+                "Back-off restarting failed container checkout in pod " + p["metadata"]["name"],
+                count=4,
+            ),
+        )
+
+
+@scenario
+def statefulset_claim_storage_class_deleted(rec: Recording) -> None:
+    rec.add(T0, node("node-1"))
+    unrelated_change(rec, "2026-11-27T13:30:00Z")
+    sc = rec.add(T0, storage_class("fast-ssd"))
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+           "metadata": meta("db", labels={"app": "db"}, managers=[mf("helm", T0, {"f:spec": {}}, api="apps/v1")]),
+           "spec": {"replicas": 2, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                    "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres:16.4",
+                                 "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]}},
+                    "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast-ssd",
+                                                                                     "resources": {"requests": {"storage": "10Gi"}}}}]},
+           "status": {"replicas": 2, "readyReplicas": 2, "currentReplicas": 2, "updatedReplicas": 2}}  # fmt: skip
+    sts = rec.add(T0, sts)
+    rec.delete("2026-11-27T14:00:00Z", sc)
+    scaled = changed(
+        sts, "kubectl-scale", "2026-11-27T14:10:00Z", {"f:spec": {"f:replicas": {}}}, sub="scale"
+    )
+    scaled["spec"]["replicas"] = 3
+    scaled["status"]["replicas"] = 3
+    rec.change("2026-11-27T14:10:00Z", scaled)
+    claim = rec.add(
+        "2026-11-27T14:10:01Z",
+        pvc("data-db-2", "fast-ssd", phase="Pending", created="2026-11-27T14:10:01Z"),
+    )
+    rec.add("2026-11-27T14:10:05Z", event(claim, "2026-11-27T14:10:05Z", "ProvisioningFailed", 'storageclass.storage.k8s.io "fast-ssd" not found',
+                                         count=9, component="persistentvolume-controller"))  # fmt: skip
+    p = {"apiVersion": "v1", "kind": "Pod",
+         "metadata": meta("db-2", "2026-11-27T14:10:01Z", labels={"app": "db"}, owner=sts, managers=[mf("kube-controller-manager", "2026-11-27T14:10:01Z", {"f:spec": {}})]),
+         "spec": {**sts["spec"]["template"]["spec"], "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-2"}}]},
+         "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
+                                                        "lastTransitionTime": "2026-11-27T14:10:02Z",
+                                                        "message": "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."}]}}  # fmt: skip
+    rec.add("2026-11-27T14:10:02Z", p)
+
+
+@scenario
+def taint_elsewhere(rec: Recording) -> None:
+    """Negative control: a taint on another node; the restart schedules; nothing is wrong."""
+    objs = app(rec, "reports", "registry.example.com/reports:1.9.0")
+    rec.add(T0, node("node-2"))
+    tainted = changed(
+        node("node-2"), "kubectl-taint", "2026-11-27T14:00:00Z", {"f:spec": {"f:taints": {}}}
+    )
+    tainted["spec"]["taints"] = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    rec.change("2026-11-27T14:00:00Z", tainted)
+    new = changed(
+        objs["dep"],
+        "kubectl-rollout",
+        "2026-11-27T14:20:00Z",
+        {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {}}}}},
+    )
+    new["spec"]["template"]["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/restartedAt": "2026-11-27T14:20:00Z"
+    }
+    rollout(rec, objs, new, "2026-11-27T14:20:00Z", "running")
+
+
+@scenario
+def quota_untouched_rollout_refused(rec: Recording) -> None:
+    """Control: the quota was always this tight; the rollout that asks more is the cause."""
+    objs = app(rec, "orders", "registry.example.com/orders:5.2.0")
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("compute", managers=[mf("helm", T0, {"f:spec": {"f:hard": {}}})]),
+             "spec": {"hard": {"requests.cpu": "200m"}}, "status": {"hard": {"requests.cpu": "200m"}, "used": {"requests.cpu": "200m"}}}  # fmt: skip
+    rec.add(T0, quota)
+    refused_rollout(rec, objs, "2026-11-27T14:20:00Z",
+                    "exceeded quota: compute, requested: requests.cpu=100m, used: requests.cpu=200m, limited: requests.cpu=200m")  # fmt: skip
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)
