@@ -71,7 +71,7 @@ class Node:
     """How well the edges that lead here can explain this kind of problem (0 to 1)."""
 
 
-DOWN = frozenset({"owns", "selects", "used-by", "routed-by", "scaled-by", "slices"})
+DOWN = frozenset({"owns", "selects", "used-by", "routed-by", "slices"})
 """Edges from an object to what it runs or serves: followed from the subject down, never
 after an edge up (a pod's Service's other workloads are not the pod's neighbours)."""
 FAMILIES: dict[str, frozenset[str]] = {
@@ -125,11 +125,8 @@ def neighbours(view: ClusterView, f: Finding) -> list[Node]:
         node = found[key]
         if node.distance >= len(DISTANCE) - 1 or len(found) > MOST_NODES:
             continue
-        for edge in graph.edges(key):
-            down = edge.type in DOWN
-            if down and not came_down.get(key, False):
-                continue
-            _reach(found, came_down, queue, node, edge, fam, down)
+        for edge in graph.edges(key, down=came_down.get(key, False)):
+            _reach(found, came_down, queue, node, edge, fam, edge.type in DOWN)
     return sorted(found.values(), key=lambda n: n.distance)
 
 

@@ -32,13 +32,14 @@ Edges, both ways where trouble travels both ways:
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from crumbs.analyze.base import meta, pod_spec_of, spec, top_owner
 from crumbs.analyze.refs import called_services, references
-from crumbs.analyze.selectors import from_map, from_selector, matches
+from crumbs.analyze.selectors import Requirement, from_map, from_selector, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Channel, Edge, ObjectKey, StoredRevision, mapping, sequence
 from crumbs.trail.ownership import declared_owner
@@ -67,16 +68,26 @@ def graph_of(view: ClusterView) -> Graph:
 
 class Graph:
     def __init__(self, view: ClusterView) -> None:
-        self.view = view
+        # the view keeps its graph (memo): a strong reference back would make a cycle, and the
+        # whole view (every document) garbage only the cyclic GC could free, seconds at exit
+        self.view: ClusterView = weakref.proxy(view)
         self._edges: dict[ObjectKey, list[Edge]] = {}
+        self._down_edges: dict[ObjectKey, list[Edge]] = {}
+        self._selectors: dict[ObjectKey, list[Requirement] | None] = {}
         self._pods_by_claim: dict[tuple[str, str], list[StoredRevision]] | None = None
         self._backends: dict[tuple[str, str], list[StoredRevision]] | None = None
 
-    def edges(self, key: ObjectKey) -> list[Edge]:
+    def edges(self, key: ObjectKey, down: bool = False) -> list[Edge]:
+        """What may explain the object's trouble; with ``down``, also what it runs or serves."""
         if key not in self._edges:
             rev = self.view.get(key.kind, key.namespace, key.name, key.group)
             self._edges[key] = [] if rev is None else _capped(self._of(rev))
-        return self._edges[key]
+        if not down:
+            return self._edges[key]
+        if key not in self._down_edges:
+            rev = self.view.get(key.kind, key.namespace, key.name, key.group)
+            self._down_edges[key] = [] if rev is None else _capped(self._down(rev))
+        return self._edges[key] + self._down_edges[key]
 
     # -- per kind ----------------------------------------------------------------------
 
@@ -99,8 +110,6 @@ class Graph:
                 yield self._edge(rev, self._key(rev, "", "PersistentVolumeClaim", str(ref.get("namespace") or ""), str(ref["name"])),
                                  "bound", f"PersistentVolumeClaim {ref['name']}, bound to it")  # fmt: skip
             yield from self._storage_class(rev, s.get("storageClassName"))
-        elif kind == "Service":
-            yield from self._service(rev)
         elif kind in ("Ingress", "HTTPRoute", "GRPCRoute"):
             yield from self._routes(rev)
         elif kind == "HorizontalPodAutoscaler":
@@ -177,8 +186,7 @@ class Graph:
                 ("PodDisruptionBudget", "budget", "PodDisruptionBudget"),
             ):
                 for obj in self.view.objects(kind_, ns):
-                    field = "podSelector" if kind_ == "NetworkPolicy" else "selector"
-                    req = from_selector(spec(obj.doc).get(field))
+                    req = self._selector(obj)
                     if req is not None and matches(req, labels):
                         yield self._edge(
                             rev, obj.key, edge, f"{word} {obj.key.name}, which selects its pods"
@@ -192,16 +200,13 @@ class Graph:
                     "scaled-by",
                     f"HorizontalPodAutoscaler {hpa.key.name}, which scales it",
                 )
-        if kind != "Pod":
-            for child_kind in {
-                "CronJob": ("Job",),
-                "Deployment": ("ReplicaSet", "Pod"),
-                "Job": ("Pod",),
-            }.get(kind, ("Pod",)):
-                for child in self._owned(rev, child_kind):
-                    yield self._edge(
-                        rev, child.key, "owns", f"its {child.key.kind} {child.key.name}"
-                    )
+
+    def _selector(self, obj: StoredRevision) -> list[Requirement] | None:
+        """A NetworkPolicy's podSelector or a PDB's selector, parsed once."""
+        if obj.key not in self._selectors:
+            field = "podSelector" if obj.key.kind == "NetworkPolicy" else "selector"
+            self._selectors[obj.key] = from_selector(spec(obj.doc).get(field))
+        return self._selectors[obj.key]
 
     def _owned(self, rev: StoredRevision, kind: str) -> list[StoredRevision]:
         if rev.key.kind == "Deployment" and kind == "Pod":
@@ -218,13 +223,32 @@ class Graph:
             yield self._edge(rev, self._key(rev, "", "PersistentVolume", "", str(s["volumeName"])), "claims",
                              f"PersistentVolume {s['volumeName']}, its volume")  # fmt: skip
         yield from self._storage_class(rev, s.get("storageClassName"))
-        for pod in self._claimants().get((rev.key.namespace, rev.key.name), []):
-            yield self._edge(rev, pod.key, "used-by", f"Pod {pod.key.name}, which mounts it")
 
     def _storage_class(self, rev: StoredRevision, name: Any) -> Iterator[Edge]:
         if isinstance(name, str) and name:
             yield self._edge(rev, self._key(rev, "storage.k8s.io", "StorageClass", "", name), "storage-class",
                              f"StorageClass {name}")  # fmt: skip
+
+    def _down(self, rev: StoredRevision) -> Iterator[Edge]:
+        """Edges to what an object runs or serves (its pods, a claim's users, a Service's
+        workloads, endpoints and routes): asked for only on the way down from a finding."""
+        kind = rev.key.kind
+        if kind in PODDED and kind != "Pod":
+            children = {
+                "CronJob": ("Job",),
+                "Deployment": ("ReplicaSet", "Pod"),
+                "Job": ("Pod",),
+            }.get(kind, ("Pod",))
+            for child_kind in children:
+                for child in self._owned(rev, child_kind):
+                    yield self._edge(
+                        rev, child.key, "owns", f"its {child.key.kind} {child.key.name}"
+                    )
+        elif kind == "PersistentVolumeClaim":
+            for pod in self._claimants().get((rev.key.namespace, rev.key.name), []):
+                yield self._edge(rev, pod.key, "used-by", f"Pod {pod.key.name}, which mounts it")
+        elif kind == "Service":
+            yield from self._service(rev)
 
     def _service(self, rev: StoredRevision) -> Iterator[Edge]:
         selector = spec(rev.doc).get("selector")

@@ -76,6 +76,7 @@ class ClusterView:
         self._kinds: Collection[str] | None = None
         self._deleted: list[StoredRevision] | None = None
         self._node_events: list[NodeEvent] | None = None
+        self._owned_index: dict[tuple[str, str], dict[Any, list[StoredRevision]]] = {}
         self.memo: dict[object, Any] = {}
         """What analyses of this view compute and share (a change diffed for one finding's
         causes serves the next finding's): valid as long as the view."""
@@ -176,15 +177,19 @@ class ClusterView:
         ]
 
     def owned_by(self, owner: StoredRevision, kind: str) -> list[StoredRevision]:
-        """Objects of ``kind`` whose controlling owner is ``owner`` (by uid)."""
-        uid = owner.uid
-        out = []
-        for rev in self.objects(kind, owner.key.namespace):
-            for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences")):
-                if isinstance(ref, dict) and ref.get("uid") == uid:
-                    out.append(rev)
-                    break
-        return out
+        """Objects of ``kind`` that name ``owner`` (by uid) among their owners. The index of a
+        kind in a namespace is built on first use (owners are asked about again and again)."""
+        index = self._owned_index.get((kind, owner.key.namespace))
+        if index is None:
+            index = self._owned_index[(kind, owner.key.namespace)] = defaultdict(list)
+            for rev in self.objects(kind, owner.key.namespace):
+                for uid in {
+                    ref.get("uid")
+                    for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences"))
+                    if isinstance(ref, dict)
+                }:
+                    index[uid].append(rev)
+        return list(index.get(owner.uid, ()))
 
     def owner_of(self, rev: StoredRevision) -> StoredRevision | None:
         for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences")):
