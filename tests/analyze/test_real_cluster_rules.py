@@ -179,3 +179,40 @@ def test_failed_pods_of_a_job_not_in_the_data(cli, tmp_path: Path) -> None:
     )
     # the Job in the data speaks for its own pod
     assert ("error", "jobs/failed", "nightly") in _rules(found)
+
+
+def test_paused_work(cli, tmp_path: Path) -> None:
+    def dep(name: str, paused: bool, manager: str) -> dict[str, Any]:
+        md = _meta(name, managedFields=[{"manager": manager, "operation": "Update", "time": "2026-11-20T08:00:00Z",
+                                          "fieldsV1": {"f:spec": {"f:paused": {}}}}])  # fmt: skip
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": md,
+                "spec": {"paused": paused, "replicas": 1, "selector": {"matchLabels": {"app": name}},
+                         "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "img"}]}}},
+                "status": {"replicas": 1, "availableReplicas": 1, "conditions": [_cond("Available", "True")]}}  # fmt: skip
+
+    def cron(name: str, schedule: str, suspended_at: str) -> dict[str, Any]:
+        md = _meta(name, managedFields=[{"manager": "kubectl-patch", "operation": "Update", "time": suspended_at,
+                                          "fieldsV1": {"f:spec": {"f:suspend": {}}}}])  # fmt: skip
+        return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": md,
+                "spec": {"schedule": schedule, "suspend": True,
+                         "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "img"}]}}}}}}  # fmt: skip
+
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta("migrate"),
+           "spec": {"suspend": True, "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "img"}]}}}}  # fmt: skip
+    found = _scan(cli, tmp_path, [watch_line("ADDED", d, NOW) for d in (
+        dep("by-hand", True, "kubectl-rollout"), dep("by-argo", True, "argocd-controller"), dep("running", False, "kubectl-rollout"),
+        cron("hourly", "0 * * * *", "2026-11-27T09:10:00Z"),  # three runs not made: forgotten
+        cron("daily", "0 3 * * *", "2026-11-27T11:10:00Z"),    # no run missed yet: a pause
+        job)])  # fmt: skip
+    got = {r for r in _rules(found) if r[1].startswith("paused/")}
+    assert got == {
+        ("warning", "paused/rollouts-paused", "by-hand"),
+        ("info", "paused/rollouts-paused", "by-argo"),  # the GitOps source declares it
+        ("warning", "paused/suspended", "hourly"),
+        ("warning", "paused/job-suspended", "migrate"),
+    }
+    by = {f["subject"]["name"]: f for f in found if f["analyzer"] == "paused"}
+    assert (
+        by["by-hand"]["since"] == "2026-11-20T08:00:00Z"
+    )  # a snapshot: the managedFields entry says when
+    assert by["hourly"]["detail"].startswith("3 scheduled runs not made")

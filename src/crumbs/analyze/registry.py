@@ -71,6 +71,7 @@ def load_builtins() -> dict[str, Analyzer]:
         network,
         nodecron,
         nodes,
+        paused,
         pods,
         policy,
         services,

@@ -924,6 +924,40 @@ def quota_untouched_rollout_refused(rec: Recording) -> None:
                     "exceeded quota: compute, requested: requests.cpu=100m, used: requests.cpu=200m, limited: requests.cpu=200m")  # fmt: skip
 
 
+@scenario
+def cron_suspended_and_forgotten(rec: Recording) -> None:
+    """A nightly backup suspended for a migration three weeks ago, never resumed."""
+    rec.add("2026-10-01T00:00:00Z", node("node-1"))
+    backup = rec.add(
+        "2026-10-01T00:00:00Z",
+        cronjob(
+            "db-backup",
+            "registry.example.com/pg-backup:16.2",
+            schedule="0 2 * * *",
+            created="2026-10-01T00:00:00Z",
+        ),
+    )
+    stopped = changed(
+        backup, "kubectl-patch", "2026-11-06T21:15:00Z", {"f:spec": {"f:suspend": {}}}
+    )
+    stopped["spec"]["suspend"] = True
+    rec.change("2026-11-06T21:15:00Z", stopped)
+    app(rec, "api", "registry.example.com/api:3.1.0", expose=False)
+    unrelated_change(rec, "2026-11-27T13:40:00Z")
+    # the chart's own suspended CronJob: meant, declared: info
+    report = cronjob(
+        "quarterly-report",
+        "registry.example.com/report:2.0.0",
+        schedule="0 6 * * 1",
+        created="2026-10-01T00:00:00Z",
+        suspend=True,
+    )
+    report["metadata"]["managedFields"][0]["fieldsV1"] = {
+        "f:spec": {"f:suspend": {}, "f:schedule": {}}
+    }
+    rec.add("2026-10-01T00:00:00Z", report)
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)
