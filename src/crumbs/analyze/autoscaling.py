@@ -7,10 +7,28 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import condition, finding, meta, spec, status, time_of
+from crumbs.analyze.base import (
+    condition,
+    containers,
+    finding,
+    meta,
+    pod_spec_of,
+    spec,
+    status,
+    time_of,
+)
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
-from crumbs.model import Finding, Obj, ObjectKey, Severity, mapping, sequence, split_api_version
+from crumbs.model import (
+    Finding,
+    Obj,
+    ObjectKey,
+    Severity,
+    StoredRevision,
+    mapping,
+    sequence,
+    split_api_version,
+)
 
 V1_CONDITIONS = "autoscaling.alpha.kubernetes.io/conditions"
 
@@ -29,6 +47,9 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
             yield finding("autoscaling", "target-missing", Severity.ERROR, hpa, f"HorizontalPodAutoscaler {hpa.key.name}: {kind} {name} does not exist",
                           related=[ObjectKey(hpa.key.cluster, group, kind, hpa.key.namespace, name)])  # fmt: skip
             continue
+        workload = view.find(kind, hpa.key.namespace, name) if kind and name else None
+        if workload is not None:
+            yield from _requests(hpa, workload)
         for ctype in ("AbleToScale", "ScalingActive"):
             c = _condition(hpa.doc, ctype)
             if c and c.get("status") == "False" and c.get("reason") != "ScalingDisabled":
@@ -46,6 +67,30 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         ):
             yield finding("autoscaling", "at-maximum", Severity.WARNING, hpa, f"HorizontalPodAutoscaler {hpa.key.name}: pinned at maxReplicas {maximum}",
                           detail=str(limited.get("message") or ""), since=time_of(limited.get("lastTransitionTime")))  # fmt: skip
+
+
+def _resources(hpa: StoredRevision) -> set[str]:
+    """The resources the HPA scales on by utilisation: v2 Resource metrics, v1's CPU target."""
+    s = spec(hpa.doc)
+    out = {str(mapping(mapping(m).get("resource")).get("name")) for m in sequence(s.get("metrics"))
+           if mapping(m).get("type") == "Resource" and mapping(mapping(mapping(m).get("resource")).get("target")).get("type", "Utilization") == "Utilization"}  # fmt: skip
+    if s.get("targetCPUUtilizationPercentage") is not None:
+        out.add("cpu")
+    return out - {"None", ""}
+
+
+def _requests(hpa: StoredRevision, workload: StoredRevision) -> Iterator[Finding]:
+    """Utilisation is usage over requests: a container without a request for the resource makes
+    the HPA unable to compute it (k8sgpt's HPA check)."""
+    for resource in sorted(_resources(hpa)):
+        lacking = [str(c.get("name")) for c in containers(pod_spec_of(workload.doc), init=False)
+                   if resource not in mapping(mapping(c.get("resources")).get("requests"))]  # fmt: skip
+        if lacking:
+            yield finding("autoscaling", "target-without-requests", Severity.WARNING, hpa,
+                          f"HorizontalPodAutoscaler {hpa.key.name}: {workload.key.kind} {workload.key.name} requests no {resource}",
+                          detail=f"containers without a {resource} request: {', '.join(lacking)}; utilisation cannot be computed",
+                          related=[workload.key], discriminator=resource,
+                          remediation=f"set resources.requests.{resource} on every container of the target")  # fmt: skip
 
 
 def _condition(doc: Obj, kind: str) -> dict[str, Any] | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import condition, finding, spec
+from crumbs.analyze.base import condition, finding, spec, time_of
 from crumbs.analyze.registry import analyzer
-from crumbs.analyze.selectors import from_selector
+from crumbs.analyze.selectors import from_selector, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, ObjectKey, Severity, StoredRevision, mapping, sequence
 
@@ -108,6 +108,70 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                 np,
                 f"NetworkPolicy {np.key.name}: its podSelector matches no pods",
             )
+        yield from _peers(view, np)
+    yield from _classless(view)
+
+
+def _peers(view: ClusterView, np: StoredRevision) -> Iterator[Finding]:
+    """Ingress ``from`` and egress ``to`` peers whose selectors match nothing (popeye's POP-1201,
+    POP-1202): the rule allows traffic from or to nobody, usually a label that changed."""
+    if not view.objects("Pod"):
+        return
+    namespaces = view.objects("Namespace")
+    for direction, field in (("ingress", "from"), ("egress", "to")):
+        for i, rule in enumerate(sequence(spec(np.doc).get(direction))):
+            for j, peer in enumerate(map(mapping, sequence(mapping(rule).get(field)))):
+                ns_req = (
+                    from_selector(peer.get("namespaceSelector"))
+                    if "namespaceSelector" in peer
+                    else None
+                )
+                pod_req = from_selector(peer.get("podSelector")) if "podSelector" in peer else None
+                chosen = [np.key.namespace] if ns_req is None else [
+                    n.key.name for n in namespaces if matches(ns_req, _namespace_labels(n))
+                ]  # fmt: skip
+                what = ""
+                if ns_req is not None and namespaces and not chosen:
+                    what = "namespaceSelector matches no namespace"
+                elif (
+                    pod_req is not None
+                    and (ns_req is None or namespaces)
+                    and not any(view.select("Pod", ns, pod_req) for ns in chosen)
+                ):
+                    what = "podSelector matches no pods" + (
+                        f" in {', '.join(chosen[:3])}" if ns_req is not None else ""
+                    )
+                if what:
+                    yield finding("network", "peer-matches-nothing", Severity.WARNING, np, f"NetworkPolicy {np.key.name}: {direction} rule {i + 1}, peer {j + 1}: {what}",
+                                  detail=f"the rule's {field} peer allows no traffic", discriminator=f"{direction}/{i}/{j}",
+                                  remediation="fix the peer's labels, or the pods' or namespaces' labels")  # fmt: skip
+
+
+def _namespace_labels(ns: StoredRevision) -> dict[str, Any]:
+    """A Namespace's labels, with the one the API server sets on every namespace (1.21+)."""
+    labels = mapping(mapping(ns.doc.get("metadata")).get("labels"))
+    return {"kubernetes.io/metadata.name": ns.key.name, **labels}
+
+
+def _classless(view: ClusterView) -> Iterator[Finding]:
+    """Ingresses without a class when no IngressClass is the default (the controller that
+    should serve them is not said: most controllers ignore them)."""
+    classes = view.objects("IngressClass")
+    if not classes or any(
+        mapping(mapping(c.doc.get("metadata")).get("annotations")).get(
+            "ingressclass.kubernetes.io/is-default-class"
+        )
+        == "true"
+        for c in classes
+    ):
+        return
+    for ing in view.objects("Ingress"):
+        annotated = mapping(mapping(ing.doc.get("metadata")).get("annotations")).get(
+            "kubernetes.io/ingress.class"
+        )
+        if not spec(ing.doc).get("ingressClassName") and not annotated:
+            yield finding("network", "no-ingress-class", Severity.WARNING, ing, f"Ingress {ing.key.name}: no class, and no IngressClass is the default",
+                          remediation="set spec.ingressClassName, or mark one IngressClass ingressclass.kubernetes.io/is-default-class=true")  # fmt: skip
 
 
 def _missing_class(
@@ -137,6 +201,14 @@ def _route(
 
 def _gateway_route(view: ClusterView, route: StoredRevision) -> Iterator[Finding]:
     ns = route.key.namespace
+    for status_parent in map(mapping, sequence(mapping(route.doc.get("status")).get("parents"))):
+        for c in map(mapping, sequence(status_parent.get("conditions"))):
+            if c.get("type") in ("Accepted", "ResolvedRefs") and c.get("status") == "False":
+                ref = mapping(status_parent.get("parentRef"))
+                yield finding("network", "route-not-accepted", Severity.ERROR, route,
+                              f"{route.key.kind} {route.key.name}: not {c.get('type')} by {ref.get('kind') or 'Gateway'} {ref.get('name')} ({c.get('reason')})",
+                              detail=str(c.get("message") or ""), since=time_of(c.get("lastTransitionTime")), discriminator=f"{ref.get('name')}/{c.get('type')}",
+                              remediation="NotAllowedByListeners: the Gateway's listeners' allowedRoutes do not admit this route's namespace or kind")  # fmt: skip
     for parent in sequence(spec(route.doc).get("parentRefs")):
         p = mapping(parent)
         if (p.get("kind") or "Gateway") == "Gateway" and view.objects("Gateway"):

@@ -50,10 +50,19 @@ STORM_RESTARTS = 3
 STORM_TOTAL = 5
 """Restarts in all that make a storm when only one revision shows them (its last one recent)."""
 JOB_PODS_TOLD_HERE = frozenset(
-    {"image-pull", "config-error", "unschedulable", "stuck-terminating", "stuck-starting"}
+    {
+        "image-pull",
+        "config-error",
+        "unschedulable",
+        "stuck-terminating",
+        "stuck-starting",
+        "scheduling-gated",
+    }
 )
 """What pods of a Job are reported for here; their runs' failures are the Job analyzers'
 (unless the Job is not in the data: then its failed pods are told here)."""
+HOOK_FAILURES = frozenset({"FailedPostStartHook", "FailedPreStopHook"})
+"""The kubelet's events when a lifecycle hook fails."""
 START_FAILURES = frozenset({"FailedMount", "FailedAttachVolume", "FailedCreatePodSandBox",
                             "FailedCreatePodContainer", "NetworkNotReady", "FailedSync"})  # fmt: skip
 NOT_READY_AFTER = 5 * MINUTE
@@ -101,6 +110,18 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
                           remediation="read the container's logs; a Job's run that failed is retried or replaced by the next one")  # fmt: skip
         return
     scheduled = condition(doc, "PodScheduled")
+    gates = [
+        str(mapping(g).get("name"))
+        for g in sequence(mapping(doc.get("spec")).get("schedulingGates"))
+    ]
+    if gates and (not scheduled or scheduled.get("reason") == "SchedulingGated"):
+        since = time_of((scheduled or {}).get("lastTransitionTime")) or time_of(
+            meta(doc).get("creationTimestamp")
+        )
+        if since is None or view.at - since > STUCK_AFTER:
+            yield Problem("scheduling-gated", Severity.WARNING, "held by scheduling gates", f"gates: {', '.join(gates)} (whoever added them must remove them)", since,
+                          remediation="the controller that set spec.schedulingGates removes them when ready: check it runs (a queue, a quota manager such as Kueue)")  # fmt: skip
+        return
     if (
         scheduled
         and scheduled.get("status") == "False"
@@ -168,6 +189,10 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         ):
             yield Problem("oom-killed", Severity.WARNING, "OOM-killed", f"container {name} was killed for memory ({restarts} restarts)", time_of((terminated or last).get("finishedAt")), name,
                           remediation="raise the memory limit or find the leak")  # fmt: skip
+    hooks = [e for e in view.events(pod.key) if e.reason in HOOK_FAILURES]
+    if hooks:
+        yield Problem("hook-failed", Severity.WARNING, f"{hooks[-1].reason[len('Failed'):]} failing", short(hooks[-1].message, 300),
+                      events_began(view, pod, HOOK_FAILURES), remediation="a lifecycle hook that fails kills (PostStart) or delays (PreStop) the container: fix its command or URL")  # fmt: skip
     if phase == "Pending" and (stuck := _starting(view, pod)) is not None:
         yield stuck
     yield from _restarting(view, pod)
