@@ -350,7 +350,7 @@ print(time.perf_counter() - t, usage.ru_maxrss, os.waitstatus_to_exitcode(status
 """
 
 
-def scan_once(path: str, at: int) -> bytes:
+def scan_once(path: str, at: int, profile: str = "default") -> bytes:
     """What ``crumbs scan -o json`` does: the view as of ``at``, every analyzer, causes, the JSON."""
     from crumbs.analyze.registry import choose
     from crumbs.analyze.scan import Options, run
@@ -361,7 +361,7 @@ def scan_once(path: str, at: int) -> bytes:
     store = Store.open(path)
     try:
         view = ClusterView(StoreSource(store.queries), at)
-        return orjson.dumps(as_json(at, run(view, choose(), Options())))
+        return orjson.dumps(as_json(at, run(view, choose(profile=profile), Options())))
     finally:
         store.close()
 
@@ -391,6 +391,13 @@ def bench_scan() -> None:
         "scan ÷ orjson parse of the same objects",
         f"{best / parse:.2f}× (parse {parse:.2f} s)",
         "≤ 3×",
+    )
+    linted = orjson.loads(scan_once(path, cluster.SCAN_AT, "lint"))["findings"]
+    lint = min(timed(lambda: scan_once(path, cluster.SCAN_AT, "lint")) for _ in range(3))
+    report(
+        f"scan --profile lint of it ({len(linted):,} findings), in-process, ÷ the default scan",
+        f"{lint:.2f} s, {lint / best:.2f}×",
+        "",
     )
     from crumbs.analyze.view import ClusterView
     from crumbs.store.source import StoreSource

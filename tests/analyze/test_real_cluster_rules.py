@@ -6,36 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.analyze.kit import NOW, scan
+from tests.analyze.kit import cond as _cond
+from tests.analyze.kit import meta as _meta
+from tests.analyze.kit import rules as _rules
 from tests.conftest import watch_line
-
-NOW = "2026-11-27T12:00:00Z"
-
-
-def _meta(name: str, ns: str = "app", uid: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "namespace": ns, "uid": uid or f"u-{name}", "resourceVersion": "7",
-            "creationTimestamp": "2026-11-01T00:00:00Z", **extra}  # fmt: skip
-
-
-def _cond(kind: str, status: str, reason: str = "", message: str = "", at: str = "2026-11-27T10:00:00Z") -> dict[str, Any]:  # fmt: skip
-    return {
-        "type": kind,
-        "status": status,
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": at,
-    }
 
 
 def _scan(cli, tmp_path: Path, lines: list[bytes]) -> list[dict[str, Any]]:
-    path = tmp_path / "watch.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    result = cli("ingest", str(path))
-    assert result.code == 0, result.err
-    return cli("scan", "-o", "json").json()["findings"]
-
-
-def _rules(findings: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
-    return {(f["severity"], f"{f['analyzer']}/{f['rule']}", f["subject"]["name"]) for f in findings}
+    return scan(cli, tmp_path, lines)
 
 
 def test_conditions_of_any_kind(cli, tmp_path: Path) -> None:

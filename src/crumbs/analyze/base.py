@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from crumbs.analyze.view import ClusterView
@@ -116,6 +116,23 @@ def pod_spec_of(doc: Obj) -> dict[str, Any]:
             )
         )
     return mapping(mapping(spec(doc).get("template")).get("spec"))
+
+
+AUTHORED = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController", "ReplicaSet", "Job", "Pod")  # fmt: skip
+"""Kinds whose objects carry a pod spec someone wrote."""
+_MADE_BY_CONTROLLERS = {"ReplicaSet", "Job", "Pod"}
+
+
+def authored_templates(view: ClusterView) -> Iterator[StoredRevision]:
+    """The objects whose pod spec a person or a tool wrote: workloads, and ReplicaSets, Jobs and
+    Pods no controller made (a Deployment's pods share its template: it is judged once)."""
+    for kind in AUTHORED:
+        for rev in view.objects(kind):
+            if kind in _MADE_BY_CONTROLLERS and any(
+                mapping(o).get("controller") for o in sequence(meta(rev.doc).get("ownerReferences"))
+            ):
+                continue
+            yield rev
 
 
 def containers(pod_spec: dict[str, Any], init: bool = True) -> list[dict[str, Any]]:

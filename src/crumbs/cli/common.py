@@ -57,13 +57,19 @@ CLUSTER_OPTION = typer.Option(
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Bulk loads and scans allocate millions of dicts: the cyclic GC would triple the time."""
+    """Bulk loads and scans allocate millions of dicts: the cyclic GC would triple the time.
+
+    On the way out what is alive is frozen (``gc.freeze``): re-enabled, the collector would
+    otherwise walk those millions of objects once more (1.2 s after a 100k-object scan) only to
+    find them alive; refcounting still frees them when they go.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 

@@ -105,6 +105,11 @@ def scan(
         None, "--analyzer", "-a", help="Only these analyzers (repeatable)."
     ),
     disable: list[str] = typer.Option(None, "--disable", help="Not these analyzers (repeatable)."),
+    profile: str = typer.Option(
+        "default",
+        "--profile",
+        help="default (what is broken or about to be) or lint (also hygiene and security settings).",
+    ),
     severity: str = typer.Option(
         "info", "--severity", help="Lowest severity shown: error, warning or info."
     ),
@@ -134,7 +139,7 @@ def scan(
         raise UsageError("--at and --live: a live scan is of now")
     if not live and (context or kubeconfig):
         raise UsageError("--context and --kubeconfig go with --live")
-    chosen = registry.choose(analyzer or None, disable or (), plugins(plugin, allow_dirs))
+    chosen = registry.choose(analyzer or None, disable or (), plugins(plugin, allow_dirs), profile)
     labels = parse_labels(selector) if selector else None
     with ExitStack() as stack:
         if live:
@@ -241,10 +246,15 @@ def why(
 
 
 def analyzers(plugin: list[str] = PLUGIN_OPTION, output: Output = OUTPUT_OPTION) -> int:
-    """The analyzers scan runs: name, the kinds each looks at, what it finds (plugins included)."""
-    found = registry.choose(extra=plugins(plugin, False))
+    """The analyzers scan runs: name, the kinds each looks at, what it finds, its profile (plugins included)."""
+    found = registry.choose(extra=plugins(plugin, False), profile="lint")
     rows = [
-        {"name": a.name, "kinds": list(a.kinds), "description": a.description}
+        {
+            "name": a.name,
+            "kinds": list(a.kinds),
+            "description": a.description,
+            "profile": registry.profile_of(a),
+        }
         for a in sorted(found, key=lambda a: (a.name.startswith("wasm:"), a.name))
     ]
     if output is Output.json:
@@ -253,7 +263,9 @@ def analyzers(plugin: list[str] = PLUGIN_OPTION, output: Output = OUTPUT_OPTION)
     out = console()
     for row in rows:
         out.print(
-            f"[bold]{clean(row['name']):<12}[/] {clean(row['description'])}  [dim]({clean(', '.join(row['kinds']))})[/]"
+            f"[bold]{clean(row['name']):<12}[/] {clean(row['description'])}  [dim]({clean(', '.join(row['kinds']))})"
+            + (f" profile {row['profile']}" if row["profile"] != "default" else "")
+            + "[/]"
         )
     return EXIT_OK
 
