@@ -87,3 +87,18 @@ def test_scenario(cli, name: str) -> None:
         later = top["causes"][1:]
         assert any(_cause_matches(c, want["also_cause"]) for c in later)
         assert all(c["score"] <= first["score"] for c in later)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, w in EXPECTED.items() if w["finding"]))
+def test_why_tells_the_same(cli, name: str) -> None:
+    """``crumbs why KIND/NAME`` of the subject finds the same problem with the same first cause
+    (a cluster-scoped subject too: a Node's problem is about pods in namespaces)."""
+    want = EXPECTED[name]
+    assert cli("ingest", str(HERE / f"{name}.jsonl")).code == 0
+    kind, _, obj = want["finding"]["subject"].partition("/")
+    found = cli("why", f"{kind.lower()}/{obj}", "-o", "json").json()["findings"]
+    same = [f for f in found if f"{f['analyzer']}/{f['rule']}" == want["finding"]["rule"]
+            and _subject(f["subject"]) == want["finding"]["subject"]]  # fmt: skip
+    assert same, [_label(f) for f in found]
+    if want["cause"] is not None:
+        assert _cause_matches(same[0]["causes"][0], want["cause"])

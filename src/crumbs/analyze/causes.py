@@ -11,7 +11,8 @@ up to two minutes after, for clocks and sync loops).
 
 score = time × distance × kind:
 
-- time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2;
+- time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2 (at least 0.75
+  for the newest change of an object the problem's messages name);
 - distance: 1.0 for the subject, 0.85, 0.7, 0.55 for one, two, three hops;
 - kind: what changed: deletions, images, selectors, ConfigMap and Secret data,
   ports, suspending or resuming 1.0; other container settings and a Helm
@@ -28,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crumbs.analyze.base import spec
+from crumbs.analyze.base import pod_spec_of, spec
 from crumbs.analyze.graph import graph_of
-from crumbs.analyze.messages import Named, named
+from crumbs.analyze.messages import PULL_SECRETS, Named, named
 from crumbs.analyze.transitions import Transition, between, dated
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
@@ -59,6 +60,13 @@ DISTANCE = (1.0, 0.85, 0.7, 0.55)
 KEEP = 5
 NOT_FROM_CREATION = frozenset({"unschedulable", "evicted", "not-ready", "stuck-terminating"})
 """Problems an object's own creation never causes (the cluster around it does)."""
+ACTS: dict[str, tuple[str, ...]] = {"drain-blocked": ("spec.unschedulable", "spec.taints")}
+"""Problems about an act that fails: the subject's changes of these paths are the act (a
+cordon), not why it fails."""
+NAMED_FLOOR = 0.75
+"""The least time factor of the newest change of an object the problem's messages name
+(``exceeded quota: compute``, ``disruption budget``): it is evidence however old the change
+(a budget tightened last week blocks today's drain)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     "crash": frozenset({"crashloop", "oom-killed", "restarting", "probe-failing", "failed"}),
     "traffic": frozenset({"no-ready-endpoints", "no-ready-pods", "selector-matches-no-pods", "target-port-not-exposed",
                           "endpoint-removed", "rollout-refusals", "connect-timeouts"}),
-    "scale": frozenset({"at-max", "cannot-scale", "metrics-unavailable", "target-missing"}),
+    "scale": frozenset({"at-maximum", "cannot-scale", "metrics-unavailable", "target-missing"}),
 }  # fmt: skip
 RELEVANCE: dict[str, tuple[float, dict[str, float]]] = {
     "runs-on": (0.3, {"schedule": 1.0, "evict": 1.0, "start": 0.8}),
@@ -180,10 +188,30 @@ def _matching(view: ClusterView, n: Named, subject: StoredRevision | None) -> li
                 if any(mapping(t).get("key") == n.match for t in sequence(spec(node.doc).get("taints")))][:20]  # fmt: skip
     if n.kind == "PodDisruptionBudget":
         return view.objects("PodDisruptionBudget", n.namespace or "")
+    if n.kind == "Secret" and n.match == PULL_SECRETS and subject is not None:
+        return _pull_secrets(view, subject)
     if n.kind.endswith("WebhookConfiguration"):
         return [c for c in view.objects(n.kind)
                 if any(mapping(h).get("name") == n.match for h in sequence(c.doc.get("webhooks")))]  # fmt: skip
     return []
+
+
+def _pull_secrets(view: ClusterView, subject: StoredRevision) -> list[StoredRevision]:
+    """The Secrets the subject's pods pull with: their imagePullSecrets and their
+    ServiceAccount's."""
+    ns = subject.key.namespace
+    pod = pod_spec_of(subject.doc)
+    names = [str(mapping(s).get("name")) for s in sequence(pod.get("imagePullSecrets"))]
+    account = view.get("ServiceAccount", ns, str(pod.get("serviceAccountName") or "default"))
+    if account is not None:
+        names += [
+            str(mapping(s).get("name")) for s in sequence(account.doc.get("imagePullSecrets"))
+        ]
+    found = (
+        view.get("Secret", ns, n) or view.deleted_object("Secret", ns, n)
+        for n in dict.fromkeys(names)
+    )
+    return [s for s in found if s is not None]
 
 
 def kind_weight(ch: Change) -> tuple[float, str]:
@@ -267,10 +295,14 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
     start, end = onset - LOOKBACK, min(onset + SLACK, view.at)
     candidates: list[_Candidate] = []
 
-    def weigh(node: Node, when: int, weight: float) -> float:
+    def weigh(node: Node, when: int, weight: float, newest: bool = False) -> float:
         hours = max(onset - when, 0) / HOUR
-        return (1 / (1 + hours / 6)) * DISTANCE[node.distance] * weight * node.relevance
+        time = 1 / (1 + hours / 6)
+        if newest and node.path and node.path[0].type in ("named", "related"):
+            time = max(time, NAMED_FLOOR)
+        return time * DISTANCE[node.distance] * weight * node.relevance
 
+    act = ACTS.get(f.rule, ())
     for node in neighbours(view, f):
         window, before = view.history_window(node.key, start, end)
         previous = before
@@ -293,7 +325,10 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
             ):
                 continue  # a controller's creation, or the subject's for these, is a consequence
             if prev is not None and rev.type == RevisionType.MODIFIED:
-                weight = weight_of(rev, prev, changed_paths(prev.doc, rev.doc))[0]
+                paths = changed_paths(prev.doc, rev.doc)
+                if node.distance == 0 and act and all(p.startswith(act) for p in paths):
+                    continue
+                weight = weight_of(rev, prev, paths)[0]
             else:
                 weight = weight_of(rev, prev, ())[0]
             if weight == 0.0:
@@ -301,7 +336,8 @@ def rank(view: ClusterView, f: Finding, keep: int = KEEP) -> list[Cause]:
             when = _when(rev, prev)
             if when is None or not start <= when <= end:
                 continue
-            candidates.append(_Candidate(weigh(node, when, weight), when, node, rev, prev))
+            newest = rev is window[-1]
+            candidates.append(_Candidate(weigh(node, when, weight, newest), when, node, rev, prev))
         now = view.get(node.key.kind, node.key.namespace, node.key.name, node.key.group)
         if state_of_others and now is not None:
             for t in dated(now.doc):  # a snapshot's states, dated by themselves

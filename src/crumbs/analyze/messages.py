@@ -13,7 +13,11 @@ The words are the Kubernetes sources' own:
 - the PV controller: ``storageclass.storage.k8s.io "NAME" not found``;
 - eviction: ``Cannot evict pod as it would violate the pod's disruption budget`` (the PDBs
   selecting the pod);
-- Pod Security admission: ``violates PodSecurity "restricted:latest"`` (the Namespace's labels).
+- Pod Security admission: ``violates PodSecurity "restricted:latest"`` (the Namespace's labels);
+- image pulls the registry refused for credentials (containerd's and CRI-O's words:
+  ``no basic auth credentials``, ``authorization failed``, ``401 Unauthorized``,
+  ``authentication required``, ``requested access to the resource is denied``): the pod's
+  imagePullSecrets and its ServiceAccount's.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ _NOT_FOUND = re.compile(
 _TAINT = re.compile(r"untolerated taint \{([^:}]+):")
 _PDB = "would violate the pod's disruption budget"
 _POD_SECURITY = re.compile(r'violates PodSecurity "([a-z]+)')
+_PULL_AUTH = re.compile(
+    r"no basic auth credentials|authorization failed|401 Unauthorized|403 Forbidden"
+    r"|authentication required|requested access to the resource is denied"
+)
+PULL_SECRETS = "imagePullSecrets"
+"""``Named.match`` of the Secrets an image pull used."""
 _KINDS = {
     "configmap": ("", "ConfigMap"),
     "secret": ("", "Secret"),
@@ -99,4 +109,6 @@ def named(text: str, namespace: str) -> list[Named]:
         out.append(Named("policy", "PodDisruptionBudget", namespace, None, _PDB))
     for m in _POD_SECURITY.finditer(text):
         out.append(Named("", "Namespace", None, namespace, m.group(0)))
+    if pull := _PULL_AUTH.search(text):
+        out.append(Named("", "Secret", namespace, None, pull.group(0), match=PULL_SECRETS))
     return list(dict.fromkeys(out))

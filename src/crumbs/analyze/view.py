@@ -70,6 +70,9 @@ class ClusterView:
         self._by_label: dict[tuple[str, str, str, str], list[StoredRevision]] = defaultdict(list)
         for rev in source.objects_at(at, namespace):
             self.add(rev)
+        if namespace:  # what acts on a namespace is partly cluster-scoped: Nodes, classes, webhooks
+            for rev in source.objects_at(at, ""):
+                self.add(rev)
         self._events: dict[ObjectKey, list[StoredEvent]] | None = None
         self._history: dict[ObjectKey, list[StoredRevision]] = {}
         self._releases: list[StoredRelease] | None = None

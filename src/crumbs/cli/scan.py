@@ -203,11 +203,13 @@ def why(
         sel = object_selector(store, target, namespace, cluster, name)
         clock = store_clock(store)
         when = parse_time_option(at, "--at", clock) if at else clock
-        view = ClusterView(StoreSource(store.queries, cluster), when, sel.namespace)
+        # a cluster-scoped object's problems involve namespaced ones (a Node's pods): all of them
+        scope = sel.namespace or None
+        view = ClusterView(StoreSource(store.queries, cluster), when, scope)
         found = run(
             view,
             registry.choose(extra=plugins(plugin, allow_dirs)),
-            Options(namespace=sel.namespace, causes=False),
+            Options(namespace=scope, causes=False),
         )
         wanted = [
             f

@@ -958,6 +958,164 @@ def cron_suspended_and_forgotten(rec: Recording) -> None:
     rec.add("2026-10-01T00:00:00Z", report)
 
 
+@scenario
+def configmap_key_removed(rec: Recording) -> None:
+    """A key removed from a ConfigMap by hand; pods started later cannot be created."""
+    env = [{"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "api-config", "key": "LOG_LEVEL"}}},
+           {"name": "DB_HOST", "valueFrom": {"configMapKeyRef": {"name": "api-config", "key": "DB_HOST"}}}]  # fmt: skip
+    config = rec.add(T0, configmap("api-config", {"LOG_LEVEL": "info", "DB_HOST": "db.shop.svc"}))
+    objs = app(rec, "inventory", "registry.example.com/inventory:5.2.0", container={"env": env})
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    edited = changed(config, "kubectl-edit", "2026-11-27T14:00:00Z", {"f:data": {}})
+    del edited["data"]["LOG_LEVEL"]
+    rec.change("2026-11-27T14:00:00Z", edited)
+    new = changed(objs["dep"], "kubectl-rollout", "2026-11-27T14:30:00Z",
+                  {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {}}}}})  # fmt: skip
+    new["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/restartedAt": "2026-11-27T14:30:00Z"}  # fmt: skip
+    message = "couldn't find key LOG_LEVEL in ConfigMap shop/api-config"
+    pods = rollout(rec, objs, new, "2026-11-27T14:30:00Z", "config", message=message)
+    rec.add(
+        "2026-11-27T14:30:50Z",
+        event(pods[0], "2026-11-27T14:30:50Z", "Failed", f"Error: {message}", count=12),
+    )
+
+
+@scenario
+def hpa_at_max_after_image_change(rec: Recording) -> None:
+    """A release that needs twice the CPU: the autoscaler climbs to its maximum and stays there."""
+    objs = app(rec, "search-api", "registry.example.com/search-api:3.1.0")
+    auto = rec.add(T0, hpa("search-api", "search-api"))
+    unrelated_change(rec, "2026-11-27T13:45:00Z")
+    new = changed(objs["dep"], "helm", "2026-11-27T14:00:00Z", image_fields("search-api"))
+    new["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        "registry.example.com/search-api:3.2.0"
+    )
+    rollout(rec, objs, new, "2026-11-27T14:00:00Z", "running")
+    scaled = changed(
+        auto, "kube-controller-manager", "2026-11-27T14:20:00Z", {"f:status": {}}, sub="status"
+    )
+    scaled["status"].update(currentReplicas=10, desiredReplicas=10, lastScaleTime="2026-11-27T14:20:00Z",
+                            currentMetrics=[{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 164, "averageValue": "164m"}}}])  # fmt: skip
+    scaled["status"]["conditions"].append({"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas",
+                                           "message": "the desired replica count is more than the maximum replica count",
+                                           "lastTransitionTime": "2026-11-27T14:20:00Z"})  # fmt: skip
+    rec.change("2026-11-27T14:20:00Z", scaled)
+    rec.add("2026-11-27T14:20:00Z", event(scaled, "2026-11-27T14:20:00Z", "SuccessfulRescale",
+                                          "New size: 10; reason: cpu resource utilization (percentage of request) above target",
+                                          "Normal", component="horizontal-pod-autoscaler"))  # fmt: skip
+
+
+@scenario
+def pdb_blocks_drain(rec: Recording) -> None:
+    """A budget tightened to the replica count last week; today's node drain hangs on it."""
+    app(rec, "ledger", "registry.example.com/ledger:2.0.0", replicas=2)
+    rec.add(T0, node("node-2"))
+    budget = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+              "metadata": meta("ledger", managers=[mf("helm", T0, {"f:spec": {"f:minAvailable": {}, "f:selector": {}}}, api="policy/v1")]),
+              "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "ledger"}}},
+              "status": {"currentHealthy": 2, "desiredHealthy": 1, "disruptionsAllowed": 1, "expectedPods": 2, "observedGeneration": 1,
+                         "conditions": [{"type": "DisruptionAllowed", "status": "True", "reason": "SufficientPods", "message": "", "lastTransitionTime": T0}]}}  # fmt: skip
+    budget = rec.add(T0, budget)
+    tightened = changed(
+        budget, "kubectl-edit", "2026-11-24T09:30:00Z", {"f:spec": {"f:minAvailable": {}}}
+    )
+    tightened["spec"]["minAvailable"] = 2
+    tightened["status"].update(desiredHealthy=2, disruptionsAllowed=0)
+    tightened["status"]["conditions"] = [{"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods", "message": "",
+                                          "lastTransitionTime": "2026-11-24T09:30:00Z"}]  # fmt: skip
+    rec.change("2026-11-24T09:30:00Z", tightened)
+    unrelated_change(rec, "2026-11-27T13:55:00Z")
+    cordoned = changed(
+        node("node-1"),
+        "kubectl-cordon",
+        "2026-11-27T14:00:00Z",
+        {"f:spec": {"f:unschedulable": {}}},
+    )
+    cordoned["spec"]["unschedulable"] = True
+    cordoned["spec"]["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "timeAdded": "2026-11-27T14:00:00Z"}]  # fmt: skip
+    rec.change("2026-11-27T14:00:00Z", cordoned)
+    rec.add("2026-11-27T14:00:00Z", event(cordoned, "2026-11-27T14:00:00Z", "NodeNotSchedulable",
+                                          "Node node-1 status is now: NodeNotSchedulable", "Normal", component="kubelet"))  # fmt: skip
+    # an hour later both ledger pods still run on node-1 (evictions refused); elsewhere, work goes on
+    flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
+    flipped = changed(
+        flags, "kubectl-edit", "2026-11-27T15:00:00Z", {"f:data": {"f:NEW_CHECKOUT": {}}}
+    )
+    flipped["data"]["NEW_CHECKOUT"] = "true"
+    rec.change("2026-11-27T15:00:00Z", flipped)
+
+
+@scenario
+def pdb_allows_drain(rec: Recording) -> None:
+    """Control: the same drain, with a budget that lets one pod go: it proceeds, no finding."""
+    app(rec, "ledger", "registry.example.com/ledger:2.0.0", replicas=3)
+    budget = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+              "metadata": meta("ledger", managers=[mf("helm", T0, {"f:spec": {"f:minAvailable": {}, "f:selector": {}}}, api="policy/v1")]),
+              "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "ledger"}}},
+              "status": {"currentHealthy": 3, "desiredHealthy": 2, "disruptionsAllowed": 1, "expectedPods": 3, "observedGeneration": 1,
+                         "conditions": [{"type": "DisruptionAllowed", "status": "True", "reason": "SufficientPods", "message": "", "lastTransitionTime": T0}]}}  # fmt: skip
+    rec.add(T0, budget)
+    unrelated_change(rec, "2026-11-27T13:55:00Z")
+    cordoned = changed(
+        node("node-2"),
+        "kubectl-cordon",
+        "2026-11-27T14:00:00Z",
+        {"f:spec": {"f:unschedulable": {}}},
+    )
+    cordoned["spec"]["unschedulable"] = True
+    rec.add(T0, node("node-2"))
+    rec.change("2026-11-27T14:00:00Z", cordoned)
+
+
+@scenario
+def pull_secret_rotated(rec: Recording) -> None:
+    """The registry credentials replaced by a token for another registry. Nothing breaks until
+    the app scales onto a fresh node that has not cached the image: that pod cannot pull."""
+    pull = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": meta("registry-creds", managers=[mf("kubectl-create", T0, {"f:data": {}, "f:type": {}})]),
+            "data": {".dockerconfigjson": "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6eyJhdXRoIjoiWVRwaSJ9fX0="}}  # fmt: skip
+    pull = rec.add(T0, pull)
+    objs = app(
+        rec,
+        "billing",
+        "registry.example.com/billing:7.0.0",
+        imagePullSecrets=[{"name": "registry-creds"}],
+    )
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    rotated = changed(
+        pull, "kubectl-apply", "2026-11-27T14:00:00Z", {"f:data": {"f:.dockerconfigjson": {}}}
+    )
+    rotated["data"][".dockerconfigjson"] = "eyJhdXRocyI6eyJnaGNyLmlvIjp7ImF1dGgiOiJZanBqIn19fQ=="
+    rec.change("2026-11-27T14:00:00Z", rotated)
+    rec.add("2026-11-27T14:25:00Z", node("node-2", since="2026-11-27T14:25:00Z"))
+    scaled = changed(
+        objs["dep"],
+        "kubectl-scale",
+        "2026-11-27T14:30:00Z",
+        {"f:spec": {"f:replicas": {}}},
+        sub="scale",
+    )
+    scaled["spec"]["replicas"] = 3
+    scaled["status"].update(replicas=3, unavailableReplicas=1)
+    rec.change("2026-11-27T14:30:00Z", scaled)
+    rs = changed(
+        objs["rs"],
+        "kube-controller-manager",
+        "2026-11-27T14:30:00Z",
+        {"f:spec": {"f:replicas": {}}},
+    )
+    rs["spec"]["replicas"] = 3
+    rec.change("2026-11-27T14:30:00Z", rs)
+    new = rec.add(
+        "2026-11-27T14:30:45Z",
+        pod(rs, "p3k9m", "2026-11-27T14:30:00Z", next(IPS), "pull", node="node-2"),
+    )
+    message = ('Failed to pull image "registry.example.com/billing:7.0.0": failed to pull and unpack image "registry.example.com/billing:7.0.0": '
+               'failed to resolve reference "registry.example.com/billing:7.0.0": pull access denied, repository does not exist or may require authorization: '
+               'authorization failed: no basic auth credentials')  # fmt: skip
+    rec.add("2026-11-27T14:30:30Z", event(new, "2026-11-27T14:30:30Z", "Failed", message, count=4))
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)
