@@ -25,16 +25,9 @@ def finding(
     analyzer: str, rule: str, severity: str, rev: StoredRevision, title: str, **fields: Any
 ) -> Finding:
     """A finding about ``rev``'s object, with the revision itself as first evidence."""
-    f = Finding(
-        analyzer,
-        rule,
-        severity,
-        rev.key,
-        rev.uid,
-        str(rev.doc.get("apiVersion") or ""),
-        title,
-        **fields,
-    )
+    # the core group has one version: no need to decode the object to know it
+    api = "v1" if rev.key.group == "" else str(rev.doc.get("apiVersion") or "")
+    f = Finding(analyzer, rule, severity, rev.key, rev.uid, api, title, **fields)
     f.evidence.insert(0, Evidence("revision", rev.key, rev.at, "the object as of the scan", rev.id))
     return f
 
