@@ -22,6 +22,7 @@ def cond(kind: str, status: str, reason: str = "", message: str = "", at: str = 
 def scan(cli, tmp_path: Path, docs_or_lines: list[Any], *args: str) -> list[dict[str, Any]]:
     """Ingest objects (dicts, observed at NOW) or watch lines (bytes), then scan with ``args``."""
     lines = [d if isinstance(d, bytes) else watch_line("ADDED", d, NOW) for d in docs_or_lines]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "watch.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     result = cli("ingest", str(path))

@@ -170,6 +170,9 @@ def test_ingresses_and_routes(cli, tmp_path: Path) -> None:
                 "status": {"parents": [{"parentRef": {"name": "public"}, "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
                                         "conditions": [accepted, cond("ResolvedRefs", "True", "ResolvedRefs")]}]}}  # fmt: skip
 
+    refused_class = {**gwc, "metadata": {"name": "cilium", "uid": "u-cilium"},
+                     "status": {"conditions": [cond("Accepted", "False", "InvalidParameters", 'parametersRef: CiliumGatewayClassConfig "default" not found')]}}  # fmt: skip
+    assert ("error", "conditions/condition", "cilium") in {r for r in rules(scan(cli, tmp_path / "class", [refused_class])) if r[2] == "cilium"}  # fmt: skip
     found = _found(cli, tmp_path, [
         web, nginx, gw, gwc, ing("classless", None), ing("classed", "nginx"),
         route("refused", cond("Accepted", "False", "NotAllowedByListeners", "No listeners included by this parent ref allowed this attachment.")),
@@ -180,7 +183,6 @@ def test_ingresses_and_routes(cli, tmp_path: Path) -> None:
         ("error", "network/route-not-accepted", "refused"),
     }
     nginx["metadata"]["annotations"] = {"ingressclass.kubernetes.io/is-default-class": "true"}
-    (tmp_path / "again").mkdir()
     assert ("warning", "network/no-ingress-class", "classless") not in _found(cli, tmp_path / "again", [nginx], "network/")  # fmt: skip
 
 
