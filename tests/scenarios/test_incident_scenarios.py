@@ -83,6 +83,8 @@ def test_scenario(cli, name: str) -> None:
     )
     assert first["rank"] == 1 and 0 < first["score"] <= 1
     assert first["why"] and first["paths"] is not None
+    if "path" in want["cause"]:  # the edges from the symptom to the cause
+        assert [e["edge"] for e in first["path"]] == want["cause"]["path"], first["path"]
     if "also_cause" in want:
         later = top["causes"][1:]
         assert any(_cause_matches(c, want["also_cause"]) for c in later)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crumbs.analyze.view import ClusterView
@@ -126,6 +126,17 @@ def authored_templates(view: ClusterView) -> Iterator[StoredRevision]:
             ):
                 continue
             yield rev
+
+
+def holds_since(view: ClusterView, rev: StoredRevision, test: Callable[[Obj], bool]) -> int | None:
+    """When ``test`` last became true of the object: the first revision of its latest streak;
+    None when the history begins with it true (a snapshot: it may be old, or not)."""
+    since = None
+    for r in reversed(view.history(rev.key)):
+        if not test(r.doc):
+            return since
+        since = r.at
+    return None
 
 
 def containers(pod_spec: dict[str, Any], init: bool = True) -> list[dict[str, Any]]:

@@ -82,6 +82,9 @@ class Node:
 DOWN = frozenset({"owns", "selects", "used-by", "routed-by", "slices"})
 """Edges from an object to what it runs or serves: followed from the subject down, never
 after an edge up (a pod's Service's other workloads are not the pod's neighbours)."""
+THROUGH = frozenset({"calls", "backend"})
+"""Edges to a Service whose backends are part of the story: what a client calls, what a route
+sends to (a Service's pods scaled to zero explain its callers' connection errors)."""
 FAMILIES: dict[str, frozenset[str]] = {
     "schedule": frozenset({"unschedulable", "pending", "scheduling-gated"}),
     "evict": frozenset({"evicted", "not-ready", "stuck-terminating", "drain-blocked", "no-running-pods"}),
@@ -155,7 +158,7 @@ def _reach(found: dict[ObjectKey, Node], came_down: dict[ObjectKey, bool], queue
     ):
         return
     found[edge.dst] = Node(edge.dst, distance, edge.label, (*node.path, edge), rel)
-    came_down[edge.dst] = down and came_down.get(node.key, False)
+    came_down[edge.dst] = (down and came_down.get(node.key, False)) or edge.type in THROUGH
     queue.append(edge.dst)
 
 

@@ -261,6 +261,11 @@ class Graph:
                 yield self._edge(
                     rev, key, "selects", f"{key.kind} {key.name}, whose pods it selects"
                 )
+            wanted = from_map(selector)
+            for kind in SERVED:  # workloads whose template it selects, even with no pod now
+                for w in self.view.objects(kind, rev.key.namespace):
+                    if w.key not in owners and matches(wanted, _template_labels(w)):
+                        yield self._edge(rev, w.key, "selects", f"{kind} {w.key.name}, whose pod template it selects")  # fmt: skip
         for s in self.view.objects("EndpointSlice", rev.key.namespace):
             if mapping(meta(s.doc).get("labels")).get("kubernetes.io/service-name") == rev.key.name:
                 yield self._edge(rev, s.key, "slices", f"EndpointSlice {s.key.name}, its endpoints")
@@ -411,3 +416,11 @@ def _backends(doc: dict[str, Any]) -> list[str]:
                 if r.get("name") and r.get("kind", "Service") == "Service":
                     out.append(str(r["name"]))
     return list(dict.fromkeys(out))
+
+
+SERVED = ("Deployment", "StatefulSet", "DaemonSet")
+"""Workloads a Service may front: their pod template's labels say so even at zero replicas."""
+
+
+def _template_labels(rev: StoredRevision) -> dict[str, Any]:
+    return mapping(mapping(mapping(spec(rev.doc).get("template")).get("metadata")).get("labels"))

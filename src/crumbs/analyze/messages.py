@@ -11,6 +11,8 @@ The words are the Kubernetes sources' own:
 - the scheduler: ``N node(s) had untolerated taint {KEY: VALUE}`` (the Nodes with that taint),
   ``persistentvolumeclaim "NAME" not found``, ``pod has unbound immediate PersistentVolumeClaims``;
 - the PV controller: ``storageclass.storage.k8s.io "NAME" not found``;
+- admission: ``pod rejected: RuntimeClass "NAME" not found``, ``no PriorityClass with name NAME
+  was found``, ``error looking up service account NS/NAME: serviceaccount "NAME" not found``;
 - eviction: ``Cannot evict pod as it would violate the pod's disruption budget`` (the PDBs
   selecting the pod);
 - Pod Security admission: ``violates PodSecurity "restricted:latest"`` (the Namespace's labels);
@@ -36,6 +38,8 @@ _KEY = re.compile(
 _NOT_FOUND = re.compile(
     r'\b(configmap|secret|persistentvolumeclaim|serviceaccount|storageclass\.storage\.k8s\.io|priorityclass\.scheduling\.k8s\.io|runtimeclass\.node\.k8s\.io) \\?"([a-z0-9][-a-z0-9.]*)\\?" not found'
 )
+_RUNTIME_CLASS = re.compile(r'RuntimeClass \\?"([a-z0-9][-a-z0-9.]*)\\?" not found')
+_PRIORITY_CLASS = re.compile(r"no PriorityClass with name ([a-z0-9][-a-z0-9.]*) was found")
 _TAINT = re.compile(r"untolerated taint \{([^:}]+):")
 _PDB = "would violate the pod's disruption budget"
 _POD_SECURITY = re.compile(r'violates PodSecurity "([a-z]+)')
@@ -103,6 +107,10 @@ def named(text: str, namespace: str) -> list[Named]:
                 group, kind, None if kind in _CLUSTER_SCOPED else namespace, m.group(2), m.group(0)
             )
         )
+    for m in _RUNTIME_CLASS.finditer(text):
+        out.append(Named("node.k8s.io", "RuntimeClass", None, m.group(1), m.group(0)))
+    for m in _PRIORITY_CLASS.finditer(text):
+        out.append(Named("scheduling.k8s.io", "PriorityClass", None, m.group(1), m.group(0)))
     for m in _TAINT.finditer(text):
         out.append(Named("", "Node", None, None, m.group(0).rstrip(":"), match=m.group(1).strip()))
     if _PDB in text:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import MINUTE, finding, meta, spec, status
+from crumbs.analyze.base import MINUTE, finding, holds_since, meta, spec, status
 from crumbs.analyze.registry import analyzer
 from crumbs.analyze.selectors import Requirement, from_selector
 from crumbs.analyze.view import ClusterView
@@ -78,7 +78,7 @@ def _drains(view: ClusterView, blocking: list[tuple[StoredRevision, list[Require
     for node in view.objects("Node"):
         if not spec(node.doc).get("unschedulable"):
             continue
-        since = _cordoned_since(view, node)
+        since = holds_since(view, node, lambda doc: bool(spec(doc).get("unschedulable")))
         if since is not None and view.at - since < DRAIN_STUCK_AFTER:
             continue
         held: list[tuple[StoredRevision, StoredRevision]] = []
@@ -106,14 +106,3 @@ def _evictable(pod: StoredRevision) -> bool:
     if "kubernetes.io/config.mirror" in mapping(md.get("annotations")):
         return False
     return not any(mapping(o).get("kind") == "DaemonSet" for o in sequence(md.get("ownerReferences")))  # fmt: skip
-
-
-def _cordoned_since(view: ClusterView, node: StoredRevision) -> int | None:
-    """When the Node became unschedulable: the first revision of its latest cordon, or None when
-    the history begins cordoned (a snapshot: the cordon may be old, or not)."""
-    since = None
-    for rev in reversed(view.history(node.key)):
-        if not spec(rev.doc).get("unschedulable"):
-            return since
-        since = rev.at
-    return None

@@ -7,9 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import MINUTE, condition, containers, finding, meta, spec, status, time_of
+from crumbs.analyze.base import (
+    MINUTE,
+    condition,
+    containers,
+    finding,
+    holds_since,
+    meta,
+    spec,
+    status,
+    time_of,
+)
 from crumbs.analyze.registry import analyzer
-from crumbs.analyze.selectors import from_map
+from crumbs.analyze.selectors import from_map, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Origin, Severity, StoredRevision, mapping, sequence
 from crumbs.trail.values import labels as show_labels
@@ -108,6 +118,10 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
                               related=[p.key for p in selected[:20]], remediation="the selected pods are gone: see their findings")  # fmt: skip
                 continue
             if not pods and view.knows("Pod") and svc.origin != Origin.DECLARED:
+                idle = _scaled_to_zero(view, svc, selector)
+                if idle:
+                    yield _idle_finding(view, svc, idle)
+                    continue
                 ready, sources = ready_endpoints(view, svc)
                 since = onset_of_emptiness(view, sources) or selector_since(view, svc)
                 f = finding("services", "selector-matches-no-pods", Severity.ERROR, svc, f"Service {svc.key.name}: selector {show_labels(selector)} matches no pods",
@@ -208,3 +222,20 @@ def _ports(svc: StoredRevision, pods: list[StoredRevision]) -> Iterator[Finding]
             yield finding("services", "target-port-not-exposed", Severity.ERROR, svc, f"Service {svc.key.name}: targetPort {target} is not a port of the selected pods",
                           detail=f"port {pm.get('port')} → {target}; the pods' containers expose {offered}", discriminator=str(pm.get("port")),
                           related=[p.key for p in pods[:5]], remediation="point targetPort at a containerPort (number or name) the pods declare")  # fmt: skip
+
+
+def _scaled_to_zero(view: ClusterView, svc: StoredRevision, selector: dict[str, Any]) -> list[StoredRevision]:  # fmt: skip
+    """The workloads whose pod template the selector matches, when every one is at zero."""
+    wanted = from_map(selector)
+    fronted = [w for kind in ("Deployment", "StatefulSet") for w in view.objects(kind, svc.key.namespace)
+               if matches(wanted, mapping(mapping(mapping(spec(w.doc).get("template")).get("metadata")).get("labels")))]  # fmt: skip
+    return fronted if fronted and all(spec(w.doc).get("replicas") == 0 for w in fronted) else []
+
+
+def _idle_finding(view: ClusterView, svc: StoredRevision, idle: list[StoredRevision]) -> Finding:
+    names = ", ".join(f"{w.key.kind} {w.key.name}" for w in idle)
+    since = max((t for w in idle if (t := holds_since(view, w, lambda d: spec(d).get("replicas") == 0)) is not None), default=None)  # fmt: skip
+    return finding("services", "workload-scaled-to-zero", Severity.WARNING, svc, f"Service {svc.key.name}: no pods, {names} scaled to zero",
+                   detail="it has no endpoints: whoever calls it gets connection refused or timeouts", since=since,
+                   related=[w.key for w in idle], relations={w.key: "the workload it fronts" for w in idle},
+                   remediation="scale the workload up if the Service should answer; else remove the Service, or its callers' use of it")  # fmt: skip

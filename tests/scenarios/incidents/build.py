@@ -1116,6 +1116,101 @@ def pull_secret_rotated(rec: Recording) -> None:
     rec.add("2026-11-27T14:30:30Z", event(new, "2026-11-27T14:30:30Z", "Failed", message, count=4))
 
 
+def _cluster_object(api: str, kind: str, name: str, manager: str, fields: dict[str, Any], **body: Any) -> dict[str, Any]:  # fmt: skip
+    return {"apiVersion": api, "kind": kind, "metadata": meta(name, ns=None, managers=[mf(manager, T0, fields, api=api)]), **body}  # fmt: skip
+
+
+@scenario
+def priority_class_deleted(rec: Recording) -> None:
+    """A PriorityClass cleaned up as unused; the next rollout of the app naming it is refused."""
+    pc = rec.add(T0, _cluster_object("scheduling.k8s.io/v1", "PriorityClass", "business-critical", "helm", {"f:value": {}},
+                                     value=100000, globalDefault=False, description="revenue paths"))  # fmt: skip
+    objs = app(
+        rec,
+        "payments",
+        "registry.example.com/payments:3.0.0",
+        priorityClassName="business-critical",
+    )
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    rec.delete("2026-11-27T14:00:00Z", pc)
+    refused_rollout(
+        rec, objs, "2026-11-27T14:20:00Z", "no PriorityClass with name business-critical was found"
+    )
+
+
+@scenario
+def runtime_class_deleted(rec: Recording) -> None:
+    """The gVisor RuntimeClass removed with its node pool; the sandboxed app cannot make pods."""
+    rc = rec.add(T0, _cluster_object("node.k8s.io/v1", "RuntimeClass", "gvisor", "kubectl-client-side-apply", {"f:handler": {}}, handler="runsc"))  # fmt: skip
+    objs = app(rec, "renderer", "registry.example.com/renderer:1.4.0", runtimeClassName="gvisor")
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    rec.delete("2026-11-27T14:00:00Z", rc)
+    refused_rollout(
+        rec, objs, "2026-11-27T14:20:00Z", 'pod rejected: RuntimeClass "gvisor" not found'
+    )
+
+
+@scenario
+def service_account_deleted(rec: Recording) -> None:
+    """The app's ServiceAccount deleted by a cleanup; the next pods are refused by admission."""
+    sa = rec.add(T0, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("exporter", managers=[mf("helm", T0, {"f:metadata": {}})])})  # fmt: skip
+    objs = app(
+        rec, "exporter", "registry.example.com/exporter:0.9.0", serviceAccountName="exporter"
+    )
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    rec.delete("2026-11-27T14:00:00Z", sa)
+    refused_rollout(rec, objs, "2026-11-27T14:20:00Z",
+                    'error looking up service account shop/exporter: serviceaccount "exporter" not found')  # fmt: skip
+
+
+@scenario
+def upstream_scaled_to_zero(rec: Recording) -> None:
+    """Someone scales the payments service to zero; checkout, which calls it, starts crashing."""
+    env = [{"name": "PAYMENTS_URL", "value": "http://payments.shop.svc.cluster.local:8080"}]
+    objs = app(rec, "checkout", "registry.example.com/checkout:4.4.0", container={"env": env})
+    payments = app(rec, "payments", "registry.example.com/payments:2.2.0")
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    zero = changed(
+        payments["dep"],
+        "kubectl-scale",
+        "2026-11-27T14:00:00Z",
+        {"f:spec": {"f:replicas": {}}},
+        sub="scale",
+    )
+    zero["spec"]["replicas"] = 0
+    zero["status"] = {"observedGeneration": 1, "conditions": zero["status"]["conditions"]}
+    rec.change("2026-11-27T14:00:00Z", zero)
+    for p in payments["pods"]:
+        rec.delete("2026-11-27T14:00:30Z", p)
+    emptied = changed(
+        payments["eps"],
+        "endpointslice-controller.k8s.io",
+        "2026-11-27T14:00:31Z",
+        {"f:endpoints": {}},
+    )
+    emptied["endpoints"] = []
+    rec.change("2026-11-27T14:00:31Z", emptied)
+    for i, p in enumerate(objs["pods"]):
+        crashed = copy.deepcopy(p)
+        crashed["metadata"]["managedFields"][-1]["time"] = "2026-11-27T14:06:00Z"
+        cs = crashed["status"]["containerStatuses"][0]
+        cs.update(ready=False, started=False, restartCount=4)
+        cs["state"] = {
+            "waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": "back-off 1m20s restarting failed container=checkout",
+            }
+        }
+        cs["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": "2026-11-27T14:05:20Z", "finishedAt": "2026-11-27T14:05:50Z",
+                                          "message": "dial tcp 10.96.0.10:8080: connect: connection refused"}}  # fmt: skip
+        crashed["status"]["conditions"][-1].update(
+            status="False", lastTransitionTime="2026-11-27T14:02:00Z"
+        )
+        rec.change("2026-11-27T14:06:00Z", crashed)
+        rec.add("2026-11-27T14:06:00Z", event(crashed, "2026-11-27T14:02:00Z" if i == 0 else "2026-11-27T14:06:00Z", "BackOff",
+                                              "Back-off restarting failed container checkout in pod " + crashed["metadata"]["name"], count=6))  # fmt: skip
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)
