@@ -87,11 +87,12 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
     phase = st.get("phase")
     deleting = time_of(meta(doc).get("deletionTimestamp"))
     if deleting is not None:
+        # deletionTimestamp is when the grace period ends: the deletion was asked for before it
         grace = meta(doc).get("deletionGracePeriodSeconds")
-        deadline = deleting + (grace if isinstance(grace, int) else 30) * 1_000_000_000
-        if view.at - deadline > STUCK_AFTER:
+        asked = deleting - (grace if isinstance(grace, int) else 30) * 1_000_000_000
+        if view.at - deleting > STUCK_AFTER:
             finalizers = ", ".join(str(f) for f in sequence(meta(doc).get("finalizers"))) or "none"
-            yield Problem("stuck-terminating", Severity.WARNING, "stuck terminating", f"deletion requested at {meta(doc).get('deletionTimestamp')}; finalizers: {finalizers}; node {mapping(doc.get('spec')).get('nodeName') or '?'}", deleting,
+            yield Problem("stuck-terminating", Severity.WARNING, "stuck terminating", f"grace period over at {meta(doc).get('deletionTimestamp')}; finalizers: {finalizers}; node {mapping(doc.get('spec')).get('nodeName') or '?'}", asked,
                           remediation="check the node is up and the finalizers' controllers run; as a last resort: kubectl delete pod --grace-period=0 --force")  # fmt: skip
         return
     if phase == "Succeeded":

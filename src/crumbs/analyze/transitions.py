@@ -52,7 +52,8 @@ def bad_states(doc: dict[str, Any]) -> list[Transition]:
                         f"Node {name}: {word}{reason}",
                         "status.conditions[Ready]",
                         1.0,
-                        "kubelet",
+                        # Unknown: the kubelet went silent, and the node controller says so
+                        "kubelet" if value == "False" else "node-lifecycle-controller",
                         when,
                     )
                 )

@@ -189,7 +189,7 @@ class ClusterView:
                 for uid in {
                     ref.get("uid")
                     for ref in sequence(mapping(rev.doc.get("metadata")).get("ownerReferences"))
-                    if isinstance(ref, dict)
+                    if isinstance(ref, dict) and isinstance(ref.get("uid"), str)
                 }:
                     index[uid].append(rev)
         return list(index.get(owner.uid, ()))

@@ -1211,6 +1211,57 @@ def upstream_scaled_to_zero(rec: Recording) -> None:
                                               "Back-off restarting failed container checkout in pod " + crashed["metadata"]["name"], count=6))  # fmt: skip
 
 
+@scenario
+def pods_on_unreachable_node(rec: Recording) -> None:
+    """node-2 stops posting status; five minutes later the taint manager evicts its pods, which
+    stay Terminating (no kubelet to confirm); the replacement runs on node-1."""
+    rec.add(T0, node("node-1"))
+    rec.add(T0, node("node-2"))
+    dep = rec.add(T0, deployment("cart-api", "registry.example.com/cart-api:2.8.0"))
+    rs = rec.add(T0, replica_set(dep, "6c9d8b7f5", T0))
+    rec.add(T0, pod(rs, "a1b2c", T0, next(IPS), node="node-1"))
+    lost = rec.add(T0, pod(rs, "d3e4f", T0, next(IPS), node="node-2"))
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    down = node("node-2", ready=False, since="2026-11-27T14:00:00Z")
+    down["spec"]["taints"] = [{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": "2026-11-27T14:00:40Z"},
+                              {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": "2026-11-27T14:00:40Z"}]  # fmt: skip
+    down["metadata"]["managedFields"].append(
+        mf("kube-controller-manager", "2026-11-27T14:00:40Z", {"f:spec": {"f:taints": {}}})
+    )
+    rec.change("2026-11-27T14:00:40Z", down)
+    unready = copy.deepcopy(lost)
+    unready["status"]["conditions"][-1].update(
+        status="False", lastTransitionTime="2026-11-27T14:00:40Z"
+    )
+    rec.change("2026-11-27T14:00:40Z", unready)
+    rec.add(
+        "2026-11-27T14:00:40Z",
+        event(
+            unready,
+            "2026-11-27T14:00:40Z",
+            "NodeNotReady",
+            "Node is not ready",
+            component="node-controller",
+        ),
+    )
+    evicted = copy.deepcopy(unready)
+    evicted["metadata"].update(
+        deletionTimestamp="2026-11-27T14:06:10Z", deletionGracePeriodSeconds=30
+    )
+    rec.change("2026-11-27T14:05:40Z", evicted)
+    rec.add("2026-11-27T14:05:40Z", event(evicted, "2026-11-27T14:05:40Z", "TaintManagerEviction", "Marking for deletion Pod shop/" + evicted["metadata"]["name"],
+                                          "Normal", component="taint-eviction-controller"))  # fmt: skip
+    rec.add(
+        "2026-11-27T14:05:41Z", pod(rs, "g5h6j", "2026-11-27T14:05:41Z", next(IPS), node="node-1")
+    )
+    flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
+    flipped = changed(
+        flags, "kubectl-edit", "2026-11-27T14:40:00Z", {"f:data": {"f:NEW_CHECKOUT": {}}}
+    )
+    flipped["data"]["NEW_CHECKOUT"] = "true"
+    rec.change("2026-11-27T14:40:00Z", flipped)
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)
