@@ -1120,47 +1120,37 @@ def _cluster_object(api: str, kind: str, name: str, manager: str, fields: dict[s
     return {"apiVersion": api, "kind": kind, "metadata": meta(name, ns=None, managers=[mf(manager, T0, fields, api=api)]), **body}  # fmt: skip
 
 
+def _deleted_then_refused(rec: Recording, gone: dict[str, Any], name: str, image: str, message: str, **pod_spec: Any) -> None:  # fmt: skip
+    """An app whose pods name ``gone``; it is deleted at 14:00; the 14:20 rollout is refused."""
+    objs = app(rec, name, image, **pod_spec)
+    unrelated_change(rec, "2026-11-27T13:50:00Z")
+    rec.delete("2026-11-27T14:00:00Z", gone)
+    refused_rollout(rec, objs, "2026-11-27T14:20:00Z", message)
+
+
 @scenario
 def priority_class_deleted(rec: Recording) -> None:
     """A PriorityClass cleaned up as unused; the next rollout of the app naming it is refused."""
     pc = rec.add(T0, _cluster_object("scheduling.k8s.io/v1", "PriorityClass", "business-critical", "helm", {"f:value": {}},
                                      value=100000, globalDefault=False, description="revenue paths"))  # fmt: skip
-    objs = app(
-        rec,
-        "payments",
-        "registry.example.com/payments:3.0.0",
-        priorityClassName="business-critical",
-    )
-    unrelated_change(rec, "2026-11-27T13:50:00Z")
-    rec.delete("2026-11-27T14:00:00Z", pc)
-    refused_rollout(
-        rec, objs, "2026-11-27T14:20:00Z", "no PriorityClass with name business-critical was found"
-    )
+    _deleted_then_refused(rec, pc, "payments", "registry.example.com/payments:3.0.0",
+                          "no PriorityClass with name business-critical was found", priorityClassName="business-critical")  # fmt: skip
 
 
 @scenario
 def runtime_class_deleted(rec: Recording) -> None:
     """The gVisor RuntimeClass removed with its node pool; the sandboxed app cannot make pods."""
     rc = rec.add(T0, _cluster_object("node.k8s.io/v1", "RuntimeClass", "gvisor", "kubectl-client-side-apply", {"f:handler": {}}, handler="runsc"))  # fmt: skip
-    objs = app(rec, "renderer", "registry.example.com/renderer:1.4.0", runtimeClassName="gvisor")
-    unrelated_change(rec, "2026-11-27T13:50:00Z")
-    rec.delete("2026-11-27T14:00:00Z", rc)
-    refused_rollout(
-        rec, objs, "2026-11-27T14:20:00Z", 'pod rejected: RuntimeClass "gvisor" not found'
-    )
+    _deleted_then_refused(rec, rc, "renderer", "registry.example.com/renderer:1.4.0",
+                          'pod rejected: RuntimeClass "gvisor" not found', runtimeClassName="gvisor")  # fmt: skip
 
 
 @scenario
 def service_account_deleted(rec: Recording) -> None:
     """The app's ServiceAccount deleted by a cleanup; the next pods are refused by admission."""
     sa = rec.add(T0, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("exporter", managers=[mf("helm", T0, {"f:metadata": {}})])})  # fmt: skip
-    objs = app(
-        rec, "exporter", "registry.example.com/exporter:0.9.0", serviceAccountName="exporter"
-    )
-    unrelated_change(rec, "2026-11-27T13:50:00Z")
-    rec.delete("2026-11-27T14:00:00Z", sa)
-    refused_rollout(rec, objs, "2026-11-27T14:20:00Z",
-                    'error looking up service account shop/exporter: serviceaccount "exporter" not found')  # fmt: skip
+    _deleted_then_refused(rec, sa, "exporter", "registry.example.com/exporter:0.9.0",
+                          'error looking up service account shop/exporter: serviceaccount "exporter" not found', serviceAccountName="exporter")  # fmt: skip
 
 
 @scenario
