@@ -136,3 +136,17 @@ def test_fit_keeps_the_head_and_says_what_was_left_out() -> None:
     )
     small, cut = fit({"entries": [1, 2]}, 2_000)
     assert not cut and small == '{"entries":[1,2]}'
+
+
+def test_the_why_tool_carries_the_path_of_each_cause(cli, store_path: str) -> None:
+    """What the copilot's why tool returns is why's JSON: each cause with its path of edges."""
+    assert cli("ingest", str(INCIDENTS / "upstream-scaled-to-zero.jsonl")).code == 0
+    result = tool(store_path, "why", {"target": "deploy/checkout", "namespace": "shop"})
+    assert result.ok, result.output
+    crash = next(f for f in result.output["findings"] if f["rule"] == "crashloop")
+    first = crash["causes"][0]
+    assert first["subject"]["name"] == "payments" and first["subject"]["kind"] == "Deployment"
+    assert [(e["edge"], e["to"]["kind"]) for e in first["path"]] == [
+        ("calls", "Service"),
+        ("selects", "Deployment"),
+    ]
