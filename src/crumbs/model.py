@@ -336,6 +336,11 @@ class LogChunk:
     previous: bool | None = None
     at: int | None = None
     """When the lines were captured: the snapshot's time, known when it ends."""
+    pod_uid: str | None = None
+    """Which incarnation of the pod (a live capture knows; an archive rarely says)."""
+    restarts: int | None = None
+    """The container's restart count when its lines were captured (with ``previous``: the run
+    before that restart wrote them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +359,8 @@ class StoredLog:
     where: str
     text: str
     """The lines as stored: secret-looking values already replaced by their keyed digests."""
+    pod_uid: str | None = None
+    restarts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,7 @@ def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
     ok = tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
     assert ok.ok and "managedFields" not in ok.output["metadata"]
     # exactly the reading commands: nothing that ingests, watches or serves
-    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster", "activity"}  # fmt: skip
+    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster", "activity", "logs"}  # fmt: skip
     assert {t.command for t in BY_NAME.values()}.isdisjoint(
         {"ingest", "watch", "mcp", "demo", "ask"}
     )
@@ -150,3 +150,20 @@ def test_the_why_tool_carries_the_path_of_each_cause(cli, store_path: str) -> No
         ("calls", "Service"),
         ("selects", "Deployment"),
     ]
+
+
+def test_the_logs_tool_reads_what_was_kept_redacted(cli, store_path: str, tmp_path: Path) -> None:
+    log = tmp_path / "api.log"
+    log.write_text(
+        "2026-11-27T14:05:01Z starting api v2\n"
+        "2026-11-27T14:05:02Z ERROR connect postgres://app:hunter2@db:5432/shop failed\n"
+    )
+    assert cli("ingest", str(log), "--pod", "shop/api-1", "-c", "api", "--previous").code == 0
+    result = tool(store_path, "logs", {"pod": "api-1", "grep": "ERROR"})
+    assert result.ok, result.output
+    [chunk] = result.output["logs"]
+    assert chunk["container"] == "api" and chunk["previous"] is True
+    assert len(chunk["lines"]) == 1 and "ERROR connect" in chunk["lines"][0]
+    assert "hunter2" not in str(result.output)
+    missing = tool(store_path, "logs", {"pod": "nope"})
+    assert not missing.ok and "no logs of a pod nope" in missing.output

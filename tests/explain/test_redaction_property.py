@@ -139,7 +139,12 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("cluster", {}), ("get", TARGETS), ("get", {"target": "cm/api-config", "namespace": NS}),
     ("history", {"target": "cm/api-config", "namespace": NS}), ("diff", {"target": "cm/api-config", "namespace": NS}),
     ("blame", {"target": "cm/api-config", "namespace": NS}), ("activity", {}),
+    ("logs", {"pod": "api-0", "namespace": NS}),
 ]  # fmt: skip
+LOG_FORMS = ("2026-11-27T10:01:0{i}Z ERROR db login failed password={v}",
+             "2026-11-27T10:01:0{i}Z calling https://billing with Authorization: Bearer {v}",
+             "2026-11-27T10:01:0{i}Z dsn=postgres://app:{v}@db:5432/shop")  # fmt: skip
+"""How a container logs a secret it holds (every planted value is logged one of these ways)."""
 
 
 def test_every_tool_is_called() -> None:
@@ -189,6 +194,11 @@ def test_no_planted_secret_reaches_a_tool_mcp_or_model(
     path = Path(tmp / "recording.jsonl")
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     assert cli("ingest", str(path), db=db).code == 0
+    logged = tmp / "api-0.log"
+    logged.write_text(
+        "".join(LOG_FORMS[i % 3].format(i=i % 10, v=v) + "\n" for i, v in enumerate(secrets))
+    )
+    assert cli("ingest", str(logged), "--pod", f"{NS}/api-0", "-c", "api", db=db).code == 0
 
     outputs = []
     for name, args in CALLS:

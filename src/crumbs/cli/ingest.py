@@ -23,10 +23,11 @@ from crumbs.cli.common import (
     emit_json,
     paused_gc,
 )
-from crumbs.errors import EXIT_ERROR, EXIT_OK
+from crumbs.errors import EXIT_ERROR, EXIT_OK, UsageError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
+from crumbs.formats.logs import Where
 from crumbs.formats.objects import Record
-from crumbs.formats.reader import iter_paths
+from crumbs.formats.reader import iter_paths, iter_pod_logs
 from crumbs.model import (
     AuditRecord,
     Event,
@@ -82,6 +83,13 @@ def ingest(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Also list what was skipped and why."
     ),
+    pod: str = typer.Option(
+        None, "--pod", help="NS/NAME: the paths are `kubectl logs` output of this pod."
+    ),
+    container: str = typer.Option("", "--container", "-c", help="With --pod: the container."),
+    previous: bool = typer.Option(
+        False, "--previous", help="With --pod: the previous container's log (kubectl logs -p)."
+    ),
     secret_digests: OnOff = SECRET_DIGESTS_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
@@ -89,9 +97,11 @@ def ingest(
 
     Formats are told by content: JSON or YAML objects and Lists (kubectl get -o
     json|yaml), multi-document YAML, watch-event JSON lines (kubectl get -w
-    --output-watch-events -o json), kubectl cluster-info dump trees. Re-ingesting
+    --output-watch-events -o json), kubectl cluster-info dump trees and the
+    container logs they keep; with --pod, plain `kubectl logs` output. Re-ingesting
     the same data adds nothing.
     """
+    where = _pod_log_target(pod, container, previous)
     store = Store.open(db_path(ctx), create=True)
     out = console(stderr=True)
     live = output is Output.text and sys.stderr.isatty()
@@ -114,7 +124,12 @@ def ingest(
             writer, activity, strict, batch_size, out if output is Output.text else None, status
         )
         try:
-            for path, files in iter_paths(paths, cluster, max_object_size):
+            sources = (
+                iter_pod_logs(paths, cluster, where)
+                if where is not None
+                else iter_paths(paths, cluster, max_object_size)
+            )
+            for path, files in sources:
                 if not run.files(files):
                     break
                 taken = writer.end_snapshot()
@@ -335,3 +350,14 @@ class _Run:
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+
+
+def _pod_log_target(pod: str | None, container: str, previous: bool) -> Where | None:
+    if pod is None:
+        if container or previous:
+            raise UsageError("--container and --previous go with --pod NS/NAME")
+        return None
+    ns, _, name = pod.partition("/")
+    if not ns or not name or "/" in name:
+        raise UsageError(f"--pod {pod!r}: NAMESPACE/NAME")
+    return Where(ns, name, container, previous)

@@ -35,7 +35,7 @@ from crumbs.formats.identity import Kinds
 from crumbs.formats.logs import Where, log_path
 from crumbs.formats.objects import Record, records_of
 from crumbs.formats.other import not_kubernetes_text
-from crumbs.model import NotKubernetes, Problem, Skipped
+from crumbs.model import LogChunk, NotKubernetes, Problem, Skipped
 
 SNIFF = 64 * 1024
 
@@ -97,6 +97,45 @@ def iter_files(
                 yield where, iter([Problem(where, f"cannot read: {err.strerror or err}")])
         else:
             yield path, read_file(path, cluster, max_document, known=known)
+
+
+def iter_pod_logs(
+    paths: list[str], cluster: str, where: Where, stdin: BinaryIO | None = None
+) -> Iterator[tuple[str, Iterator[tuple[str, Iterator[Record]]]]]:
+    """Plain ``kubectl logs`` output (files or ``-``), all of one pod's container (``where``).
+
+    Dated by the lines' own times (``kubectl logs --timestamps``), else by when the file was
+    last written (the capture), else (stdin) by when it is read."""
+    for path in paths:
+        yield path, iter([(path, _pod_log(path, cluster, where, stdin))])
+
+
+def _pod_log(path: str, cluster: str, where: Where, stdin: BinaryIO | None) -> Iterator[Record]:
+    if path == "-":
+        yield from _dated(_log_file(stdin or sys.stdin.buffer, "<stdin>", cluster, where), None)
+        return
+    if os.path.isdir(path):
+        yield Problem(path, "a directory: --pod reads one container's log (a file, or - for stdin)")
+        return
+    try:
+        regular(path)
+        mtime: int | None = os.stat(path).st_mtime_ns
+        f = open(path, "rb")  # noqa: SIM115 - closed below
+    except NotRegularFile as err:
+        yield Problem(path, str(err))
+        return
+    except OSError as err:
+        yield Problem(path, f"cannot read: {reason(err)}")
+        return
+    with f:
+        yield from _dated(_log_file(f, path, cluster, where), mtime)
+
+
+def _dated(records: Iterator[Record], fallback: int | None) -> Iterator[Record]:
+    for rec in records:
+        if isinstance(rec, LogChunk) and rec.at is None:
+            rec.at = rec.last_at if rec.last_at is not None else fallback
+        yield rec
 
 
 def read_file(

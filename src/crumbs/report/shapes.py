@@ -11,6 +11,7 @@ from crumbs.model import (
     Channel,
     ObjectKey,
     StoredEvent,
+    StoredLog,
     StoredRevision,
     mapping,
 )
@@ -121,3 +122,25 @@ def event_entry(ev: StoredEvent) -> dict[str, Any]:
             "firstAt": format_time(ev.first_at) if ev.first_at else None,
         },
     }
+
+
+def log_ref(chunk: StoredLog, with_lines: bool = True) -> dict[str, Any]:
+    """A kept log chunk: whose, when captured, what time its lines cover, and (with_lines) them."""
+    out: dict[str, Any] = {
+        "id": chunk.id,
+        "cluster": chunk.cluster,
+        "namespace": chunk.namespace,
+        "pod": chunk.pod,
+        "podUid": chunk.pod_uid,
+        "container": chunk.container,
+        "previous": chunk.previous,
+        "restarts": chunk.restarts,
+        "capturedAt": format_time(chunk.observed_at),
+        "firstAt": format_time(chunk.first_at) if chunk.first_at is not None else None,
+        "lastAt": format_time(chunk.last_at) if chunk.last_at is not None else None,
+        "source": chunk.where,
+        "lineCount": chunk.lines,
+    }
+    if with_lines:
+        out["lines"] = chunk.text.split("\n") if chunk.text else []
+    return out

@@ -33,6 +33,7 @@ from crumbs.model import (
     RevisionType,
 )
 from crumbs.store.codec import Encoder, digest, pack_text
+from crumbs.store.logretention import LogPolicy, prune_logs
 
 _DELETED = int(RevisionType.DELETED)
 _MODIFIED = int(RevisionType.MODIFIED)
@@ -83,7 +84,8 @@ def log_item(chunk: LogChunk, text: bytes, raw_bytes: int, at: int) -> Item:
     """A log chunk, its lines already redacted and joined; ``at`` when they were captured."""
     previous = None if chunk.previous is None else int(chunk.previous)
     return ("l", chunk.cluster, chunk.namespace, chunk.pod, chunk.container, previous, chunk.first_at,
-            chunk.last_at, at, len(chunk.lines), raw_bytes, chunk.where, text, digest(text))  # fmt: skip
+            chunk.last_at, at, len(chunk.lines), raw_bytes, chunk.where, chunk.pod_uid, chunk.restarts,
+            text, digest(text))  # fmt: skip
 
 
 def event_item(ev: Event) -> Item:
@@ -97,6 +99,7 @@ class BatchWriter:
     def __init__(self, db: sqlite3.Connection, ingest_time: int) -> None:
         self._db = db
         self.ingest_time = ingest_time
+        self.log_policy = LogPolicy.from_environment()
         self._encoder = Encoder(db)
         self._clusters: dict[str, int] = {}
         self._objects: dict[tuple[Any, ...], int] = {}
@@ -237,9 +240,12 @@ class BatchWriter:
         )
         n_logs = self._insert_counted(
             "INSERT OR IGNORE INTO logs (cluster, namespace, pod, container, previous, first_at, last_at, "
-            "observed_at, lines, raw_bytes, source, digest, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "observed_at, lines, raw_bytes, source, pod_uid, restarts, digest, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             logs,
         )
+        if n_logs:
+            prune_logs(self._db, self.log_policy)
         return stored, unchanged, n_events, n_releases, n_audits, n_logs
 
     def _insert_counted(self, sql: str, rows: list[tuple[object, ...]]) -> int:

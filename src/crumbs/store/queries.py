@@ -277,6 +277,38 @@ class Queries:
 
     # -- container logs --------------------------------------------------------
 
+    def log_namespaces(self, pod: str, cluster: str | None = None) -> list[str]:
+        """The namespaces holding logs of a pod of this name."""
+        sql = "SELECT DISTINCT l.namespace FROM logs l JOIN clusters c ON c.id = l.cluster WHERE l.pod = ?"
+        params: list[object] = [pod]
+        if cluster is not None:
+            sql += " AND c.name = ?"
+            params.append(cluster)
+        return [row[0] for row in self.db.execute(sql + " ORDER BY 1", params)]
+
+    def log_captures(
+        self,
+        start: int | None,
+        end: int | None,
+        namespace: str | None = None,
+        cluster: str | None = None,
+    ) -> list[StoredLog]:
+        """The log chunks captured in [start, end] (their lines left out), oldest first: for timelines."""
+        cond, params = ["1 = 1"], []
+        for clause, value in (("l.observed_at >= ?", start), ("l.observed_at <= ?", end),
+                              ("l.namespace = ?", namespace), ("c.name = ?", cluster)):  # fmt: skip
+            if value is not None:
+                cond.append(clause)
+                params.append(value)
+        rows = self.db.execute(
+            "SELECT l.id, c.name, l.namespace, l.pod, l.container, l.previous, l.first_at, l.last_at, l.observed_at, "
+            "l.lines, l.raw_bytes, l.source, l.pod_uid, l.restarts FROM logs l JOIN clusters c ON c.id = l.cluster "
+            f"WHERE {' AND '.join(cond)} ORDER BY l.observed_at, l.id",
+            params,
+        )
+        return [StoredLog(lid, cl, ns, p, cont, None if prev is None else bool(prev), first, last, seen, n, raw, src, "", uid, restarts)
+                for lid, cl, ns, p, cont, prev, first, last, seen, n, raw, src, uid, restarts in rows]  # fmt: skip
+
     def logs_of(
         self,
         namespace: str,
@@ -299,7 +331,7 @@ class Queries:
             params.append(end)
         rows = self.db.execute(
             "SELECT l.id, c.name, l.namespace, l.pod, l.container, l.previous, l.first_at, l.last_at, l.observed_at, "
-            f"l.lines, l.raw_bytes, l.source, l.data FROM logs l JOIN clusters c ON c.id = l.cluster WHERE {cond} "
+            f"l.lines, l.raw_bytes, l.source, l.data, l.pod_uid, l.restarts FROM logs l JOIN clusters c ON c.id = l.cluster WHERE {cond} "
             "ORDER BY l.observed_at, l.id",
             params,
         )
@@ -318,8 +350,10 @@ class Queries:
                 raw,
                 src,
                 unpack_text(data),
+                uid,
+                restarts,
             )  # fmt: skip
-            for lid, cl, ns, p, cont, prev, first, last, seen, n, raw, src, data in rows
+            for lid, cl, ns, p, cont, prev, first, last, seen, n, raw, src, data, uid, restarts in rows
         ]
 
     # -- audit logs ------------------------------------------------------------

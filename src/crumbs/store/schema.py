@@ -302,6 +302,18 @@ def _cluster_facts(db: sqlite3.Connection) -> None:
     )
 
 
+def _log_keys(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- A live capture knows the pod's uid and the container's restart count: which
+        -- incarnation of the pod and which run of the container wrote the lines.
+        ALTER TABLE logs ADD COLUMN pod_uid TEXT;
+        ALTER TABLE logs ADD COLUMN restarts INTEGER;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -314,4 +326,5 @@ MIGRATIONS: list[Migration] = [
     ("0009_revision_origin", _revision_origin),
     ("0010_logs", _logs),
     ("0011_cluster_facts", _cluster_facts),
+    ("0012_log_keys", _log_keys),
 ]
