@@ -6,16 +6,16 @@ from collections.abc import Collection
 from typing import Any
 
 from crumbs.activity import NodeEvent, breadcrumb, describe, to_json
-from crumbs.model import Change, Channel, StoredEvent
-from crumbs.report.shapes import change_entry, event_entry
+from crumbs.model import Change, Channel, StoredEvent, StoredLog
+from crumbs.report.shapes import change_entry, event_entry, log_ref
 from crumbs.report.text import change_line, clean, event_line, short_time
 from crumbs.store import Queries, Selector
 from crumbs.store.activity import ActivityQueries
-from crumbs.timeutil import NS
+from crumbs.timeutil import NS, format_time
 from crumbs.trail.audit import SKEW
 from crumbs.trail.changes import by_object, changes, is_noise
 
-Entry = Change | StoredEvent | NodeEvent
+Entry = Change | StoredEvent | NodeEvent | StoredLog
 
 
 def collect(
@@ -46,6 +46,10 @@ def collect(
     ]
     if events and channels is None:
         found.extend(queries.events(start, end, sel))
+    if events and channels is None and (sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)):
+        # a container log was captured: a mark (the lines: crumbs logs)
+        found.extend(c for c in queries.log_captures(start, end, sel.namespace, sel.cluster)
+                     if sel.name is None or c.pod == sel.name)  # fmt: skip
     if activity is not None and channels is None and sel.kinds is None:
         found.extend(
             e
@@ -65,6 +69,8 @@ def _through(ch: Change, channels: Collection[str]) -> bool:
 def _order(entry: Entry) -> tuple[int, int]:
     if isinstance(entry, Change):
         return (entry.revision.at, 0)
+    if isinstance(entry, StoredLog):
+        return (entry.observed_at, 3)
     return (entry.at, 1 if isinstance(entry, StoredEvent) else 2)
 
 
@@ -73,6 +79,12 @@ def _json(e: Entry) -> dict[str, Any]:
         return change_entry(e)
     if isinstance(e, StoredEvent):
         return event_entry(e)
+    if isinstance(e, StoredLog):
+        return {
+            "type": "log",
+            "at": format_time(e.observed_at),
+            "log": log_ref(e, with_lines=False),
+        }
     doc = to_json(e)
     return {"type": "node-event", "at": doc["time"], "why": breadcrumb(e), "event": doc}
 
@@ -82,6 +94,10 @@ def _line(e: Entry) -> str:
         return change_line(e)
     if isinstance(e, StoredEvent):
         return event_line(e)
+    if isinstance(e, StoredLog):
+        which = "previous container's " if e.previous else ""
+        who = f"{e.namespace}/{e.pod} {e.container}".rstrip()
+        return f"[dim]{short_time(e.observed_at)}[/]  [blue]{'logs':<7}[/]  {clean(who)}: {which}log captured, {e.lines} lines  [dim](crumbs logs {clean(e.pod)} -n {clean(e.namespace)})[/]"
     return f"[dim]{short_time(e.at)}[/]  [magenta]{'node':<7}[/]  {clean(describe(e))}  [dim]({clean(breadcrumb(e))})[/]"
 
 
