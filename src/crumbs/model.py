@@ -449,12 +449,20 @@ class Evidence:
     """What a finding rests on: a revision, an event, or an object as it is now."""
 
     kind: str
-    """``revision``, ``event`` or ``object``."""
+    """``revision``, ``event``, ``object`` or ``log`` (lines a container wrote; ``id``: the chunk)."""
     key: ObjectKey
     at: int | None
     summary: str
     id: int | None = None
     """The revision or event id in the store, when there is one."""
+    lines: tuple[str, ...] = ()
+    """``log``: the lines quoted (a few, redacted when stored)."""
+    template: str = ""
+    """``log``: the template the first error-looking line belongs to, and how many lines did."""
+    count: int = 0
+    new: bool | None = None
+    """``log``: whether the template first appeared after the top cause's change (None: no log
+    from before it to compare with)."""
 
 
 @dataclass(frozen=True, slots=True)

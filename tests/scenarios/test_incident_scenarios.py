@@ -35,10 +35,19 @@ def test_at_least_fifteen_incidents_and_a_healthy_cluster() -> None:
     assert EXPECTED["healthy"]["finding"] is None
 
 
+def _ingest(cli, name: str) -> None:
+    """The recording, and the ``kubectl logs`` files beside it (``POD__CONTAINER[__previous].log``)."""
+    assert cli("ingest", str(HERE / f"{name}.jsonl")).code == 0
+    for log in sorted((HERE / f"{name}.logs").glob("*.log")):
+        pod, container, *previous = log.stem.split("__")
+        args = ["--pod", f"shop/{pod}", "-c", container, *(["--previous"] if previous else [])]
+        assert cli("ingest", str(log), *args).code == 0
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_scenario(cli, name: str) -> None:
     want = EXPECTED[name]
-    assert cli("ingest", str(HERE / f"{name}.jsonl")).code == 0
+    _ingest(cli, name)
     result = cli("scan", "-o", "json")
     report = result.json()
     findings = report["findings"]
@@ -63,6 +72,12 @@ def test_scenario(cli, name: str) -> None:
     assert result.code == (3 if any(f["severity"] == "error" for f in findings) else 0)
     if "detail" in want:
         assert want["detail"] in top["detail"]
+    if "log" in want:  # the line the container wrote, cited, and whether it is new
+        [cited] = [e for e in top["evidence"] if e["kind"] == "log"]
+        assert (
+            want["log"]["says"] in cited["summary"] and cited["newSinceCause"] == want["log"]["new"]
+        )
+        assert cited["lines"] and len(cited["lines"]) <= 3
     # another finding, or one told as part of a story (same object, same root cause)
     told = [_label(f) for f in findings] + [
         f"{a['analyzer']}/{a['rule']} on {_subject(f['subject'])}"
@@ -96,7 +111,7 @@ def test_why_tells_the_same(cli, name: str) -> None:
     """``crumbs why KIND/NAME`` of the subject finds the same problem with the same first cause
     (a cluster-scoped subject too: a Node's problem is about pods in namespaces)."""
     want = EXPECTED[name]
-    assert cli("ingest", str(HERE / f"{name}.jsonl")).code == 0
+    _ingest(cli, name)
     kind, _, obj = want["finding"]["subject"].partition("/")
     found = cli("why", f"{kind.lower()}/{obj}", "-o", "json").json()["findings"]
     same = [f for f in found if f"{f['analyzer']}/{f['rule']}" == want["finding"]["rule"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from crumbs.analyze import logevidence
 from crumbs.analyze.causes import rank
 from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.selectors import Requirement, matches
@@ -40,24 +41,34 @@ def run(
         for f in findings.values()
         if Severity.ORDER.get(f.severity, 9) <= limit and _selected(view, f, options)
     ]
+    broken: list[str] = []
     for f in kept:
         _resolve_versions(view, f)
+        _contained(broken, f, logevidence.attach, view)
     if options.causes:
-        broken: list[str] = []
         for f in kept:
-            if f.severity != Severity.INFO:
-                try:
-                    f.causes = rank(view, f)
-                except Exception as err:  # a finding without causes beats no scan at all
-                    broken.append(
-                        f"{f.key.display()}: {type(err).__name__}: {err} at {where(err)}"[:300]
-                    )
-        if broken:
-            kept.append(Finding("causes", "ranking-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", "causes"), "", "",
+            if f.severity != Severity.INFO and _contained(broken, f, _rank, view):
+                _contained(broken, f, logevidence.compare_with_before, view)
+    if broken:
+        kept.append(Finding("causes", "ranking-failed", Severity.WARNING, ObjectKey("", "", "Analyzer", "", "causes"), "", "",
                                 f"cause ranking failed for {len(broken)} finding(s): {broken[0]}",
-                                detail="those findings are listed without causes; the others have theirs"))  # fmt: skip
+                                detail="those findings are listed without their causes (or their log evidence); the others have theirs"))  # fmt: skip
     kept.sort(key=lambda f: _order(view, f))
     return _one_story(kept) if options.causes else kept
+
+
+def _rank(view: ClusterView, f: Finding) -> None:
+    f.causes = rank(view, f)
+
+
+def _contained(broken: list[str], f: Finding, step: Callable[[ClusterView, Finding], None], view: ClusterView) -> bool:  # fmt: skip
+    """Run one step of a finding's story; a failure is noted, the finding kept without it."""
+    try:
+        step(view, f)
+    except Exception as err:  # a finding without causes or logs beats no scan at all
+        broken.append(f"{f.key.display()}: {type(err).__name__}: {err} at {where(err)}"[:300])
+        return False
+    return True
 
 
 def _order(view: ClusterView, f: Finding) -> tuple[object, ...]:

@@ -18,6 +18,7 @@ from crumbs.model import (
     ObjectKey,
     Origin,
     StoredEvent,
+    StoredLog,
     StoredRelease,
     StoredRevision,
     mapping,
@@ -53,6 +54,11 @@ class Source(Protocol):
 
     def node_events(self, start: int | None, end: int | None) -> Sequence[NodeEvent]:
         """What ran and talked on the nodes in [start, end] (``crumbs agent`` and importers)."""
+        ...
+
+    def logs_of(self, namespace: str, pod: str | None, end: int) -> Sequence[StoredLog]:
+        """The log chunks kept of a pod (None: of every pod of the namespace), captured up to
+        ``end``, oldest first (lines redacted)."""
         ...
 
 
@@ -233,6 +239,22 @@ class ClusterView:
                 if self.namespace is None or e.namespace in (self.namespace, "")
             ]
         return self._node_events
+
+    def logs(self, namespace: str, pod: str) -> list[StoredLog]:
+        """The log chunks kept of a pod up to the view's time, oldest first."""
+        key = ("logs", namespace, pod)
+        if key not in self.memo:
+            self.memo[key] = list(self.source.logs_of(namespace, pod, self.at))
+        found: list[StoredLog] = self.memo[key]
+        return found
+
+    def namespace_logs(self, namespace: str) -> list[StoredLog]:
+        """Every log chunk kept in a namespace up to the view's time (pods gone included)."""
+        key = ("logs", namespace, None)
+        if key not in self.memo:
+            self.memo[key] = list(self.source.logs_of(namespace, None, self.at))
+        found: list[StoredLog] = self.memo[key]
+        return found
 
     def history(self, key: ObjectKey) -> list[StoredRevision]:
         """Every revision of an object up to the view's time, all incarnations, oldest first."""

@@ -106,6 +106,7 @@ COMMANDS = (
     "info",
     "timeline",
     "history",
+    "logs",
     "diff",
     "blame",
     "rollouts",

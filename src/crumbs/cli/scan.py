@@ -13,6 +13,7 @@ import typer
 
 from crumbs.analyze import registry
 from crumbs.analyze.causes import rank
+from crumbs.analyze.logevidence import compare_with_before
 from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.selectors import parse as parse_labels
@@ -221,6 +222,7 @@ def why(
         chosen = wanted + about
         for f in chosen:
             f.causes = rank(view, f)
+            compare_with_before(view, f)
     if not explain:
         _emit(when, chosen, output)
         return _exit_code(chosen)

@@ -29,13 +29,16 @@ def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[st
 
 
 def evidence_ref(e: Evidence, versions: dict[ObjectKey, str]) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "kind": e.kind,
         "subject": subject_ref(e.key, versions.get(e.key, "")),
         "at": format_time(e.at) if e.at else None,
         "summary": e.summary,
         "id": e.id,
     }
+    if e.kind == "log":
+        out.update(lines=list(e.lines), template=e.template, count=e.count, newSinceCause=e.new)
+    return out
 
 
 def cause_ref(c: Cause) -> dict[str, Any]:
@@ -139,6 +142,10 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
             out.append(f"        {clean(f.detail)}")
         for a in f.also:
             out.append(f"        [dim]also:[/] {clean(a.title)}")
+        for e in f.evidence:
+            if e.kind == "log":
+                out.append(f"        [blue]log:[/] {clean(e.summary)}")
+                out.extend(f"          [dim]│ {clean(line)}[/]" for line in e.lines)
         for c in shown_causes(f, causes):
             rev = c.change.revision
             at = c.at if c.at is not None else rev.at
@@ -176,6 +183,9 @@ def as_markdown(at: int, findings: list[Finding], causes: int = 3) -> str:
             lines.append(f"- **Detail:** {md_text(f.detail)}")
         for a in f.also:
             lines.append(f"- **Also:** {md_text(a.title)}")
+        for e in f.evidence:
+            if e.kind == "log":
+                lines.append(f"- **Log:** {md_text(e.summary)}")
         if f.remediation:
             lines.append(f"- **Remediation:** {md_text(f.remediation)}")
         if f.causes:

@@ -312,14 +312,17 @@ class Queries:
     def logs_of(
         self,
         namespace: str,
-        pod: str,
+        pod: str | None,
         container: str | None = None,
         cluster: str | None = None,
         end: int | None = None,
     ) -> list[StoredLog]:
         """The log chunks kept of a pod (of one container), captured up to ``end``, oldest first."""
-        params: list[object] = [namespace, pod]
-        cond = "l.namespace = ? AND l.pod = ?"
+        params: list[object] = [namespace]
+        cond = "l.namespace = ?"
+        if pod is not None:
+            cond += " AND l.pod = ?"
+            params.append(pod)
         if container is not None:
             cond += " AND l.container = ?"
             params.append(container)
@@ -449,14 +452,15 @@ class Queries:
     # -- the store as a whole ------------------------------------------------
 
     def latest_time(self) -> int | None:
-        """The store's clock: the newest time it has observed, revisions, events and node events
-        alike (declared manifests do not move it)."""
+        """The store's clock: the newest time it has observed, revisions, events, node events and
+        log captures alike (declared manifests do not move it)."""
         times = [
             t
             for query in (
                 f"SELECT at FROM revisions WHERE origin != {int(Origin.DECLARED)} ORDER BY at DESC LIMIT 1",
                 "SELECT max(at) FROM events",
                 "SELECT max(last_at) FROM node_event_chunks",
+                "SELECT max(observed_at) FROM logs",
             )
             if (row := self.db.execute(query).fetchone()) is not None and (t := row[0]) is not None
         ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from crumbs.activity import NodeEvent
-from crumbs.model import AuditRecord, ObjectKey, StoredEvent, StoredRelease, StoredRevision
+from crumbs.model import (
+    AuditRecord,
+    ObjectKey,
+    StoredEvent,
+    StoredLog,
+    StoredRelease,
+    StoredRevision,
+)
 from crumbs.store.activity import ActivityQueries
 from crumbs.store.queries import Queries, Selector
 
@@ -71,6 +78,9 @@ class StoreSource:
 
     def node_events(self, start: int | None, end: int | None) -> Sequence[NodeEvent]:
         return self.activity.events(start, end, cluster=self.cluster)
+
+    def logs_of(self, namespace: str, pod: str | None, end: int) -> Sequence[StoredLog]:
+        return self.queries.logs_of(namespace, pod, None, self.cluster, end)
 
     def changes_of(
         self, keys: Sequence[ObjectKey], start: int | None, end: int | None

@@ -1252,6 +1252,35 @@ def pods_on_unreachable_node(rec: Recording) -> None:
     rec.change("2026-11-27T14:40:00Z", flipped)
 
 
+@scenario
+def crashloop_after_image_change_logged(rec: Recording) -> None:
+    """An image change whose new version panics on a config key the old one did not read. The
+    logs of an old pod (captured before) and of the crashing pod's previous run are kept: the
+    cache warning was there before, the panic is new."""
+    objs = app(rec, "inventory", "registry.example.com/inventory:5.1.0")
+    unrelated_change(rec, "2026-11-27T13:40:00Z")
+    old = objs["pods"][0]
+    rec.log(old, ["2026-11-27T13:30:00.104Z starting inventory 5.1.0",
+                  "2026-11-27T13:30:00.311Z connected to postgres at 10.96.14.2:5432 in 14ms",
+                  "2026-11-27T13:30:07.002Z ERROR cache refresh failed: redis timeout after 2000ms (will retry)",
+                  "2026-11-27T13:31:07.017Z ERROR cache refresh failed: redis timeout after 2000ms (will retry)",
+                  "2026-11-27T13:45:00.000Z GET /healthz 200 1ms"])  # fmt: skip
+    new = changed(objs["dep"], "helm", "2026-11-27T14:00:00Z", image_fields("inventory"))
+    new["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        "registry.example.com/inventory:5.2.0"
+    )
+    pods = rollout(rec, objs, new, "2026-11-27T14:00:00Z", "crashloop", restarts=5, exit=2,
+                   finished="2026-11-27T14:09:20Z")  # fmt: skip
+    rec.log(pods[0], ["2026-11-27T14:09:18.120Z starting inventory 5.2.0",
+                      "2026-11-27T14:09:18.402Z connected to postgres at 10.96.14.2:5432 in 11ms",
+                      "2026-11-27T14:09:19.010Z ERROR cache refresh failed: redis timeout after 2000ms (will retry)",
+                      "2026-11-27T14:09:19.877Z panic: config: required key INVENTORY_REGION missing",
+                      "2026-11-27T14:09:19.878Z goroutine 1 [running]:",
+                      "2026-11-27T14:09:19.878Z main.main()"], previous=True)  # fmt: skip
+    rec.add("2026-11-27T14:09:30Z", event(pods[0], "2026-11-27T14:02:00Z", "BackOff",
+                                          f"Back-off restarting failed container inventory in pod {pods[0]['metadata']['name']}", count=9))  # fmt: skip
+
+
 def main() -> None:
     for name, build in SCENARIOS.items():
         rec = Recording(name)

@@ -334,12 +334,24 @@ class Recording(WatchLog):
     def __init__(self, name: str) -> None:
         super().__init__(HERE)
         self.name = name
+        self.logs: dict[str, list[str]] = {}
 
     def add(self, time: str, obj: dict[str, Any], etype: str = "ADDED") -> dict[str, Any]:
         return self.emit(etype, time, obj)
 
+    def log(self, pod: dict[str, Any], lines: list[str], previous: bool = False) -> None:
+        """``kubectl logs --timestamps [-p]`` output of the pod's first container, as a file
+        ``NAME.logs/POD__CONTAINER[__previous].log`` beside the recording."""
+        c = pod["spec"]["containers"][0]["name"]
+        self.logs[f"{pod['metadata']['name']}__{c}{'__previous' if previous else ''}.log"] = lines
+
     def write(self, name: str = "") -> None:
         super().write(name or self.name)
+        if self.logs:
+            where = HERE / f"{name or self.name}.logs"
+            where.mkdir(exist_ok=True)
+            for file, lines in self.logs.items():
+                (where / file).write_text("".join(line + "\n" for line in lines))
 
 
 def cronjob(
