@@ -167,3 +167,19 @@ def test_the_logs_tool_reads_what_was_kept_redacted(cli, store_path: str, tmp_pa
     assert "hunter2" not in str(result.output)
     missing = tool(store_path, "logs", {"pod": "nope"})
     assert not missing.ok and "no logs of a pod nope" in missing.output
+
+
+def test_the_offline_answer_quotes_the_log_it_cites(cli, store_path: str) -> None:
+    name = "crashloop-after-image-change-logged"
+    assert cli("ingest", str(INCIDENTS / f"{name}.jsonl")).code == 0
+    for log in sorted((INCIDENTS / f"{name}.logs").glob("*.log")):
+        pod, container, *previous = log.stem.split("__")
+        flags = ["--previous"] if previous else []
+        assert cli("ingest", str(log), "--pod", f"shop/{pod}", "-c", container, *flags).code == 0
+    doc = cli("ask", "why is deploy/inventory crashing?", "-o", "json").json()
+    answer = doc["answer"]
+    assert (
+        "panic: config: required key INVENTORY_REGION missing" in answer
+        and "new since the change" in answer
+    )
+    assert re.search(r"\[L\d+\]", answer) and doc["unverified"] == []

@@ -1,7 +1,8 @@
 """Citations: answers point at evidence ids seen in tool outputs; any other is flagged.
 
 ``[F6b9e061bc42d]`` a finding, ``[R41]`` a revision, ``[E12]`` an event, ``[N65537]`` a node
-event (``crumbs activity``, or a finding's node-event evidence). The
+event (``crumbs activity``, or a finding's node-event evidence), ``[L7]`` a kept log capture
+(``crumbs logs``, or a finding's log evidence). The
 ids a run may cite are the ones its tools returned; a citation of anything
 else (a model's invention, or a stale id) is listed and marked in the answer.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CITATION = re.compile(r"\[(F[0-9a-f]{12}|R\d+|E\d+|N\d+)\]")
+CITATION = re.compile(r"\[(F[0-9a-f]{12}|R\d+|E\d+|N\d+|L\d+)\]")
 _FINDING = re.compile(r"^F[0-9a-f]{12}$")
 _REVISION_TYPES = {"ADDED", "MODIFIED", "DELETED", "SNAPSHOT"}
 
@@ -26,6 +27,8 @@ def citable(doc: Any, into: set[str] | None = None) -> set[str]:
         elif isinstance(i, int) and not isinstance(i, bool):
             if doc.get("kind") == "node-event" or doc.get("schema") == "crumbs.node-event/v1":
                 out.add(f"N{i}")
+            elif doc.get("kind") == "log" or "capturedAt" in doc:
+                out.add(f"L{i}")
             elif doc.get("kind") == "event" or "reason" in doc:
                 out.add(f"E{i}")
             elif (

@@ -131,6 +131,14 @@ def _answer(question: str, findings: list[dict[str, Any]], history: dict[str, An
     lines.append(f"**{top['title']}** ({top['severity']}{since}) [{top['id']}]")
     if top.get("detail"):
         lines.append(top["detail"])
+    for e in top.get("evidence") or []:
+        if e.get("kind") == "log" and e.get("id") is not None:
+            quoted = " / ".join(e.get("lines") or [])
+            lines.append(
+                f"The container's log: {e['summary']} [L{e['id']}]"
+                + (f"; it ended with: {quoted}" if quoted else "")
+            )
+            break
     causes = top.get("causes") or []
     if causes:
         c = causes[0]
