@@ -70,7 +70,8 @@ def recording(
 
 def listening(rec: Recorder) -> bool:
     return bool(rec.followers) and all(
-        p.state == "watching" and (p.lists or p.resumed_from) for _, p in rec.progress
+        f.progress.state == "watching" and (f.progress.lists or f.progress.resumed_from)
+        for f in rec.followers.values()
     )
 
 

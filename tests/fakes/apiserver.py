@@ -131,6 +131,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if found["resources"]
                 else status(404, "NotFound", "the server could not find the requested resource"),
             )
+        elif (
+            len(parts) == 7
+            and parts[:3] == ["api", "v1", "namespaces"]
+            and parts[4] == "pods"
+            and parts[6] == "log"
+        ):
+            self._pod_log(parts[3], parts[5], q)
         else:
             target = self._target(parts)
             if target is None:
@@ -172,6 +179,64 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 else:
                     self._json(200, obj)
+
+    def _pod_log(self, namespace: str, name: str, q: dict[str, str]) -> None:
+        """``GET pods/NAME/log`` as the API server answers it: text/plain, ``container``,
+        ``previous``, ``tailLines``, ``limitBytes``, ``timestamps``; its errors word for word."""
+        cluster = self.server.cluster
+        if ("", "pods/log") in cluster.forbidden:
+            self._json(403, status(403, "Forbidden", f'pods "{name}" is forbidden: User "system:serviceaccount:crumbs:crumbs" cannot get resource "pods/log" in API group "" in the namespace "{namespace}"',
+                                   name=name, kind="pods"))  # fmt: skip
+            return
+        with cluster.cond:
+            pod = cluster.objects[("", "pods")].get((namespace, name))
+        if pod is None:
+            self._json(
+                404, status(404, "NotFound", f'pods "{name}" not found', name=name, kind="pods")
+            )
+            return
+        names = [c["name"] for c in pod.get("spec", {}).get("containers", [])]
+        container = q.get("container") or (names[0] if len(names) == 1 else "")
+        if not container:
+            self._json(
+                400,
+                status(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]",
+                ),
+            )
+            return
+        if container not in names:
+            self._json(
+                400, status(400, "BadRequest", f"container {container} is not valid for pod {name}")
+            )
+            return
+        previous = q.get("previous") == "true"
+        with cluster.cond:
+            lines = cluster.container_logs.get((namespace, name, container, previous))
+        if lines is None and previous:
+            self._json(
+                400,
+                status(
+                    400,
+                    "BadRequest",
+                    f'previous terminated container "{container}" in pod "{name}" not found',
+                ),
+            )
+            return
+        lines = lines or []
+        if q.get("tailLines"):
+            lines = lines[-int(q["tailLines"]) :] if int(q["tailLines"]) > 0 else []
+        stamp = q.get("timestamps") == "true"
+        body = "".join((f"{t} {text}" if stamp else text) + "\n" for t, text in lines).encode()
+        if q.get("limitBytes"):
+            body = body[: int(q["limitBytes"])]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _groups(self) -> dict[str, Any]:
         groups: dict[str, list[str]] = {}

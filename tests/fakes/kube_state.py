@@ -106,6 +106,13 @@ class FakeCluster:
         self.faults = Faults()
         self.requests: list[tuple[str, str]] = []
         self.gone_sent = False
+        self.container_logs: dict[tuple[str, str, str, bool], list[tuple[str, str]]] = {}
+        """(namespace, pod, container, previous) → (RFC 3339 time, line): what pods/log serves."""
+
+    def set_log(self, namespace: str, pod: str, container: str, lines: list[tuple[str, str]], previous: bool = False) -> None:  # fmt: skip
+        """The log a container (its current run, or with ``previous`` the run before) wrote."""
+        with self.cond:
+            self.container_logs[(namespace, pod, container, previous)] = list(lines)
 
     # -- changes -----------------------------------------------------------
 

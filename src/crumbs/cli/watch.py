@@ -71,6 +71,11 @@ def watch(
         max=10**9,
         help="Stop after this many seconds (default: until SIGINT or SIGTERM).",
     ),
+    logs: bool = typer.Option(
+        False,
+        "--logs",
+        help="Also capture the log of each container run that fails (non-zero exit, OOMKilled, CrashLoopBackOff): GET pods/log, once per run, rate- and byte-limited.",
+    ),
     secret_digests: OnOff = SECRET_DIGESTS_OPTION,
 ) -> int:
     """Record every change of every resource into the store, until interrupted.
@@ -93,7 +98,15 @@ def watch(
     chosen = targets(context or None, kubeconfig)
     with stop_event(duration) as stop:
         return _record(
-            ctx, chosen, stop, include, exclude, rediscover, selectors, secret_digests is OnOff.on
+            ctx,
+            chosen,
+            stop,
+            include,
+            exclude,
+            rediscover,
+            selectors,
+            secret_digests is OnOff.on,
+            logs,
         )
 
 
@@ -106,7 +119,9 @@ def _record(
     rediscover: float,
     selectors: dict[str, str],
     secret_digests: bool,
+    logs: bool,
 ) -> int:
+    from crumbs.cluster.podlogs import Limits
     from crumbs.cluster.recorder import Recorder
 
     out = console(stderr=True)
@@ -143,6 +158,7 @@ def _record(
             warn,
             selectors,
             secret_digests,
+            Limits() if logs else None,
         )
         totals = recorder.run(stop, tick)
     finally:
@@ -150,7 +166,11 @@ def _record(
     out.print(
         ("\n" if tty else "")
         + f"stopped: {totals.revisions:,} revisions ({totals.unchanged:,} unchanged), {totals.events:,} events, "
-        f"{totals.relists} lists, {totals.deleted_while_away} deletions found by relisting",
+        f"{totals.relists} lists, {totals.deleted_while_away} deletions found by relisting"
+        + "".join(
+            f"; {c.fetched} container logs captured ({c.bytes:,} bytes, {c.failed} failed, {c.dropped + c.over_budget} skipped over the limits)"
+            for c in (f.counts for f in recorder.fetchers.values())
+        ),
         style="dim",
     )
     return EXIT_OK

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from crumbs.cluster.discovery import ApiResource, discover_or_warn, storable
 from crumbs.cluster.follow import Bookmark, Follower, Listed, Progress, Watched
+from crumbs.cluster.podlogs import Limits, LogFetcher
 from crumbs.cluster.status import resume_points, save_status
 from crumbs.cluster.transport import Target, Transport
-from crumbs.model import Revision, RevisionType
+from crumbs.model import LogChunk, Revision, RevisionType
 from crumbs.store import Selector, Store, Writer
 
 QUEUE_SIZE = 2_000
@@ -60,8 +61,13 @@ class Recorder:
         warn: Callable[[str], None] = lambda message: None,
         field_selectors: dict[str, str] | None = None,
         secret_digests: bool = True,
+        logs: Limits | None = None,
     ) -> None:
         self.store = store
+        self.logs = logs
+        """Capture failed containers' logs within these limits (None: not at all)."""
+        self.fetchers: dict[str, LogFetcher] = {}
+        self._chunks: queue.SimpleQueue[LogChunk] = queue.SimpleQueue()
         self.secret_digests = secret_digests
         self.targets = targets
         self.include = include
@@ -87,7 +93,8 @@ class Recorder:
 
     @property
     def progress(self) -> list[tuple[str, Progress]]:
-        return [(cluster, f.progress) for (cluster, _), f in sorted(self.followers.items())]
+        rows = [(cluster, f.progress) for (cluster, _), f in sorted(self.followers.items())]
+        return rows + [(cluster, f.progress) for cluster, f in sorted(self.fetchers.items())]
 
     # -- running -------------------------------------------------------------
 
@@ -95,6 +102,11 @@ class Recorder:
         self, stop: threading.Event, on_tick: Callable[[Recorder], None] | None = None
     ) -> Totals:
         transports = [Transport(t) for t in self.targets]
+        if self.logs is not None:
+            for t in transports:
+                fetcher = LogFetcher({t.name: t}, self._chunks.put, self.logs, self.warn)
+                self.fetchers[t.name] = fetcher
+                threading.Thread(target=fetcher.run, args=(stop,), name=f"logs {t.name}", daemon=True).start()  # fmt: skip
         for t in transports:
             self._follow_new(t, stop)
         threads = [
@@ -112,6 +124,7 @@ class Recorder:
                     self._write(writer, cluster, item)
                 except queue.Empty:
                     pass
+                self._write_logs(writer)
                 now = time.monotonic()
                 if now - last_send >= SEND_EVERY:
                     writer.send()
@@ -127,6 +140,7 @@ class Recorder:
                 except queue.Empty:
                     break
                 self._write(writer, cluster, item)
+            self._write_logs(writer)
             writer.flush()
             self._committed_points = dict(self._reached)
         finally:
@@ -173,6 +187,7 @@ class Recorder:
         if isinstance(item, Watched):
             for rec in storable({"type": item.type, "object": item.obj}, where, cluster, item.at):
                 writer.add(rec)
+            self._offer_logs(cluster, item.resource, item.obj)
             rv = (item.obj.get("metadata") or {}).get("resourceVersion")
             if rv:
                 self._reached[place] = str(rv)
@@ -191,6 +206,7 @@ class Recorder:
         }
         listed = set()
         for obj in item.items:
+            self._offer_logs(cluster, res, obj)
             for rec in storable(obj, where, cluster, item.at):
                 if isinstance(rec, Revision):
                     listed.add((rec.key.namespace, rec.key.name))
@@ -215,6 +231,18 @@ class Recorder:
                 )
         if item.resource_version:
             self._reached[place] = item.resource_version
+
+    def _offer_logs(self, cluster: str, resource: ApiResource, obj: dict[str, object]) -> None:
+        fetcher = self.fetchers.get(cluster)
+        if fetcher is not None and resource.kind == "Pod" and resource.group == "":
+            fetcher.offer(cluster, obj)
+
+    def _write_logs(self, writer: Writer) -> None:
+        while True:
+            try:
+                writer.add(self._chunks.get_nowait())
+            except queue.Empty:
+                return
 
     def _selector_of(self, place: tuple[str, str]) -> str:
         for (cluster, res), f in self.followers.items():

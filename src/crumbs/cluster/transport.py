@@ -214,6 +214,20 @@ class Transport:
         except orjson.JSONDecodeError:
             raise ApiError(502, "BadResponse", f"{path}: not JSON") from None
 
+    def text(self, path: str, params: dict[str, Any], most: int) -> bytes:
+        """A plain-text body (a container's log), its first ``most`` bytes."""
+        import urllib3
+
+        resp = self.request("GET", path, params)
+        try:
+            data: bytes = resp.read(most)
+        except urllib3.exceptions.HTTPError as err:
+            raise ConnectionError(f"{self.host}{path}: {err}") from None
+        finally:
+            resp.close()  # what is left past ``most`` is never read
+            resp.release_conn()
+        return data
+
     def lines(
         self, path: str, params: dict[str, Any], read_timeout: float = READ_TIMEOUT
     ) -> Iterator[bytes]:
