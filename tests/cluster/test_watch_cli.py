@@ -146,6 +146,31 @@ def test_scan_live_lists_the_cluster_and_scans_it(
     assert {m for m, _ in c.requests} == {"GET"}
 
 
+def test_scan_live_logs_reads_the_failed_runs_logs(
+    server: FakeAPIServer, kubeconfig: Path, cli
+) -> None:
+    c = server.cluster
+    crashing = {"name": "api", "ready": False, "restartCount": 4,
+                "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 1m20s restarting failed container=api"}},
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-12-02T10:00:00Z"}}}  # fmt: skip
+    c.create("Pod", "api-1", spec={"containers": [{"name": "api", "image": "api:2"}]},
+             status={"phase": "Running", "containerStatuses": [crashing]})  # fmt: skip
+    c.create("Pod", "fine-1", spec={"containers": [{"name": "fine", "image": "fine:1"}]},
+             status={"phase": "Running", "containerStatuses": [{"name": "fine", "ready": True, "restartCount": 0, "state": {"running": {}}}]})  # fmt: skip
+    c.set_log("default", "api-1", "api", [("2026-12-02T09:59:59.5Z", "dial tcp 10.96.0.10:5432: connect: connection refused"),
+                                          ("2026-12-02T09:59:59.9Z", "fatal: cannot reach the database")], previous=True)  # fmt: skip
+    result = cli("scan", "--live", "--logs", "--kubeconfig", str(kubeconfig), "-o", "json", db=None)
+    assert result.code == 3, result.err
+    loop = next(f for f in result.json()["findings"] if f["rule"] == "crashloop")
+    [cited] = [e for e in loop["evidence"] if e["kind"] == "log"]
+    assert "connection refused" in cited["summary"] and cited["lines"][-1].endswith(
+        "fatal: cannot reach the database"
+    )
+    asked = [p for _, p in c.requests if p.endswith("/log") or "/log?" in p]
+    assert len(asked) == 1 and "/pods/api-1/log?" in asked[0]  # only the failed run's
+    assert cli("scan", "--logs", db=None).code == 2  # --logs goes with --live
+
+
 def test_scan_live_refuses_at(kubeconfig: Path, cli) -> None:
     result = cli("scan", "--live", "--kubeconfig", str(kubeconfig), "--at", "1h", db=None)
     assert result.code == 2 and "--live" in result.err

@@ -127,6 +127,11 @@ def scan(
         None, "--context", help="With --live: the kubeconfig context (repeatable)."
     ),
     kubeconfig: str = typer.Option(None, "--kubeconfig", help="With --live: the kubeconfig file."),
+    logs: bool = typer.Option(
+        False,
+        "--logs",
+        help="With --live: also read the logs of the failed container runs it finds (GET pods/log; 100 at most).",
+    ),
     plugin: list[str] = PLUGIN_OPTION,
     allow_dirs: bool = ALLOW_DIRS_OPTION,
 ) -> int:
@@ -138,13 +143,13 @@ def scan(
         raise UsageError(f"--severity {severity!r}: one of error, warning, info")
     if live and at:
         raise UsageError("--at and --live: a live scan is of now")
-    if not live and (context or kubeconfig):
-        raise UsageError("--context and --kubeconfig go with --live")
+    if not live and (context or kubeconfig or logs):
+        raise UsageError("--context, --kubeconfig and --logs go with --live")
     chosen = registry.choose(analyzer or None, disable or (), plugins(plugin, allow_dirs), profile)
     labels = parse_labels(selector) if selector else None
     with ExitStack() as stack:
         if live:
-            store = stack.enter_context(_live_store(context or None, kubeconfig))
+            store = stack.enter_context(_live_store(context or None, kubeconfig, logs))
         else:
             store = stack.enter_context(open_store(ctx))
         stack.enter_context(paused_gc())
@@ -159,9 +164,9 @@ def scan(
 
 
 @contextmanager
-def _live_store(contexts: list[str] | None, kubeconfig: str | None) -> Iterator[Store]:
-    """A temporary store holding one list of the live cluster(s)."""
-    from crumbs.cluster.snapshot import snapshot
+def _live_store(contexts: list[str] | None, kubeconfig: str | None, logs: bool) -> Iterator[Store]:
+    """A temporary store holding one list of the live cluster(s) (and the failed runs' logs)."""
+    from crumbs.cluster.snapshot import SCAN_LOGS, snapshot
     from crumbs.cluster.transport import targets
 
     chosen = targets(contexts, kubeconfig)
@@ -173,6 +178,7 @@ def _live_store(contexts: list[str] | None, kubeconfig: str | None) -> Iterator[
                 store,
                 chosen,
                 warn=lambda m: err.print(f"warning: {plain(m)}", style="yellow", markup=False),
+                logs=SCAN_LOGS if logs else None,
             )
             yield store
         finally:
