@@ -586,8 +586,15 @@ def bench_dump() -> None:
     dump_bench.run(WORK, report, timed)
 
 
+def bench_logs() -> None:
+    import logs_bench
+
+    logs_bench.run(WORK, report, timed)
+
+
 BENCHES = {
     "ingest": bench_ingest,
+    "logs": bench_logs,
     "dump": bench_dump,
     "queries": bench_queries,
     "provenance": bench_provenance,

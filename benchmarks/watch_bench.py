@@ -36,7 +36,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(work: Path, events: int, pods: int = 10_000) -> dict[str, object]:
+def run(
+    work: Path, events: int, pods: int = 10_000, crashing: int = 0, logs: bool = False
+) -> dict[str, object]:
+    """``crashing``: every Nth pod crash-loops (each of its events a new failed run);
+    ``logs``: the recorder captures their logs (``watch --logs``, default limits)."""
     from crumbs.cluster.recorder import Recorder
     from crumbs.cluster.transport import targets
     from crumbs.store import Store
@@ -45,8 +49,10 @@ def run(work: Path, events: int, pods: int = 10_000) -> dict[str, object]:
     objs = [
         synth.pod(rng, f"ns-{i % 50:02d}", f"app{i % 300}", i, synth.START) for i in range(pods)
     ]
-    for o in objs:
+    for i, o in enumerate(objs):
         o["metadata"].pop("resourceVersion", None)
+        if crashing and i % crashing == 0:
+            o["metadata"].setdefault("annotations", {})["crumbs.test/crashing"] = "true"
     spec_file = work / "firehose-pods.json"
     import orjson
 
@@ -70,7 +76,11 @@ def run(work: Path, events: int, pods: int = 10_000) -> dict[str, object]:
             Path(str(db) + suffix).unlink(missing_ok=True)
         store = Store.open(str(db))
         stop = threading.Event()
-        rec = Recorder(store, targets(None, str(kubeconfig)), include=["pods"])
+        from crumbs.cluster.podlogs import Limits
+
+        rec = Recorder(
+            store, targets(None, str(kubeconfig)), include=["pods"], logs=Limits() if logs else None
+        )
         samples: list[tuple[int, float]] = []
         result: dict[str, object] = {}
 
@@ -79,7 +89,7 @@ def run(work: Path, events: int, pods: int = 10_000) -> dict[str, object]:
             next_sample = 0
             while not stop.is_set():
                 time.sleep(0.05)
-                seen = sum(p.events for _, p in rec.progress)
+                seen = sum(f.progress.events for f in rec.followers.values())
                 if started is None and seen:
                     started = time.perf_counter()
                 if seen >= next_sample:
@@ -95,7 +105,9 @@ def run(work: Path, events: int, pods: int = 10_000) -> dict[str, object]:
         total = time.perf_counter() - t
         store.close()
         samples.append((events, _rss_mib()))
-        result.update(total_s=total, revisions=totals.revisions, samples=samples)
+        fetched = [f.counts for f in rec.fetchers.values()]
+        result.update(total_s=total, revisions=totals.revisions, samples=samples,
+                      logs=fetched[0] if fetched else None)  # fmt: skip
         return result
     finally:
         server.kill()

@@ -184,7 +184,9 @@ def test_the_no_secrets_variant_cannot_read_secrets() -> None:
         assert "" not in rule["apiGroups"] or "*" not in rule["resources"], rule
         assert set(rule["verbs"]) <= {"get", "list", "watch"}
     logs = [r for r in patched["rules"] if "pods/log" in r.get("resources", [])]
-    assert logs == [{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}]  # the optional rule
+    assert logs == [
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}
+    ]  # the optional rule
     args = jsonpatch.apply_patch(dep, yaml.safe_load(by_target["Deployment"]["patch"]))["spec"][
         "template"
     ]["spec"]["containers"][0]["args"]

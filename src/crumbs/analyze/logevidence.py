@@ -26,7 +26,7 @@ RULES = frozenset(
 """The findings whose story a container's last lines tell."""
 LAST_LINES = 3
 """The lines quoted from the end of the log (what it wrote right before it exited)."""
-MOST_LINES = 20_000
+MOST_LINES = 5_000
 """Lines mined per finding at the most (the newest)."""
 
 
