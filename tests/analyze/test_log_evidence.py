@@ -65,3 +65,22 @@ def test_templates_group_values_and_find_errors() -> None:
     err = first_error(found)
     assert err is not None and err.count == 2 and "connection refused" in err.text
     assert err.example == "dial tcp 10.96.0.10:5432: connect: connection refused"
+
+
+def test_a_failing_cronjob_cites_its_runs_log(cli, tmp_path: Path) -> None:
+    name = "cron-old-image"
+    assert cli("ingest", str(INCIDENTS / f"{name}.jsonl")).code == 0
+    cron = next(
+        f for f in cli("scan", "-o", "json").json()["findings"] if f["analyzer"] == "cronjobs"
+    )
+    job_pod = f"{cron['subject']['name']}-29400000-abcde"
+    log = tmp_path / "run.log"
+    log.write_text(
+        "2026-11-27T14:30:01Z invoice run starting\n2026-11-27T14:30:02Z ERROR database schema version 7 is newer than supported (5)\n"
+    )
+    assert (
+        cli("ingest", str(log), "--pod", f"shop/{job_pod}", "-c", cron["subject"]["name"]).code == 0
+    )
+    again = next(f for f in cli("scan", "-o", "json").json()["findings"] if f["id"] == cron["id"])
+    [cited] = [e for e in again["evidence"] if e["kind"] == "log"]
+    assert "schema version" in cited["summary"] and cited["subject"]["name"] == job_pod

@@ -34,7 +34,10 @@ def attach(view: ClusterView, f: Finding) -> None:
     """Add the ``log`` evidence to ``f``, when logs of its pods are kept."""
     if f.rule not in RULES:
         return
-    chunks = _chunks(view, f)
+    # a CronJob's runs are not among its related objects: its pods are named after it
+    chunks = _chunks(view, f) or (
+        _chunks(view, f, workload=True) if f.key.kind in ("CronJob", "Job") else []
+    )
     if not chunks:
         return
     died = [c for c in chunks if c.previous] or chunks
