@@ -15,7 +15,6 @@ from typing import Any
 
 from tests.fakes.kube_state import FakeCluster
 
-
 CRASH_LOG = [(f"2026-11-27T13:59:{i // 10:02d}.{i % 10}00000000Z", line) for i, line in enumerate(
     ["starting worker pid=7 version=2.0.0"] + [f"GET /api/orders/{i} 200 {i % 17}ms trace={i:032x}" for i in range(180)]
     + ["ERROR connect to db at 10.96.0.10:5432: connection refused", "fatal: giving up after 5 attempts"])]  # fmt: skip
