@@ -103,7 +103,7 @@ def _has_data(store: object) -> bool:
     from crumbs.store import Store
 
     assert isinstance(store, Store)
-    return store.db.execute("SELECT 1 FROM revisions LIMIT 1").fetchone() is not None
+    return store.queries.has_revisions()
 
 
 trace_app = typer.Typer(

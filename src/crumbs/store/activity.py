@@ -21,6 +21,7 @@ import zstandard
 from crumbs.activity import NodeEvent, pack, unpack
 from crumbs.store.connection import connect
 from crumbs.store.queries import window
+from crumbs.store.transaction import transaction
 
 MINUTE = 60_000_000_000
 DEFAULT_RETAIN = 1_000_000
@@ -95,8 +96,7 @@ class ActivityWriter:
                         r[2] = at
             chunks.append((c, lo, hi, len(part), self._compress(orjson.dumps(packed))))
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             db.executemany(
                 "INSERT INTO node_event_chunks (cluster, first_at, last_at, count, data) VALUES (?,?,?,?,?)",
                 chunks,
@@ -105,10 +105,6 @@ class ActivityWriter:
             self._held += len(events)
             if self._held > self.retain:
                 self._prune()
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self.written += len(events)
 
     def _prune(self) -> None:

@@ -34,6 +34,7 @@ from crumbs.model import (
 )
 from crumbs.store.codec import Encoder, digest, pack_text
 from crumbs.store.logretention import LogPolicy, prune_logs
+from crumbs.store.transaction import transaction
 
 _DELETED = int(RevisionType.DELETED)
 _MODIFIED = int(RevisionType.MODIFIED)
@@ -113,15 +114,11 @@ class BatchWriter:
 
     def write(self, batch: list[Item]) -> Counts:
         """Store the batch as one transaction; on any error nothing of it is stored."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
         try:
-            self._catch_up()
-            counts = self._write(batch)
-            db.execute("COMMIT")
+            with transaction(self._db):
+                self._catch_up()
+                counts = self._write(batch)
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
             self._forget()
             raise
         return counts

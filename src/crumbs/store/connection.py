@@ -15,6 +15,7 @@ import time
 
 from crumbs.errors import StoreError, StoreVersionError
 from crumbs.store.schema import MIGRATIONS
+from crumbs.store.transaction import transaction
 
 APPLICATION_ID = 0x43524D42  # "CRMB" in the SQLite header: tells our files from others
 PAGE_SIZE = 16384  # measured: 15% cheaper inserts than 4 KiB pages, same file size
@@ -90,9 +91,10 @@ def _create(path: str) -> None:
         try:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             migrate(db, tmp)
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (time.time_ns(),))
-            db.execute("COMMIT")
+            with transaction(db):
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('created_at', ?)", (time.time_ns(),)
+                )
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             db.close()
@@ -143,18 +145,12 @@ def migrate(db: sqlite3.Connection, path: str) -> list[str]:
     for name, step in MIGRATIONS:
         if name in done:
             continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             if name in applied_migrations(db):  # another process got there first
-                db.execute("ROLLBACK")
                 continue
             step(db)
             db.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, time.time_ns())
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied

@@ -451,6 +451,10 @@ class Queries:
 
     # -- the store as a whole ------------------------------------------------
 
+    def has_revisions(self) -> bool:
+        """Whether the store holds any object revision at all."""
+        return self.db.execute("SELECT 1 FROM revisions LIMIT 1").fetchone() is not None
+
     def latest_time(self) -> int | None:
         """The store's clock: the newest time it has observed, revisions, events, node events and
         log captures alike (declared manifests do not move it)."""
