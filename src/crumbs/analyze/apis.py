@@ -15,9 +15,8 @@ from collections.abc import Iterator
 
 import orjson
 
-from crumbs.analyze.base import finding, mentions, meta
+from crumbs.analyze.base import analyzer, finding, mentions, meta
 from crumbs.analyze.deprecations import BY_VERSION_KIND, Deprecation
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView, parse_version
 from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
 

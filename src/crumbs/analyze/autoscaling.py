@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crumbs.analyze.base import (
+    analyzer,
     condition,
     containers,
     finding,
@@ -17,7 +18,6 @@ from crumbs.analyze.base import (
     status,
     time_of,
 )
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Finding,

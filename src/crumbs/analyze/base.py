@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
@@ -19,6 +20,44 @@ from crumbs.model import (
 from crumbs.timeutil import NS, parse_time
 
 MINUTE = 60 * NS
+
+
+class Analyzer(Protocol):
+    """A name, a description, the kinds it looks at, and ``analyze(view) -> findings``: pure,
+    over a read-only view. Built-ins and WebAssembly analyzers alike."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
+
+    def analyze(self, view: ClusterView) -> Iterable[Finding]: ...
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    description: str
+    kinds: tuple[str, ...]
+    run: Callable[[ClusterView], Iterable[Finding]]
+    profile: str = "default"
+    """``default`` (what is broken or about to be: every scan) or ``lint`` (``--profile lint``)."""
+
+    def analyze(self, view: ClusterView) -> Iterable[Finding]:
+        return self.run(view)
+
+
+def analyzer(
+    name: str, kinds: tuple[str, ...], description: str, profile: str = "default"
+) -> Callable[[Callable[[ClusterView], Iterable[Finding]]], Builtin]:
+    """Make a function a built-in analyzer (listed in :mod:`.registry`, nowhere registered)."""
+
+    def make(fn: Callable[[ClusterView], Iterable[Finding]]) -> Builtin:
+        return Builtin(name, description, kinds, fn, profile)
+
+    return make
 
 
 def finding(

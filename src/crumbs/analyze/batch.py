@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import condition, finding, meta, status, time_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import analyzer, condition, finding, meta, status, time_of
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 

@@ -12,12 +12,11 @@ its worst condition heads it, the other bad ones are listed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from crumbs.analyze.base import MINUTE, finding, short, status, time_of
-from crumbs.analyze.registry import REGISTRY, analyzer
+from crumbs.analyze.base import MINUTE, Builtin, finding, short, status, time_of
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Evidence,
@@ -71,9 +70,12 @@ class Bad:
         )
 
 
-def judged_elsewhere() -> set[str]:
-    """The kinds another built-in analyzer reads: their conditions are its to judge."""
-    return {k for a in REGISTRY.values() if a.name != NAME for k in a.kinds if k != "*"}
+def judging_the_rest(others: Iterable[Builtin]) -> Builtin:
+    """The conditions analyzer, for the kinds none of ``others`` reads (their conditions are
+    theirs to judge)."""
+    skip = frozenset(k for a in others for k in a.kinds if k != "*")
+    return Builtin(NAME, "Any kind's status conditions that say it is degraded, failed or not ready (operators, CRDs, Argo CD)",
+                   ("*",), lambda view: _analyze(view, skip))  # fmt: skip
 
 
 def bad_conditions(doc: dict[str, Any]) -> list[Bad]:
@@ -152,9 +154,7 @@ def _severity(rev: StoredRevision, worst: Bad, at: int) -> str:
     return Severity.ERROR
 
 
-@analyzer(NAME, ("*",), "Any kind's status conditions that say it is degraded, failed or not ready (operators, CRDs, Argo CD)")  # fmt: skip
-def analyze(view: ClusterView) -> Iterator[Finding]:
-    skip = judged_elsewhere()
+def _analyze(view: ClusterView, skip: frozenset[str]) -> Iterator[Finding]:
     for kind in view.kinds():
         if kind in skip:
             continue

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import finding, meta, pod_spec_of, spec
+from crumbs.analyze.base import analyzer, finding, meta, pod_spec_of, spec
 from crumbs.analyze.refs import references
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from crumbs.analyze.apps import same_app
 from crumbs.analyze.base import (
     MINUTE,
+    analyzer,
     condition,
     event_evidence,
     finding,
@@ -29,7 +30,6 @@ from crumbs.analyze.base import (
 from crumbs.analyze.batch import failure_message
 from crumbs.analyze.cronexpr import NS, Schedule, ScheduleError, parse
 from crumbs.analyze.refs import called_services, image_parts, images
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Evidence,

@@ -21,9 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from crumbs.activity import NodeEvent
-from crumbs.analyze.base import MINUTE, chain, finding, meta, pod_spec_of, spec, top_owner
+from crumbs.analyze.base import MINUTE, analyzer, chain, finding, meta, pod_spec_of, spec, top_owner
 from crumbs.analyze.nodeevents import PodIndex, evidence, span
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Finding,

@@ -17,9 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from crumbs.activity import EDITORS, PACKAGE_MANAGERS, RUNTIME_PARENTS, NodeEvent, program
-from crumbs.analyze.base import finding, status, time_of, top_owner
+from crumbs.analyze.base import analyzer, finding, status, time_of, top_owner
 from crumbs.analyze.nodeevents import PodIndex, evidence, span
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 from crumbs.timeutil import NS

@@ -20,9 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import authored_templates, containers, finding, pod_spec_of, spec
+from crumbs.analyze.base import analyzer, authored_templates, containers, finding, pod_spec_of, spec
 from crumbs.analyze.refs import image_parts
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 

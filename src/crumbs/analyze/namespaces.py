@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import MINUTE, finding, meta, short, status, time_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import MINUTE, analyzer, finding, meta, short, status, time_of
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, mapping, sequence
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import condition, finding, spec, time_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import analyzer, condition, finding, spec, time_of
 from crumbs.analyze.selectors import from_selector, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, ObjectKey, Severity, StoredRevision, mapping, sequence

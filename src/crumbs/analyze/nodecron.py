@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 from crumbs.activity import CRON_DAEMONS, NodeEvent
 from crumbs.analyze.apps import APP_KINDS, same_app
-from crumbs.analyze.base import finding, meta, pod_spec_of
+from crumbs.analyze.base import analyzer, finding, meta, pod_spec_of
 from crumbs.analyze.nodeevents import PodIndex, evidence, node_key, span
 from crumbs.analyze.refs import image_parts, images
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Finding,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import finding, spec, status, time_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import analyzer, finding, spec, status, time_of
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 

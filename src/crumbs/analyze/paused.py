@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from crumbs.analyze.base import finding, meta, spec
+from crumbs.analyze.base import analyzer, finding, meta, spec
 from crumbs.analyze.cronexpr import ScheduleError, parse
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Channel, Finding, Origin, Severity, StoredRevision, mapping, sequence
 from crumbs.timeutil import humanize_age, parse_time

@@ -14,6 +14,7 @@ from typing import Any
 
 from crumbs.analyze.base import (
     MINUTE,
+    analyzer,
     condition,
     event_evidence,
     finding,
@@ -24,7 +25,6 @@ from crumbs.analyze.base import (
     top_owner,
 )
 from crumbs.analyze.onset import crash_began, earliest, events_began
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Severity, StoredRevision, mapping, sequence
 from crumbs.timeutil import format_time

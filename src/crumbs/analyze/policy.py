@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import MINUTE, finding, holds_since, meta, spec, status
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import MINUTE, analyzer, finding, holds_since, meta, spec, status
 from crumbs.analyze.selectors import Requirement, from_selector
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence

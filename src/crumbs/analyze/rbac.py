@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import finding
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import analyzer, finding
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, ObjectKey, Severity, mapping
 

@@ -1,8 +1,6 @@
-"""The analyzer Protocol and the registry: built-ins and (later) WebAssembly analyzers alike.
-
-An analyzer is a name, a description, the kinds it looks at, and
-``analyze(view) -> findings``: pure, over a read-only view. The registry is a
-plain dict from name to analyzer (the pattern of pre-commit's languages).
+"""The built-in analyzers, listed (the pattern of pre-commit's ``all_languages.py``): each module
+defines its analyzer, this one lists them; nothing registers itself, so nothing imports in a
+circle. The WebAssembly analyzers join them in :func:`choose`.
 
 Each analyzer belongs to a profile: ``default`` (what breaks or is about to: every scan) or
 ``lint`` (hygiene and security settings that break nothing today: ``scan --profile lint``).
@@ -10,39 +8,48 @@ Each analyzer belongs to a profile: ``default`` (what breaks or is about to: eve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable
 
-from crumbs.analyze.view import ClusterView
+from crumbs.analyze import (
+    apis,
+    autoscaling,
+    batch,
+    conditions,
+    config,
+    cron,
+    discovery,
+    hands,
+    hygiene,
+    namespaces,
+    network,
+    nodecron,
+    nodes,
+    paused,
+    pods,
+    policy,
+    rbac,
+    security,
+    services,
+    storage,
+    webhooks,
+    workloads,
+)
+from crumbs.analyze.base import Analyzer, Builtin
 from crumbs.errors import UsageError
-from crumbs.model import Finding
 
+__all__ = ["BUILTINS", "PROFILES", "Analyzer", "Builtin", "choose", "load_builtins", "profile_of"]
 
-class Analyzer(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def kinds(self) -> tuple[str, ...]: ...
-
-    def analyze(self, view: ClusterView) -> Iterable[Finding]: ...
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-    description: str
-    kinds: tuple[str, ...]
-    run: Callable[[ClusterView], Iterable[Finding]]
-    profile: str = "default"
-
-    def analyze(self, view: ClusterView) -> Iterable[Finding]:
-        return self.run(view)
-
-
-REGISTRY: dict[str, Analyzer] = {}
+_JUDGING: tuple[Builtin, ...] = (
+    pods.analyze, workloads.analyze, services.analyze, network.analyze, batch.analyze,
+    cron.analyze, storage.analyze, nodes.analyze, namespaces.analyze, rbac.analyze,
+    webhooks.analyze, autoscaling.analyze, policy.analyze, config.analyze, paused.analyze,
+    apis.analyze, discovery.analyze, nodecron.analyze, hands.analyze,
+    hygiene.analyze, security.analyze,
+)  # fmt: skip
+"""The analyzers of particular kinds; ``conditions`` judges the conditions of all the others."""
+BUILTINS: dict[str, Analyzer] = {
+    a.name: a for a in (*_JUDGING, conditions.judging_the_rest(_JUDGING))
+}
 PROFILES = {"default": frozenset({"default"}), "lint": frozenset({"default", "lint"})}
 """Which analyzers a profile runs: ``lint`` is everything ``default`` runs and the lint checks."""
 
@@ -52,50 +59,9 @@ def profile_of(a: Analyzer) -> str:
     return str(getattr(a, "profile", "default"))
 
 
-def analyzer(
-    name: str, kinds: tuple[str, ...], description: str, profile: str = "default"
-) -> Callable[
-    [Callable[[ClusterView], Iterable[Finding]]], Callable[[ClusterView], Iterable[Finding]]
-]:
-    """Register a function as a built-in analyzer."""
-
-    def register(
-        fn: Callable[[ClusterView], Iterable[Finding]],
-    ) -> Callable[[ClusterView], Iterable[Finding]]:
-        REGISTRY[name] = Builtin(name, description, kinds, fn, profile)
-        return fn
-
-    return register
-
-
 def load_builtins() -> dict[str, Analyzer]:
-    """Import every built-in analyzer module (each registers itself) and return the registry."""
-    from crumbs.analyze import (  # noqa: F401 - imported for their registrations
-        apis,
-        autoscaling,
-        batch,
-        conditions,
-        config,
-        cron,
-        discovery,
-        hands,
-        hygiene,
-        namespaces,
-        network,
-        nodecron,
-        nodes,
-        paused,
-        pods,
-        policy,
-        rbac,
-        security,
-        services,
-        storage,
-        webhooks,
-        workloads,
-    )
-
-    return REGISTRY
+    """The built-in analyzers by name."""
+    return BUILTINS
 
 
 def choose(
@@ -111,7 +77,7 @@ def choose(
     """
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    registry = {**load_builtins(), **{a.name: a for a in extra}}
+    registry = {**BUILTINS, **{a.name: a for a in extra}}
     wanted = (
         list(enable)
         if enable

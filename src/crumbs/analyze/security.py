@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import authored_templates, containers, finding, pod_spec_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import analyzer, authored_templates, containers, finding, pod_spec_of
 from crumbs.analyze.view import ClusterView, labels_of
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from crumbs.analyze.base import (
     MINUTE,
+    analyzer,
     condition,
     containers,
     finding,
@@ -18,7 +19,6 @@ from crumbs.analyze.base import (
     status,
     time_of,
 )
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.selectors import from_map, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Origin, Severity, StoredRevision, mapping, sequence

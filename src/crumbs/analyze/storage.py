@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crumbs.analyze.base import MINUTE, event_evidence, finding, meta, spec, status, time_of
-from crumbs.analyze.registry import analyzer
+from crumbs.analyze.base import (
+    MINUTE,
+    analyzer,
+    event_evidence,
+    finding,
+    meta,
+    spec,
+    status,
+    time_of,
+)
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, ObjectKey, Severity, mapping, sequence
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from crumbs.analyze.base import (
     MINUTE,
+    analyzer,
     condition,
     finding,
     mentions,
@@ -21,7 +22,6 @@ from crumbs.analyze.base import (
     time_of,
 )
 from crumbs.analyze.refs import references
-from crumbs.analyze.registry import analyzer
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, ObjectKey, Severity, StoredRevision, mapping
 
