@@ -15,3 +15,12 @@ def test_layers_are_respected() -> None:
     assert lint, "import-linter is not installed next to this Python"
     r = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_contracts_confine_what_they_say() -> None:
+    """The confinement contracts exist for each library the architecture confines (so removing
+    one is a visible change)."""
+    text = (ROOT / ".importlinter").read_text()
+    for lib in ("sqlite3", "kubernetes", "openai", "mcp", "wasmtime", "typer", "rich", "drain3",
+                "croniter", "ijson", "zstandard"):  # fmt: skip
+        assert f"forbidden_modules =\n    {lib}\n" in text, lib
