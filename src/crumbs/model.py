@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import orjson
@@ -371,7 +371,7 @@ class Skipped:
     reason: str
 
 
-class Channel:
+class Channel(StrEnum):
     """Through which channel a change reached the cluster."""
 
     HUMAN = "human"  # kubectl, k9s, Lens, a dashboard: someone's hands
@@ -382,7 +382,9 @@ class Channel:
     OPERATOR = "operator"  # other controllers and operators
     UNKNOWN = "unknown"
 
-    ALL = (HUMAN, HELM, GITOPS, IAC, CONTROLLER, OPERATOR, UNKNOWN)
+
+CHANNELS: tuple[str, ...] = tuple(Channel)
+"""Every channel, in the order they are told."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,12 +438,14 @@ class Change:
     """Who made it (None until attributed)."""
 
 
-class Severity:
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
 
-    ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+SEVERITY_ORDER: dict[str, int] = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+"""Most severe first; a severity string (a plugin's) looks itself up here."""
 
 
 @dataclass(frozen=True, slots=True)

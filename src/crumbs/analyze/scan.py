@@ -12,7 +12,7 @@ from crumbs.analyze.registry import Analyzer
 from crumbs.analyze.selectors import Requirement, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.kinds import api_version_of
-from crumbs.model import Finding, ObjectKey, Severity, mapping
+from crumbs.model import SEVERITY_ORDER, Finding, ObjectKey, Severity, mapping
 
 
 @dataclass
@@ -35,11 +35,11 @@ def run(
             produced = [_failure(a, err)]
         for f in produced:
             findings.setdefault(f.id, f)
-    limit = Severity.ORDER[options.min_severity]
+    limit = SEVERITY_ORDER[options.min_severity]
     kept = [
         f
         for f in findings.values()
-        if Severity.ORDER.get(f.severity, 9) <= limit and _selected(view, f, options)
+        if SEVERITY_ORDER.get(f.severity, 9) <= limit and _selected(view, f, options)
     ]
     broken: list[str] = []
     for f in kept:
@@ -73,7 +73,7 @@ def _contained(broken: list[str], f: Finding, step: Callable[[ClusterView, Findi
 
 def _order(view: ClusterView, f: Finding) -> tuple[object, ...]:
     return (
-        Severity.ORDER.get(f.severity, 9),
+        SEVERITY_ORDER.get(f.severity, 9),
         f.since if f.since is not None else view.at,
         f.key.namespace,
         f.key.name,

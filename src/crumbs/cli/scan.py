@@ -39,7 +39,7 @@ from crumbs.cli.common import (
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.explain.agent import BUDGET
-from crumbs.model import Finding, Severity
+from crumbs.model import SEVERITY_ORDER, Finding, Severity
 from crumbs.report import findings as report
 from crumbs.report.text import clean, clean_block, console, plain
 from crumbs.store import Store
@@ -139,7 +139,7 @@ def scan(
 
     Exit code 0 when there is no finding at error severity, 3 when there is one.
     """
-    if severity not in Severity.ORDER:
+    if severity not in SEVERITY_ORDER:
         raise UsageError(f"--severity {severity!r}: one of error, warning, info")
     if live and at:
         raise UsageError("--at and --live: a live scan is of now")

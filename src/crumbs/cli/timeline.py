@@ -14,7 +14,7 @@ from crumbs.cli.common import (
     window,
 )
 from crumbs.errors import EXIT_OK, UsageError
-from crumbs.model import Channel
+from crumbs.model import CHANNELS
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 from crumbs.store import Selector
@@ -89,10 +89,10 @@ def channels(given: list[str] | None) -> set[str] | None:
     if not given:
         return None
     wanted = {c.strip().lower() for text in given for c in text.split(",") if c.strip()}
-    unknown = wanted - set(Channel.ALL)
+    unknown = wanted - set(CHANNELS)
     if unknown:
         raise UsageError(
-            f"--channel {', '.join(sorted(unknown))}: not a channel (one of {', '.join(Channel.ALL)})"
+            f"--channel {', '.join(sorted(unknown))}: not a channel (one of {', '.join(CHANNELS)})"
         )
     return wanted
 

@@ -22,7 +22,13 @@ from typing import Any
 
 import orjson
 
-from crumbs.model import Finding, ObjectKey, Severity, StoredRevision, split_api_version
+from crumbs.model import (
+    SEVERITY_ORDER,
+    Finding,
+    ObjectKey,
+    StoredRevision,
+    split_api_version,
+)
 
 MAX_FINDINGS = 10_000
 _TEXT_LIMIT = 4_096
@@ -81,7 +87,7 @@ def decode(
         if not isinstance(f, dict):
             raise OutputError(f"findings[{i}] is not an object")
         severity = f.get("severity")
-        if severity not in Severity.ORDER:
+        if severity not in SEVERITY_ORDER:
             raise OutputError(f"findings[{i}].severity must be error, warning or info")
         rule = _text(f, "rule", i, required=True)
         title = _text(f, "title", i, required=True)

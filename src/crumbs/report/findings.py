@@ -9,7 +9,11 @@ from crumbs.report.shapes import attribution_ref
 from crumbs.report.text import clean, md_code, md_text, short_time, who
 from crumbs.timeutil import format_time
 
-_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_STYLE: dict[str, str] = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
 
 
 def plural(n: int, word: str) -> str:
@@ -157,10 +161,7 @@ def as_text(at: int, findings: list[Finding], causes: int = 3) -> list[str]:
                 out.append(f"                [dim]path: {clean(chain(c))}[/]")
         if f.remediation:
             out.append(f"        [green]→ {clean(f.remediation)}[/]")
-    counts = {
-        s: sum(f.severity == s for f in findings)
-        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
-    }
+    counts: dict[str, int] = {s: sum(f.severity == s for f in findings) for s in Severity}
     out.append(
         f"\n{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {counts['info']} info"
     )
