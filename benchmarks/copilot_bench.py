@@ -22,7 +22,7 @@ INCIDENTS = ROOT / "tests" / "scenarios" / "incidents"
 
 def run(work: Path) -> dict[str, object]:
     from crumbs.cli import inprocess
-    from crumbs.explain.agent import ask
+    from crumbs.explain.loop import ask
     from crumbs.explain.offline import OfflineModel
     from crumbs.explain.trace import load_trace
     from crumbs.store import Store

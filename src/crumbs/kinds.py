@@ -164,10 +164,6 @@ for _info in BUILTIN:
 LIST_KIND = "List"
 
 
-def lookup(group: str, kind: str) -> KindInfo | None:
-    return _BY_GROUP_KIND.get((group, kind))
-
-
 def is_known(group: str, kind: str) -> bool:
     """False only for a kind that claims a built-in group it is not part of."""
     return group not in BUILTIN_GROUPS or (group, kind) in _BY_GROUP_KIND

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from crumbs.explain.agent import MAX_CALLS_PER_TURN
 from crumbs.explain.context import count_tokens
+from crumbs.explain.loop import MAX_CALLS_PER_TURN
 from tests.fakes.llm import fake_llm
 
 BUDGET = 12_000

@@ -136,12 +136,6 @@ class Schedule:
         base = 1_767_225_600 * NS  # 2026-01-01; leap days come within five years
         return bool(self.next_times(base, base + 5 * 366 * 86400 * NS, limit=1))
 
-    def interval_ns(self) -> int:
-        """A typical gap between runs (the first two from the epoch of 2026)."""
-        base = 1_767_225_600 * NS  # 2026-01-01
-        times = self.next_times(base, base + 400 * 86400 * NS, limit=2)
-        return times[1] - times[0] if len(times) == 2 else 86400 * NS
-
 
 @functools.lru_cache(maxsize=4096)
 def parse(text: str, time_zone: str | None = None) -> Schedule:

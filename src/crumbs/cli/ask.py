@@ -11,7 +11,7 @@ from crumbs.errors import EXIT_OK, CrumbsError, UsageError
 from crumbs.explain.model import Model, ModelError
 
 if TYPE_CHECKING:
-    from crumbs.explain.agent import Answer
+    from crumbs.explain.loop import Answer
 from crumbs.report.text import clean, clean_block, console
 from crumbs.timeutil import format_time
 
@@ -72,7 +72,7 @@ def ask(
 
 def answer_question(ctx: typer.Context, question: str, model: Model, budget: int) -> Answer:
     from crumbs.cli import inprocess
-    from crumbs.explain.agent import ask as run
+    from crumbs.explain.loop import ask as run
 
     with open_store(ctx) as store:
         at = store_clock(store) if _has_data(store) else None

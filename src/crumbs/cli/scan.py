@@ -38,7 +38,7 @@ from crumbs.cli.common import (
     store_clock,
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from crumbs.explain.agent import BUDGET
+from crumbs.explain.loop import BUDGET
 from crumbs.model import SEVERITY_ORDER, Finding, Severity
 from crumbs.report import findings as report
 from crumbs.report.text import clean, clean_block, console, plain

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.explain.agent import Answer, ask
+from crumbs.explain.loop import Answer, ask
 from crumbs.explain.model import ModelError, Turn, turn_from_message
 from crumbs.explain.tools import Runner
 from crumbs.explain.trace import Step, Trace, load_trace

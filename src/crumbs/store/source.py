@@ -81,16 +81,3 @@ class StoreSource:
 
     def logs_of(self, namespace: str, pod: str | None, end: int) -> Sequence[StoredLog]:
         return self.queries.logs_of(namespace, pod, None, self.cluster, end)
-
-    def changes_of(
-        self, keys: Sequence[ObjectKey], start: int | None, end: int | None
-    ) -> Sequence[StoredRevision]:
-        """Revisions of these objects in [start, end] (for cause ranking)."""
-        out: list[StoredRevision] = []
-        for key in keys:
-            out.extend(
-                r
-                for r in self.queries.history(self._of(key))
-                if (start is None or r.at >= start) and (end is None or r.at <= end)
-            )
-        return out
