@@ -117,7 +117,7 @@ def _chunks(view: ClusterView, f: Finding, workload: bool = False) -> list[Store
     if not pods and not workload:
         return []
     candidates = (
-        view.namespace_logs(ns) if workload else [c for p in sorted(pods) for c in view.logs(ns, p)]
+        view.logs(ns, None) if workload else [c for p in sorted(pods) for c in view.logs(ns, p)]
     )
     prefix = f"{f.key.name}-"
     out = []

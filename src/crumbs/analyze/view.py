@@ -240,19 +240,12 @@ class ClusterView:
             ]
         return self._node_events
 
-    def logs(self, namespace: str, pod: str) -> list[StoredLog]:
-        """The log chunks kept of a pod up to the view's time, oldest first."""
+    def logs(self, namespace: str, pod: str | None) -> list[StoredLog]:
+        """The log chunks kept of a pod (None: of every pod of the namespace, those gone
+        included) up to the view's time, oldest first."""
         key = ("logs", namespace, pod)
         if key not in self.memo:
             self.memo[key] = list(self.source.logs_of(namespace, pod, self.at))
-        found: list[StoredLog] = self.memo[key]
-        return found
-
-    def namespace_logs(self, namespace: str) -> list[StoredLog]:
-        """Every log chunk kept in a namespace up to the view's time (pods gone included)."""
-        key = ("logs", namespace, None)
-        if key not in self.memo:
-            self.memo[key] = list(self.source.logs_of(namespace, None, self.at))
         found: list[StoredLog] = self.memo[key]
         return found
 

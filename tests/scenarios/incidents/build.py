@@ -688,6 +688,14 @@ def refused_rollout(
     return rs
 
 
+def flag_flipped(rec: Recording, time: str) -> None:
+    """Later, elsewhere, work goes on: a feature flag flipped by hand (the clock moves on)."""
+    flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
+    flipped = changed(flags, "kubectl-edit", time, {"f:data": {"f:NEW_CHECKOUT": {}}})
+    flipped["data"]["NEW_CHECKOUT"] = "true"
+    rec.change(time, flipped)
+
+
 def unrelated_change(rec: Recording, time: str) -> None:
     """Something else that happened that hour, nowhere near the incident."""
     other = rec.add(T0, configmap("reports-config", {"FORMAT": "pdf"}))
@@ -1037,12 +1045,7 @@ def pdb_blocks_drain(rec: Recording) -> None:
     rec.add("2026-11-27T14:00:00Z", event(cordoned, "2026-11-27T14:00:00Z", "NodeNotSchedulable",
                                           "Node node-1 status is now: NodeNotSchedulable", "Normal", component="kubelet"))  # fmt: skip
     # an hour later both ledger pods still run on node-1 (evictions refused); elsewhere, work goes on
-    flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
-    flipped = changed(
-        flags, "kubectl-edit", "2026-11-27T15:00:00Z", {"f:data": {"f:NEW_CHECKOUT": {}}}
-    )
-    flipped["data"]["NEW_CHECKOUT"] = "true"
-    rec.change("2026-11-27T15:00:00Z", flipped)
+    flag_flipped(rec, "2026-11-27T15:00:00Z")
 
 
 @scenario
@@ -1244,12 +1247,7 @@ def pods_on_unreachable_node(rec: Recording) -> None:
     rec.add(
         "2026-11-27T14:05:41Z", pod(rs, "g5h6j", "2026-11-27T14:05:41Z", next(IPS), node="node-1")
     )
-    flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
-    flipped = changed(
-        flags, "kubectl-edit", "2026-11-27T14:40:00Z", {"f:data": {"f:NEW_CHECKOUT": {}}}
-    )
-    flipped["data"]["NEW_CHECKOUT"] = "true"
-    rec.change("2026-11-27T14:40:00Z", flipped)
+    flag_flipped(rec, "2026-11-27T14:40:00Z")
 
 
 @scenario
