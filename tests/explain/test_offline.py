@@ -183,3 +183,25 @@ def test_the_offline_answer_quotes_the_log_it_cites(cli, store_path: str) -> Non
         and "new since the change" in answer
     )
     assert re.search(r"\[L\d+\]", answer) and doc["unverified"] == []
+
+
+def test_scan_why_and_logs_tools_call_the_application_layer_not_the_cli(
+    demo_cli, store_path: str
+) -> None:
+    def no_cli(argv: list[str]) -> tuple[int, bytes, str]:
+        raise AssertionError(f"the CLI was run: {argv}")
+
+    for name, args, argv in (
+        ("scan", {"severity": "warning"}, ["scan", "--severity", "warning"]),
+        (
+            "why",
+            {"target": "svc/checkout", "namespace": "shop"},
+            ["why", "svc/checkout", "-n", "shop"],
+        ),
+    ):
+        direct = run_tool(store_path, name, args, no_cli)
+        printed = demo_cli("--redact", *argv, "-o", "json").json()
+        assert direct.ok and direct.output == printed  # the same contract, no CLI involved
+    assert "no logs of a pod nope" in run_tool(store_path, "logs", {"pod": "nope"}, no_cli).output
+    bad = run_tool(store_path, "scan", {"severity": "loud"}, no_cli)
+    assert not bad.ok and "--severity 'loud'" in bad.output

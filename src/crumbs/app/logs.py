@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
+from crumbs.app.query import parse_time_option, store_clock
 from crumbs.errors import NotFoundError, UsageError
 from crumbs.model import StoredLog
+from crumbs.report.shapes import log_ref
 from crumbs.store import Store
 
 MOST_LINES = 2000
@@ -68,3 +71,33 @@ def _compile(grep: str | None) -> re.Pattern[str] | None:
         return re.compile(grep)
     except re.error as err:
         raise UsageError(f"--grep {grep!r}: {err}") from None
+
+
+def query(
+    store: Store,
+    pod: str,
+    namespace: str | None = None,
+    container: str | None = None,
+    previous: bool = False,
+    at: str | None = None,
+    grep: str | None = None,
+    cluster: str | None = None,
+    most: int = MOST_LINES,
+) -> LogQuery:
+    """A query from what a user types: ``NAME``, ``pod/NAME`` or ``NS/NAME``; ``at`` as a time or
+    a duration before the store's clock."""
+    name = pod.removeprefix("pod/").removeprefix("pods/")
+    if "/" in name:
+        ns, _, name = name.partition("/")
+        if namespace is not None and namespace != ns:
+            raise UsageError(f"{pod}: the namespace is {ns}, -n says {namespace}")
+        namespace = ns
+    when = parse_time_option(at, "--at", store_clock(store)) if at else None
+    return LogQuery(
+        name, namespace, container, True if previous else None, when, grep, cluster, most
+    )
+
+
+def as_json(namespace: str, pod: str, chunks: list[StoredLog]) -> dict[str, Any]:
+    """``crumbs logs -o json``."""
+    return {"namespace": namespace, "pod": pod, "logs": [log_ref(c) for c in chunks]}

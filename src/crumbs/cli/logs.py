@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from crumbs.app.logs import MOST_LINES, LogQuery, pod_logs
+from crumbs.app import logs as logs_app
+from crumbs.app.logs import MOST_LINES
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
@@ -13,11 +14,8 @@ from crumbs.cli.common import (
     Output,
     emit_json,
     open_store,
-    parse_time_option,
-    store_clock,
 )
-from crumbs.errors import EXIT_OK, UsageError
-from crumbs.report.shapes import log_ref
+from crumbs.errors import EXIT_OK
 from crumbs.report.text import clean, console, short_time
 
 
@@ -40,20 +38,11 @@ def logs(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The logs kept of a pod: each capture with when it was taken and what time it covers."""
-    name = pod.removeprefix("pod/").removeprefix("pods/")
-    if "/" in name:
-        ns, _, name = name.partition("/")
-        if namespace is not None and namespace != ns:
-            raise UsageError(f"{pod}: the namespace is {ns}, -n says {namespace}")
-        namespace = ns
     with open_store(ctx) as store:
-        when = parse_time_option(at, "--at", store_clock(store)) if at else None
-        query = LogQuery(
-            name, namespace, container, True if previous else None, when, grep, cluster, tail
-        )
-        found_ns, chunks = pod_logs(store, query)
+        q = logs_app.query(store, pod, namespace, container, previous, at, grep, cluster, tail)
+        found_ns, chunks = logs_app.pod_logs(store, q)
     if output is Output.json:
-        emit_json({"namespace": found_ns, "pod": name, "logs": [log_ref(c) for c in chunks]})
+        emit_json(logs_app.as_json(found_ns, q.pod, chunks))
         return EXIT_OK
     out = console()
     for c in chunks:

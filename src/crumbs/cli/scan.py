@@ -12,12 +12,8 @@ from enum import StrEnum
 import typer
 
 from crumbs.analyze import registry
-from crumbs.analyze.causes import rank
-from crumbs.analyze.logevidence import compare_with_before
 from crumbs.analyze.registry import Analyzer
-from crumbs.analyze.scan import Options, run
-from crumbs.analyze.selectors import parse as parse_labels
-from crumbs.analyze.view import ClusterView
+from crumbs.app import diagnose
 from crumbs.cli.ask import (
     ANONYMIZE_OPTION,
     LLM_OPTION,
@@ -33,17 +29,14 @@ from crumbs.cli.common import (
     emit_json,
     object_selector,
     open_store,
-    parse_time_option,
     paused_gc,
-    store_clock,
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.explain.loop import BUDGET
-from crumbs.model import SEVERITY_ORDER, Finding, Severity
+from crumbs.model import Finding, Severity
 from crumbs.report import findings as report
 from crumbs.report.text import clean, clean_block, console, plain
 from crumbs.store import Store
-from crumbs.store.source import StoreSource
 
 
 class ScanOutput(StrEnum):
@@ -139,28 +132,22 @@ def scan(
 
     Exit code 0 when there is no finding at error severity, 3 when there is one.
     """
-    if severity not in SEVERITY_ORDER:
-        raise UsageError(f"--severity {severity!r}: one of error, warning, info")
     if live and at:
         raise UsageError("--at and --live: a live scan is of now")
     if not live and (context or kubeconfig or logs):
         raise UsageError("--context, --kubeconfig and --logs go with --live")
-    chosen = registry.choose(analyzer or None, disable or (), plugins(plugin, allow_dirs), profile)
-    labels = parse_labels(selector) if selector else None
+    extra = plugins(plugin, allow_dirs)
+    diagnose.analyzers_for(analyzer or None, disable or (), extra, profile, severity)
     with ExitStack() as stack:
         if live:
             store = stack.enter_context(_live_store(context or None, kubeconfig, logs))
         else:
             store = stack.enter_context(open_store(ctx))
         stack.enter_context(paused_gc())
-        clock = store_clock(store)
-        when = parse_time_option(at, "--at", clock) if at else clock
-        view = ClusterView(StoreSource(store.queries, cluster), when, namespace)
-        found = run(
-            view, chosen, Options(namespace=namespace, labels=labels, min_severity=severity)
-        )
-    _emit(when, found, output)
-    return _exit_code(found)
+        found = diagnose.scan(store, at=at, namespace=namespace, selector=selector, analyzers=analyzer or None,
+                              disable=disable or (), plugins=extra, profile=profile, severity=severity, cluster=cluster)  # fmt: skip
+    _emit(found.at, found.findings, output)
+    return _exit_code(found.findings)
 
 
 @contextmanager
@@ -207,28 +194,10 @@ def why(
     With --explain, the copilot then explains them (offline unless a model is configured).
     """
     with open_store(ctx) as store, paused_gc():
+        result = diagnose.why(store, target, name=name, namespace=namespace, at=at, cluster=cluster,
+                              plugins=plugins(plugin, allow_dirs))  # fmt: skip
         sel = object_selector(store, target, namespace, cluster, name)
-        clock = store_clock(store)
-        when = parse_time_option(at, "--at", clock) if at else clock
-        # a cluster-scoped object's problems involve namespaced ones (a Node's pods): all of them
-        scope = sel.namespace or None
-        view = ClusterView(StoreSource(store.queries, cluster), when, scope)
-        found = run(
-            view,
-            registry.choose(extra=plugins(plugin, allow_dirs)),
-            Options(namespace=scope, causes=False),
-        )
-        wanted = [
-            f
-            for f in found
-            if f.key.name == sel.name
-            and (f.key.kind, f.key.group) in {(k, g) for g, k in sel.kinds or ()}
-        ]
-        about = [f for f in found if f not in wanted and any(k.name == sel.name for k in f.related)]
-        chosen = wanted + about
-        for f in chosen:
-            f.causes = rank(view, f)
-            compare_with_before(view, f)
+    when, chosen = result.at, result.findings
     if not explain:
         _emit(when, chosen, output)
         return _exit_code(chosen)

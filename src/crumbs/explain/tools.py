@@ -1,8 +1,9 @@
 """The copilot's tools: Crumbs' own read-only commands, with their documented JSON as the output.
 
-A tool is a command of the CLI run in-process with ``-o json``: what the model
-reads is exactly what a user gets from ``crumbs timeline -o json`` and friends,
-a contract the test suite pins. Only reading commands are tools (no ingest, no
+A tool is an application-layer function (:mod:`crumbs.app`: ``scan``, ``why``, ``logs``) called
+directly on the store as clients see it (redacted), or — the commands not moved there yet — a
+command of the CLI run in-process with ``-o json``: either way what the model reads is exactly
+what a user gets from ``crumbs scan -o json`` and friends, a contract the test suite pins. Only reading commands are tools (no ingest, no
 watch), arguments are checked against each tool's schema before anything runs
 (unknown or mistyped arguments, or a value that would read as an option, are an
 error message back to the model, never a crash), and every value goes in as
@@ -17,7 +18,11 @@ from typing import Any
 
 import orjson
 
+from crumbs.app import diagnose
+from crumbs.app import logs as logs_app
+from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
+from crumbs.store import Store
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class Tool:
     params: tuple[Param, ...] = ()
     fixed: tuple[str, ...] = ()
     post: Callable[[Any], Any] | None = None
+    direct: Callable[[Store, dict[str, str]], Any] | None = None
+    """The application-layer function that answers it (no CLI involved), given the checked
+    arguments by name."""
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the arguments (OpenAI function parameters)."""
@@ -133,11 +141,13 @@ TOOLS: tuple[Tool, ...] = (
     Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS)),
     Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),
-    Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector"))),
-    Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT)),
+    Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector")),
+         direct=lambda store, a: diagnose.scan(store, at=a.get("at"), namespace=a.get("namespace"), severity=a.get("severity") or "info", selector=a.get("selector")).json()),
+    Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT),
+         direct=lambda store, a: diagnose.why(store, a["target"], namespace=a.get("namespace"), at=a.get("at")).json()),
     Tool("logs", "The container logs kept of a pod (dumps, archives, watch --logs), newest 200 lines, secrets redacted.", "logs",
          (Param("pod", "the pod's name", required=True), _NS, Param("container", "", "--container"), Param("grep", "a regular expression", "--grep"), _AT),
-         fixed=("--tail", "200")),
+         fixed=("--tail", "200"), direct=lambda store, a: _logs(store, a)),
     Tool("cluster", "The recorded clusters: Kubernetes version, nodes, namespaces, time covered, deprecated APIs in use, removed APIs.", "info"),
     Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields),
     Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since"))),
@@ -167,6 +177,10 @@ def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
         argv = tool.argv(args)
     except ToolError as bad:
         return ToolResult(False, str(bad))
+    if tool.direct is not None:
+        return _direct(
+            db, tool, {k: v for k, v in mapping(args).items() if v not in (None, "", [])}
+        )
     code, out, errors = runner(["--db", db, "--redact", *argv])
     if code not in (0, 3):
         message = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
@@ -176,3 +190,22 @@ def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
     except orjson.JSONDecodeError:
         return ToolResult(False, f"{name}: the command printed no JSON")
     return ToolResult(True, tool.post(doc) if tool.post else doc)
+
+
+def _direct(db: str, tool: Tool, args: dict[str, str]) -> ToolResult:
+    """An application-layer function on the store as clients see it (redacted)."""
+    from crumbs.redaction import sharing
+
+    assert tool.direct is not None
+    try:
+        with Store.open(db, create=False, redactor=sharing()) as store:
+            doc = tool.direct(store, args)
+    except CrumbsError as err:
+        return ToolResult(False, str(err))
+    return ToolResult(True, tool.post(doc) if tool.post else doc)
+
+
+def _logs(store: Store, a: dict[str, str]) -> dict[str, Any]:
+    q = logs_app.query(store, a["pod"], a.get("namespace"), a.get("container"), False, a.get("at"), a.get("grep"), most=200)  # fmt: skip
+    ns, chunks = logs_app.pod_logs(store, q)
+    return logs_app.as_json(ns, q.pod, chunks)
