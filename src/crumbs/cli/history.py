@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from crumbs.app import history as app
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
-    object_selector,
     open_store,
 )
 from crumbs.errors import EXIT_OK
-from crumbs.report.shapes import object_ref, revision_ref
 from crumbs.report.text import clean, console, short_time
-from crumbs.trail.changes import by_object, changes
 
 
 def history(
@@ -29,26 +27,15 @@ def history(
 ) -> int:
     """Every revision of an object (all its incarnations), oldest first."""
     with open_store(ctx) as store:
-        sel = object_selector(store, target, namespace, cluster, name)
-        revs = store.queries.history(sel)
-        audit = by_object(store.queries.audit(None, None, sel))
-    found = changes(revs, lambda _rev: None, audit)
+        found = app.history(store, target, name, namespace, cluster)
     if output is Output.json:
-        last = revs[-1]
-        emit_json(
-            {
-                "object": object_ref(last.key, last.uid, last.doc.get("apiVersion")),
-                "revisions": [
-                    {**revision_ref(c.revision), "summary": c.summary, "paths": list(c.paths)}
-                    for c in found
-                ],
-            }
-        )
+        emit_json(found.json())
         return EXIT_OK
     out = console()
+    revs = found.revisions
     out.print(f"[bold]{clean(revs[-1].key.display())}[/]  {len(revs)} revisions")
     out.print(f"[dim]{'REV':>4}  {'ID':>8}  {'AT (UTC)':<19}  {'TYPE':<8}  SUMMARY[/]")
-    for c in found:
+    for c in found.changes:
         r = c.revision
         out.print(
             f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {clean(c.summary)}"

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from crumbs.app import timeline as app
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
     open_store,
-    resolve_kind,
-    window,
 )
-from crumbs.errors import EXIT_OK, UsageError
-from crumbs.model import CHANNELS
+from crumbs.errors import EXIT_OK
 from crumbs.report import timeline as report
 from crumbs.report.text import console
-from crumbs.store import Selector
-from crumbs.timeutil import format_time
 
 
 def timeline(
@@ -55,46 +51,18 @@ def timeline(
 ) -> int:
     """Changes (with a one-line summary each) and Events, oldest first."""
     with open_store(ctx) as store:
-        lo, hi = window(store, since, start, end)
-        kinds_ = [k for text in kind for k in resolve_kind(store, text)] if kind else None
-        sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
-        entries = report.collect(
-            store.queries,
-            lo,
-            hi,
-            sel,
-            noise=noise,
-            events=not no_events,
-            channels=channels(channel),
-            activity=store.activity if activity else None,
-        )
+        found = app.timeline(store, since=since, start=start, end=end, namespace=namespace, kinds=kind or (),
+                             cluster=cluster, noise=noise, events=not no_events, channels=channel or (), activity=activity)  # fmt: skip
     if output is Output.json:
-        emit_json(
-            {
-                "from": format_time(lo) if lo is not None else None,
-                "to": format_time(hi) if hi is not None else None,
-                "entries": report.as_json(entries),
-            }
-        )
+        emit_json(found.json())
         return EXIT_OK
+    entries = found.entries
     out = console()
     for line in report.as_lines(entries):
         out.print(line)
     if not entries:
         out.print("nothing in this window", style="dim")
     return EXIT_OK
-
-
-def channels(given: list[str] | None) -> set[str] | None:
-    if not given:
-        return None
-    wanted = {c.strip().lower() for text in given for c in text.split(",") if c.strip()}
-    unknown = wanted - set(CHANNELS)
-    if unknown:
-        raise UsageError(
-            f"--channel {', '.join(sorted(unknown))}: not a channel (one of {', '.join(CHANNELS)})"
-        )
-    return wanted
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import diagnose
+from crumbs.app import diagnose, history, timeline
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -44,7 +44,7 @@ class Tool:
     params: tuple[Param, ...] = ()
     fixed: tuple[str, ...] = ()
     post: Callable[[Any], Any] | None = None
-    direct: Callable[[Store, dict[str, str]], Any] | None = None
+    direct: Callable[[Store, dict[str, Any]], Any] | None = None
     """The application-layer function that answers it (no CLI involved), given the checked
     arguments by name."""
 
@@ -133,9 +133,12 @@ _WINDOW = (
 )
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("timeline", "Changes (what, who, channel) and Events, oldest first. Times: RFC 3339.", "timeline", _WINDOW),
-    Tool("events", "Kubernetes Events only, oldest first.", "timeline", _WINDOW, post=_events_only),
-    Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS)),
+    Tool("timeline", "Changes (what, who, channel) and Events, oldest first. Times: RFC 3339.", "timeline", _WINDOW,
+         direct=lambda store, a: _timeline(store, a)),
+    Tool("events", "Kubernetes Events only, oldest first.", "timeline", _WINDOW, post=_events_only,
+         direct=lambda store, a: _timeline(store, a)),
+    Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS),
+         direct=lambda store, a: history.history(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to"))),
     Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT)),
     Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
@@ -192,7 +195,7 @@ def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
     return ToolResult(True, tool.post(doc) if tool.post else doc)
 
 
-def _direct(db: str, tool: Tool, args: dict[str, str]) -> ToolResult:
+def _direct(db: str, tool: Tool, args: dict[str, Any]) -> ToolResult:
     """An application-layer function on the store as clients see it (redacted)."""
     from crumbs.redaction import sharing
 
@@ -205,7 +208,13 @@ def _direct(db: str, tool: Tool, args: dict[str, str]) -> ToolResult:
     return ToolResult(True, tool.post(doc) if tool.post else doc)
 
 
-def _logs(store: Store, a: dict[str, str]) -> dict[str, Any]:
+def _logs(store: Store, a: dict[str, Any]) -> dict[str, Any]:
     q = logs_app.query(store, a["pod"], a.get("namespace"), a.get("container"), False, a.get("at"), a.get("grep"), most=200)  # fmt: skip
     ns, chunks = logs_app.pod_logs(store, q)
     return logs_app.as_json(ns, q.pod, chunks)
+
+
+def _timeline(store: Store, a: dict[str, Any]) -> dict[str, Any]:
+    kinds = a.get("kind") or []
+    return timeline.timeline(store, since=a.get("since"), start=a.get("start"), end=a.get("end"),
+                             namespace=a.get("namespace"), kinds=[kinds] if isinstance(kinds, str) else kinds).json()  # fmt: skip
