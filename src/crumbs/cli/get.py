@@ -7,20 +7,16 @@ import sys
 import typer
 import yaml
 
+from crumbs.app import objects as app
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     ObjectOutput,
     emit_json,
     open_store,
-    parse_time_option,
-    resolve_kind,
-    split_target,
-    store_clock,
 )
-from crumbs.errors import EXIT_OK, NotFoundError
+from crumbs.errors import EXIT_OK
 from crumbs.model import Origin, mapping
 from crumbs.report.text import clean, console, short_time
-from crumbs.store import Selector
 from crumbs.timeutil import format_time, humanize_age, parse_time
 
 
@@ -42,38 +38,11 @@ def get(
     ),
 ) -> int:
     """Objects as they were at a time: a table, or the objects themselves (-o json|yaml, like kubectl get)."""
-    kind_text, nm = split_target(target, name)
     with open_store(ctx) as store:
-        clock = store_clock(store)
-        when = parse_time_option(at, "--at", clock) if at else clock
-        sel = Selector(
-            cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm
-        )
-        revs = store.queries.state_at(when, sel)
-        unseen = store.queries.unobserved_at(when, sel)
-    if nm and not revs:
-        if unseen:
-            first = unseen[0]
-            created = mapping(first.doc.get("metadata")).get("creationTimestamp")
-            raise NotFoundError(
-                f"{kind_text}/{nm} existed at {format_time(when)} (created {created}) but was first "
-                f"observed at {format_time(first.at)}: its spec before then is unknown"
-            )
-        raise NotFoundError(f"{kind_text}/{nm}: did not exist at {format_time(when)}")
+        found = app.get(store, target, name, namespace, at, cluster)
+    when, revs, unseen = found.at, found.revisions, found.unseen
     if output is not ObjectOutput.text:
-        if nm:  # the object itself: what ran, not the manifest beside it (tables show both)
-            ran = {(r.key.kind, r.key.namespace) for r in revs if r.origin != Origin.DECLARED}
-            revs = [
-                r
-                for r in revs
-                if r.origin != Origin.DECLARED or (r.key.kind, r.key.namespace) not in ran
-            ]
-        docs = [r.doc for r in revs]
-        value = (
-            docs[0]
-            if nm and len(docs) == 1
-            else {"apiVersion": "v1", "kind": "List", "items": docs}
-        )
+        value = found.json()
         if unseen:
             console(stderr=True).print(
                 f"{len(unseen)} more existed at {format_time(when)} but were first observed later "
