@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import diagnose, history, objects, timeline
+from crumbs.app import diagnose, diff, history, objects, timeline
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -139,7 +139,8 @@ TOOLS: tuple[Tool, ...] = (
          direct=lambda store, a: _timeline(store, a)),
     Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS),
          direct=lambda store, a: history.history(store, a["target"], namespace=a.get("namespace")).json()),
-    Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to"))),
+    Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to")),
+         direct=lambda store, a: diff.diff(store, a["target"], namespace=a.get("namespace"), start=a.get("older"), end=a.get("newer") or "-1").json()),
     Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT)),
     Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS)),
