@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import diagnose, diff, history, objects, timeline
+from crumbs.app import diagnose, diff, history, objects, rollouts, timeline
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -142,7 +142,8 @@ TOOLS: tuple[Tool, ...] = (
     Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to")),
          direct=lambda store, a: diff.diff(store, a["target"], namespace=a.get("namespace"), start=a.get("older"), end=a.get("newer") or "-1").json()),
     Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT)),
-    Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS)),
+    Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS),
+         direct=lambda store, a: rollouts.rollouts(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS)),
     Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),
     Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector")),
