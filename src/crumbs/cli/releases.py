@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
+from crumbs.app import releases as app
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
     open_store,
-    parse_time_option,
-    store_clock,
 )
-from crumbs.errors import EXIT_OK, NotFoundError
-from crumbs.model import StoredRelease
+from crumbs.errors import EXIT_OK
 from crumbs.report.text import clean, console, short_time
-from crumbs.timeutil import format_time
-from crumbs.trail.helm import steps
-
-
-def release_ref(rel: StoredRelease) -> dict[str, Any]:
-    return {
-        "cluster": rel.cluster,
-        "namespace": rel.namespace,
-        "name": rel.name,
-        "revision": rel.revision,
-        "status": rel.status,
-        "chart": rel.chart,
-        "chartVersion": rel.chart_version,
-        "appVersion": rel.app_version,
-        "updated": format_time(rel.at),
-        "firstDeployed": format_time(rel.first_deployed) if rel.first_deployed else None,
-        "description": rel.description,
-        "storage": rel.storage,
-    }
 
 
 def releases(
@@ -51,62 +28,30 @@ def releases(
 ) -> int:
     """Helm releases (latest revision each), or one release's history with its values diffs."""
     with open_store(ctx) as store:
-        when = parse_time_option(at, "--at", store_clock(store)) if at else None
-        found = store.queries.releases(namespace=namespace, name=name, cluster=cluster, at=when)
-    if name is None:
-        latest: dict[tuple[str, str, str], StoredRelease] = {}
-        for rel in found:
-            latest[(rel.cluster, rel.namespace, rel.name)] = rel
-        if output is Output.json:
-            emit_json({"releases": [release_ref(r) for r in latest.values()]})
-            return EXIT_OK
-        out = console()
+        found = app.releases(store, name, namespace, at, cluster)
+    if output is Output.json:
+        emit_json(found.json())
+        return EXIT_OK
+    out = console()
+    if found.name is None:
         out.print(
             f"[dim]{'NAMESPACE':<16} {'NAME':<24} {'REV':>4}  {'STATUS':<16} {'CHART':<28} {'APP':<12} UPDATED (UTC)[/]"
         )
-        for r in latest.values():
+        for r in found.latest:
             chart = f"{r.chart}-{r.chart_version}"
             out.print(
                 f"{clean(r.namespace):<16} {clean(r.name):<24} {r.revision:>4}  {clean(r.status):<16} {clean(chart):<28} {clean(r.app_version):<12} {short_time(r.at)}"
             )
-        if not latest:
+        if not found.latest:
             out.print("no Helm releases in the store", style="dim")
         return EXIT_OK
-    if not found:
-        raise NotFoundError(f"Helm release {name}: not in the store")
-    namespaces = sorted({r.namespace for r in found})
-    if len(namespaces) > 1:
-        from crumbs.errors import UsageError
-
-        raise UsageError(
-            f"Helm release {name} is in several namespaces ({', '.join(namespaces)}): give -n"
-        )
-    history = steps(found)
-    if output is Output.json:
-        emit_json(
-            {
-                "release": {"namespace": namespaces[0], "name": name},
-                "revisions": [
-                    {
-                        **release_ref(s.release),
-                        "summary": s.summary,
-                        "patch": s.patch,
-                        "values": s.release.payload.get("values"),
-                        "resources": s.resources,
-                    }
-                    for s in history
-                ],
-            }
-        )
-        return EXIT_OK
-    out = console()
     out.print(
-        f"[bold]Helm release {clean(namespaces[0])}/{clean(name)}[/]  {len(history)} revisions"
+        f"[bold]Helm release {clean(found.namespace)}/{clean(found.name)}[/]  {len(found.history)} revisions"
     )
     out.print(
         f"[dim]{'REV':>4}  {'STATUS':<12} {'CHART':<24} {'APP':<10} {'UPDATED (UTC)':<19}  CHANGES[/]"
     )
-    for s in history:
+    for s in found.history:
         r = s.release
         out.print(
             f"{r.revision:>4}  {clean(r.status):<12} {clean(r.chart + '-' + r.chart_version):<24} {clean(r.app_version):<10} {short_time(r.at):<19}  {clean(s.summary)}"
