@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import diagnose, diff, history, objects, releases, rollouts, timeline
+from crumbs.app import diagnose, diff, drift, history, objects, releases, rollouts, timeline
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -146,7 +146,8 @@ TOOLS: tuple[Tool, ...] = (
          direct=lambda store, a: rollouts.rollouts(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS),
          direct=lambda store, a: releases.releases(store, a.get("name"), a.get("namespace")).json()),
-    Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,)),
+    Tool("drift", "Hand edits of Helm/Argo CD/Flux-owned objects; unowned objects.", "drift", (_NS,),
+         direct=lambda store, a: drift.drift_of(store, a.get("namespace")).json()),
     Tool("scan", "Everything broken, with ranked causes (changes, who, when).", "scan", (_NS, _AT, Param("severity", "error, warning or info", "--severity"), Param("selector", "app=web", "--selector")),
          direct=lambda store, a: diagnose.scan(store, at=a.get("at"), namespace=a.get("namespace"), severity=a.get("severity") or "info", selector=a.get("selector")).json()),
     Tool("why", "Findings about one object, with ranked causes.", "why", (_TARGET, _NS, _AT),

@@ -1,0 +1,72 @@
+"""``drift``: fields of Helm-, Argo CD- or Flux-owned objects last written by hand, with their
+age; and objects nothing declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crumbs.app.query import parse_time_option, store_clock
+from crumbs.model import StoredRevision
+from crumbs.report.shapes import actor_ref, object_ref
+from crumbs.store import Selector, Store
+from crumbs.timeutil import format_time
+from crumbs.trail.drift import Drift, drift, unowned
+from crumbs.trail.fieldsets import managers
+from crumbs.trail.managers import actor
+from crumbs.trail.ownership import Owner
+
+
+def owner_ref(owner: Owner) -> dict[str, Any]:
+    return {"channel": owner.channel, "kind": owner.kind, "name": owner.name,
+            "namespace": owner.namespace, "evidence": owner.evidence}  # fmt: skip
+
+
+def creator(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Who made the object: the earliest managedFields entry (not a status writer)."""
+    entries = [m for m, _ in managers(doc) if m.subresource != "status"]
+    if not entries:
+        return None
+    first = min(entries, key=lambda m: (m.time or 0, m.index))
+    return actor_ref(actor(first.manager, first.operation, first.subresource))
+
+
+@dataclass
+class DriftReport:
+    at: int
+    drifted: list[Drift]
+    unowned: list[StoredRevision]
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "at": format_time(self.at),
+            "drift": [_drift_json(d, self.at) for d in self.drifted],
+            "unowned": [{"object": object_ref(r.key, r.uid, r.doc.get("apiVersion")), "createdBy": creator(r.doc)}
+                        for r in self.unowned],
+        }  # fmt: skip
+
+
+def _drift_json(d: Drift, now: int) -> dict[str, Any]:
+    rev = d.revision
+    return {
+        "object": object_ref(rev.key, rev.uid, rev.doc.get("apiVersion")),
+        "owner": owner_ref(d.owner),
+        "fields": [
+            {
+                "path": f.path,
+                "value": f.value,
+                **actor_ref(actor(f.manager.manager, f.manager.operation, f.manager.subresource)),
+                "time": format_time(f.manager.time) if f.manager.time else None,
+                "ageSeconds": (now - f.manager.time) // 1_000_000_000 if f.manager.time else None,
+            }
+            for f in d.fields
+        ],
+    }
+
+
+def drift_of(store: Store, namespace: str | None = None, at: str | None = None, cluster: str | None = None) -> DriftReport:  # fmt: skip
+    clock = store_clock(store)
+    when = parse_time_option(at, "--at", clock) if at else clock
+    objects = store.queries.state_at(when, Selector(cluster=cluster, namespace=namespace))
+    drifted = [d for d in (drift(r) for r in objects) if d is not None]
+    return DriftReport(when, drifted, list(unowned(objects)))
