@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from crumbs.app import blame as app
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
-    object_selector,
     open_store,
-    parse_time_option,
-    store_clock,
 )
 from crumbs.errors import EXIT_ERROR, EXIT_OK, NotFoundError, UsageError
 from crumbs.formats.reader import read_paths
 from crumbs.model import Revision, StoredRevision
 from crumbs.report import blame as render
 from crumbs.report.text import clean, console
-from crumbs.timeutil import format_time
 from crumbs.trail.blame import blame as blame_object
 
 
@@ -47,26 +44,11 @@ def blame(
     if target is None:
         raise UsageError("give KIND/NAME, or -f FILE")
     with open_store(ctx) as store:
-        sel = object_selector(store, target, namespace, cluster, name)
-        when = parse_time_option(at, "--at", store_clock(store)) if at else None
-        history = store.queries.history(sel)
-    if when is not None:
-        history = [r for r in history if r.at <= when]
-    if not history or history[-1].type.name == "DELETED":
-        raise NotFoundError(
-            f"{target}: did not exist at {format_time(when) if when else 'the newest time'}"
-        )
-    current = history[-1]
-    incarnation = [r for r in history if r.uid == current.uid]
-    result = blame_object(current.doc, incarnation)
+        found = app.blame(store, target, name, namespace, at, cluster)
     if output is Output.json:
-        emit_json(
-            render.as_json(
-                result, current.key, current.uid, current.doc.get("apiVersion"), current.at
-            )
-        )
+        emit_json(found.json())
         return EXIT_OK
-    _print(current, result, history=True)
+    _print(found.current, found.result, history=True)
     return EXIT_OK
 
 

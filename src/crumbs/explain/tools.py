@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import diagnose, diff, drift, history, objects, releases, rollouts, timeline
+from crumbs.app import blame, diagnose, diff, drift, history, objects, releases, rollouts, timeline
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -141,7 +141,8 @@ TOOLS: tuple[Tool, ...] = (
          direct=lambda store, a: history.history(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to")),
          direct=lambda store, a: diff.diff(store, a["target"], namespace=a.get("namespace"), start=a.get("older"), end=a.get("newer") or "-1").json()),
-    Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT)),
+    Tool("blame", "The object as YAML, per line who last wrote it and when.", "blame", (_TARGET, _NS, _AT),
+         direct=lambda store, a: blame.blame(store, a["target"], namespace=a.get("namespace"), at=a.get("at")).json()),
     Tool("rollouts", "A workload's rollouts: images, who rolled out each.", "rollouts", (_TARGET, _NS),
          direct=lambda store, a: rollouts.rollouts(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("releases", "Helm releases; with name, its revisions and what changed.", "releases", (Param("name", ""), _NS),
