@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from crumbs.analyze import registry
-from crumbs.analyze.deprecations import BY_VERSION_KIND
+from crumbs.analyze.deprecations import BY_VERSION_KIND, TABLE
 from crumbs.analyze.scan import Options, run
-from crumbs.analyze.view import ClusterView
+from crumbs.analyze.view import ClusterView, parse_version
 from crumbs.store import Selector, Store
 from crumbs.store.source import StoreSource
+from crumbs.timeutil import format_time
 
 NODES: list[tuple[str | None, str]] = [("", "Node")]
 DEPRECATION_KINDS: list[tuple[str | None, str]] = [
@@ -53,3 +54,40 @@ def facts_of(store: Store, cluster: str) -> dict[str, Any]:
     value = compute(store, cluster, at)
     store.keep_facts(cluster, stamp, at, value)
     return value
+
+
+RECENT_MINORS = 4
+"""How many minor versions back removed APIs are told (older ones no model suggests)."""
+
+
+def cluster_facts(store: Store, at: int | None) -> str:
+    """What this cluster runs, for a model trained on older (or newer) Kubernetes."""
+    if at is None:
+        return "The store is empty: no cluster has been recorded yet."
+    version = version_at(store, at)
+    if version is None:
+        return "The cluster's Kubernetes version is unknown (no Nodes recorded)."
+    v = parse_version(version) or (0, 0, 0)
+    by_replacement: dict[str, set[str]] = {}
+    for d in TABLE:
+        removed = parse_version(d.removed) or (99, 0, 0)
+        if removed <= v and removed[1] >= v[1] - RECENT_MINORS:
+            by_replacement.setdefault(d.replacement, set()).add(d.api_version)
+    gone = "; ".join(
+        f"{', '.join(sorted(old))} → {new}" for new, old in sorted(by_replacement.items())
+    )
+    return (
+        f"This cluster runs Kubernetes {version} (its newest kubelet). Removed API versions, "
+        f"never to be suggested: {gone or 'none recent'}."
+    )
+
+
+def info(store: Store) -> dict[str, Any]:
+    """``info``: the store at a glance (its JSON contract): the time covered, what it holds, each
+    cluster's facts, and what a model should know of the cluster's API versions."""
+    q = store.queries
+    newest, oldest = q.latest_time(), q.earliest_time()
+    return {"store": store.path, "from": format_time(oldest) if oldest else None,
+            "to": format_time(newest) if newest else None, "counts": q.counts(),
+            "clusters": [{"name": name, **facts_of(store, name)} for name in q.clusters()],
+            "apiFacts": cluster_facts(store, newest)}  # fmt: skip

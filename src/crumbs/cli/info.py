@@ -7,7 +7,6 @@ import typer
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
 from crumbs.errors import EXIT_OK
 from crumbs.report.text import clean, console, plain, plain_block
-from crumbs.timeutil import format_time
 
 
 def info(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> int:
@@ -15,16 +14,11 @@ def info(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> int:
 
     Answered from SQL counts and each cluster's facts as kept in the store (computed again
     only when the store changed since)."""
-    from crumbs.app.facts import facts_of
-    from crumbs.explain.prompt import cluster_facts
+    from crumbs.app.facts import info as app_info
 
     with open_store(ctx) as store:
-        q = store.queries
-        newest, oldest = q.latest_time(), q.earliest_time()
-        clusters = [{"name": name, **facts_of(store, name)} for name in q.clusters()]
-        facts = cluster_facts(store, newest)
-        doc = {"store": store.path, "from": format_time(oldest) if oldest else None, "to": format_time(newest) if newest else None,
-               "counts": q.counts(), "clusters": clusters, "apiFacts": facts}  # fmt: skip
+        doc = app_info(store)
+    clusters, facts = doc["clusters"], doc["apiFacts"]
     if output is Output.json:
         emit_json(doc)
         return EXIT_OK

@@ -18,7 +18,18 @@ from typing import Any
 
 import orjson
 
-from crumbs.app import blame, diagnose, diff, drift, history, objects, releases, rollouts, timeline
+from crumbs.app import (
+    blame,
+    diagnose,
+    diff,
+    drift,
+    facts,
+    history,
+    objects,
+    releases,
+    rollouts,
+    timeline,
+)
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
 from crumbs.model import mapping, sequence
@@ -156,7 +167,8 @@ TOOLS: tuple[Tool, ...] = (
     Tool("logs", "The container logs kept of a pod (dumps, archives, watch --logs), newest 200 lines, secrets redacted.", "logs",
          (Param("pod", "the pod's name", required=True), _NS, Param("container", "", "--container"), Param("grep", "a regular expression", "--grep"), _AT),
          fixed=("--tail", "200"), direct=lambda store, a: _logs(store, a)),
-    Tool("cluster", "The recorded clusters: Kubernetes version, nodes, namespaces, time covered, deprecated APIs in use, removed APIs.", "info"),
+    Tool("cluster", "The recorded clusters: Kubernetes version, nodes, namespaces, time covered, deprecated APIs in use, removed APIs.", "info",
+         direct=lambda store, a: facts.info(store)),
     Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields,
          direct=lambda store, a: objects.get(store, a["target"], namespace=a.get("namespace"), at=a.get("at")).json()),
     Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since"))),
