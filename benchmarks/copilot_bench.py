@@ -21,7 +21,7 @@ INCIDENTS = ROOT / "tests" / "scenarios" / "incidents"
 
 
 def run(work: Path) -> dict[str, object]:
-    from crumbs.cli import inprocess
+    from crumbs.cli import main
     from crumbs.explain.loop import ask
     from crumbs.explain.offline import OfflineModel
     from crumbs.explain.trace import load_trace
@@ -35,14 +35,13 @@ def run(work: Path) -> dict[str, object]:
         db = work / f"copilot-{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-        code, _, err = inprocess.run(["--db", str(db), "ingest", str(INCIDENTS / f"{name}.jsonl")])
-        assert code == 0, err
+        assert main(["--db", str(db), "ingest", str(INCIDENTS / f"{name}.jsonl")]) == 0
         kind, obj = want["finding"]["subject"].split("/", 1)
         question = f"why is {kind.lower()}/{obj} failing?"
         with Store.open(str(db)) as store:
             clock = store.db.execute("SELECT max(at) FROM revisions").fetchone()[0]
             t = time.perf_counter()
-            answer = ask(store, question, OfflineModel(), clock, inprocess.run)
+            answer = ask(store, question, OfflineModel(), clock)
             seconds = time.perf_counter() - t
             trace = load_trace(store, answer.trace_id)
         requests = [s.tokens for s in trace.steps if s.kind == "request"]

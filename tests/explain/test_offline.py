@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crumbs.cli.inprocess import run as runner
 from crumbs.explain import citations
 from crumbs.explain.context import count_tokens, fit, redact
 from crumbs.explain.tools import BY_NAME, ToolResult, run_tool
@@ -14,7 +13,7 @@ INCIDENTS = Path(__file__).parent.parent / "scenarios" / "incidents"
 
 
 def tool(db: str, name: str, args: object) -> ToolResult:
-    return run_tool(db, name, args, runner)
+    return run_tool(db, name, args)
 
 
 def test_ask_offline_answers_with_the_cause_and_verified_citations(demo_cli) -> None:
@@ -188,9 +187,6 @@ def test_the_offline_answer_quotes_the_log_it_cites(cli, store_path: str) -> Non
 def test_scan_why_and_logs_tools_call_the_application_layer_not_the_cli(
     demo_cli, store_path: str
 ) -> None:
-    def no_cli(argv: list[str]) -> tuple[int, bytes, str]:
-        raise AssertionError(f"the CLI was run: {argv}")
-
     for name, args, argv in (
         ("scan", {"severity": "warning"}, ["scan", "--severity", "warning"]),
         (
@@ -199,9 +195,15 @@ def test_scan_why_and_logs_tools_call_the_application_layer_not_the_cli(
             ["why", "svc/checkout", "-n", "shop"],
         ),
     ):
-        direct = run_tool(store_path, name, args, no_cli)
+        direct = run_tool(store_path, name, args)
         printed = demo_cli("--redact", *argv, "-o", "json").json()
         assert direct.ok and direct.output == printed  # the same contract, no CLI involved
-    assert "no logs of a pod nope" in run_tool(store_path, "logs", {"pod": "nope"}, no_cli).output
-    bad = run_tool(store_path, "scan", {"severity": "loud"}, no_cli)
+    assert "no logs of a pod nope" in run_tool(store_path, "logs", {"pod": "nope"}).output
+    bad = run_tool(store_path, "scan", {"severity": "loud"})
     assert not bad.ok and "--severity 'loud'" in bad.output
+
+
+def test_every_tool_answers_from_the_application_layer() -> None:
+    from crumbs.explain.tools import TOOLS
+
+    assert all(t.direct is not None for t in TOOLS), [t.name for t in TOOLS if t.direct is None]

@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from crumbs.cli.inprocess import run as runner
 from crumbs.explain.mcp_server import build
 from crumbs.explain.tools import TOOLS, run_tool
 from tests.fakes.llm import fake_llm
@@ -155,7 +154,7 @@ async def _mcp_outputs(db: str) -> list[str]:
     from mcp import Client
 
     out = []
-    async with Client(build(db, runner)) as client:
+    async with Client(build(db)) as client:
         for name, args in CALLS:
             result = await client.call_tool(name, args)
             out.extend(c.text for c in result.content if hasattr(c, "text"))
@@ -202,7 +201,7 @@ def test_no_planted_secret_reaches_a_tool_mcp_or_model(
 
     outputs = []
     for name, args in CALLS:
-        result = run_tool(db, name, args, runner)
+        result = run_tool(db, name, args)
         assert result.ok, (name, result.output)
         outputs.append(json.dumps(result.output))  # as the tool returns it, before the last pass
     outputs += anyio.run(_mcp_outputs, db)

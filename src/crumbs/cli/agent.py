@@ -7,7 +7,8 @@ import threading
 
 import typer
 
-from crumbs.activity import TYPES, NodeEvent, to_json
+from crumbs.activity import TYPES, NodeEvent
+from crumbs.app.activity import activity as app_activity
 from crumbs.cli.common import (
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
@@ -16,12 +17,11 @@ from crumbs.cli.common import (
     db_path,
     emit_json,
     open_store,
-    parse_time_option,
 )
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console
-from crumbs.timeutil import format_time, now_ns
+from crumbs.timeutil import format_time
 
 
 def agent(
@@ -158,36 +158,23 @@ def activity(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """What ran and talked on the nodes: execs, exits, connects, accepts, DNS, by pod."""
-    bad = [t for t in types or [] if t not in TYPES]
-    if bad:
-        raise UsageError(f"unknown --type {', '.join(bad)} (known: {', '.join(TYPES)})")
     with open_store(ctx) as store:
-        start = parse_time_option(since, "--since", now_ns()) if since else None
-        if rollups:
-            rows = store.activity.rollups(start, None, types or (), namespace, cluster)[-limit:]
-            if output is Output.json:
-                emit_json({"rollups": [
-                    {"minute": format_time(r.minute), "node": r.node, "type": r.type,
-                     "namespace": r.namespace, "pod": r.pod, "subject": r.subject,
-                     "result": r.result, "count": r.count,
-                     "first": format_time(r.first_at), "last": format_time(r.last_at)}
-                    for r in rows]})  # fmt: skip
-                return EXIT_OK
-            out = console()
-            for r in rows:
-                where = f"{r.namespace}/{r.pod}" if r.namespace else r.pod
-                out.print(
-                    f"{format_time(r.minute, precise=False)}  {clean(r.type):<7} {clean(where):<40} "
-                    f"{clean(r.subject):<40} {clean(r.result):<12} {r.count:>7,}",
-                    highlight=False,
-                )
-            return EXIT_OK
-        events = store.activity.events(
-            start, None, types or (), namespace, pod, node, cluster, limit=limit
-        )
+        found = app_activity(store, namespace=namespace, pod=pod, node=node, types=types or (),
+                             since=since, rollups=rollups, limit=limit, cluster=cluster)  # fmt: skip
     if output is Output.json:
-        emit_json({"events": [to_json(e) for e in events]})
+        emit_json(found.json())
         return EXIT_OK
+    if found.rollups is not None:
+        out = console()
+        for r in found.rollups:
+            where = f"{r.namespace}/{r.pod}" if r.namespace else r.pod
+            out.print(
+                f"{format_time(r.minute, precise=False)}  {clean(r.type):<7} {clean(where):<40} "
+                f"{clean(r.subject):<40} {clean(r.result):<12} {r.count:>7,}",
+                highlight=False,
+            )
+        return EXIT_OK
+    events = found.events
     out = console()
     if not events:
         out.print(

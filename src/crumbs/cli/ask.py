@@ -71,13 +71,12 @@ def ask(
 
 
 def answer_question(ctx: typer.Context, question: str, model: Model, budget: int) -> Answer:
-    from crumbs.cli import inprocess
     from crumbs.explain.loop import ask as run
 
     with open_store(ctx) as store:
         at = store_clock(store) if _has_data(store) else None
         try:
-            return run(store, question, model, at, inprocess.run, budget)
+            return run(store, question, model, at, budget)
         except ModelError as err:
             raise CopilotError(
                 f"{err} (the trace keeps what happened: crumbs trace list)"
@@ -186,13 +185,12 @@ def trace_replay(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Re-run a trace with its recorded model responses against today's store; report every tool output that differs."""
-    from crumbs.cli import inprocess
     from crumbs.explain.replay import replay
 
     with open_store(ctx) as store:
         at = store_clock(store) if _has_data(store) else None
         try:
-            r = replay(store, trace_id, at, inprocess.run)
+            r = replay(store, trace_id, at)
         except ModelError as err:
             raise CopilotError(str(err)) from None
     if output is Output.json:
@@ -311,7 +309,6 @@ def mcp(
     ),
 ) -> int:
     """Serve the copilot's read-only tools to MCP clients (standard I/O, or streamable HTTP on 127.0.0.1)."""
-    from crumbs.cli import inprocess
     from crumbs.cli.common import db_path
     from crumbs.explain.bearer import LOOPBACK, read_token
     from crumbs.explain.mcp_server import serve
@@ -323,7 +320,7 @@ def mcp(
         )
     with open_store(ctx):  # a clear error now if there is no store, rather than on every call
         pass
-    serve(db_path(ctx), inprocess.run, http, host, port, token, allowed_host or [])
+    serve(db_path(ctx), http, host, port, token, allowed_host or [])
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ from crumbs.explain import citations
 from crumbs.explain.context import compact, count_tokens, fit, redact
 from crumbs.explain.model import Model, ModelError, ToolCall
 from crumbs.explain.prompt import prompt_hash, system_prompt
-from crumbs.explain.tools import TOOLS, Runner, run_tool
+from crumbs.explain.tools import TOOLS, run_tool
 from crumbs.explain.trace import Recorder
 from crumbs.store import Store
 
@@ -62,7 +62,6 @@ def ask(
     question: str,
     model: Model,
     store_at: int | None,
-    runner: Runner,
     budget: int = BUDGET,
     replay_of: int | None = None,
 ) -> Answer:
@@ -111,9 +110,7 @@ def ask(
             used = specs_tokens + count_tokens(orjson.dumps(messages).decode(), model.name)
             for i, call in enumerate(calls):
                 share = (budget - used) // (len(calls) - i)  # what is left, shared with the rest
-                content = _run(
-                    store.path, call, known, rec, min(budget // 3, share), model.name, runner
-                )
+                content = _run(store.path, call, known, rec, min(budget // 3, share), model.name)
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
                 used += count_tokens(content, model.name) + 10
             if len(turn.tool_calls) > len(calls):
@@ -168,9 +165,7 @@ def _within(messages: list[dict[str, Any]], budget: int, model: str) -> int:
     return size
 
 
-def _run(
-    db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, model: str, runner: Runner
-) -> str:
+def _run(db: str, call: ToolCall, known: set[str], rec: Recorder, budget: int, model: str) -> str:
     args: Any = None
     error: str | None = None
     if len(call.arguments) > MAX_ARGUMENTS:
@@ -190,7 +185,7 @@ def _run(
     rec.step("tool_call", call.name, {"id": call.id, "arguments": shown})
     t = time.monotonic()
     if error is None:
-        result = run_tool(db, call.name, args, runner)
+        result = run_tool(db, call.name, args)
         ok, output = result.ok, result.output
     else:
         ok, output = False, error

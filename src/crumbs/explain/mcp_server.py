@@ -16,10 +16,10 @@ from crumbs import __version__
 from crumbs.explain.bearer import BearerAuth, allowed_hosts
 from crumbs.explain.context import as_text, redact
 from crumbs.explain.prompt import RULES
-from crumbs.explain.tools import TOOLS, Runner, Tool, run_tool
+from crumbs.explain.tools import TOOLS, Tool, run_tool
 
 
-def build(db: str, runner: Runner) -> Any:
+def build(db: str) -> Any:
     from mcp.server.mcpserver import MCPServer
     from mcp_types import ToolAnnotations
 
@@ -28,18 +28,18 @@ def build(db: str, runner: Runner) -> Any:
         read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
     )
     for tool in TOOLS:
-        server.add_tool(_function(tool, db, runner), name=tool.name, description=tool.description,
+        server.add_tool(_function(tool, db), name=tool.name, description=tool.description,
                         annotations=read_only, structured_output=False)  # fmt: skip
     return server
 
 
-def _function(tool: Tool, db: str, runner: Runner) -> Any:
+def _function(tool: Tool, db: str) -> Any:
     """A function whose signature is the tool's parameters (the SDK derives the input schema from it)."""
 
     from mcp.server.mcpserver.exceptions import ToolError
 
     def call(**kwargs: Any) -> str:
-        result = run_tool(db, tool.name, {k: v for k, v in kwargs.items() if v is not None}, runner)
+        result = run_tool(db, tool.name, {k: v for k, v in kwargs.items() if v is not None})
         if not result.ok:  # a failure the client's model can act on, as in crumbs ask
             raise ToolError(str(result.output))
         return as_text(redact(result.output))
@@ -68,7 +68,6 @@ def _function(tool: Tool, db: str, runner: Runner) -> Any:
 
 def serve(
     db: str,
-    runner: Runner,
     http: bool = False,
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -77,7 +76,7 @@ def serve(
 ) -> None:
     """Standard I/O, or streamable HTTP with the Host/Origin checks always on (allowed: loopback,
     ``host`` and ``hosts``) and, when ``token`` is given, a bearer token on every request."""
-    server = build(db, runner)
+    server = build(db)
     if not http:
         server.run("stdio")
         return

@@ -20,7 +20,6 @@ import orjson
 
 from crumbs.explain.loop import Answer, ask
 from crumbs.explain.model import ModelError, Turn, turn_from_message
-from crumbs.explain.tools import Runner
 from crumbs.explain.trace import Step, Trace, load_trace
 from crumbs.store import Store
 
@@ -120,7 +119,7 @@ def _lines(content: str) -> list[str]:
         return content.splitlines()
 
 
-def replay(store: Store, trace_id: int, store_at: int | None, runner: Runner) -> Replay:
+def replay(store: Store, trace_id: int, store_at: int | None) -> Replay:
     original = load_trace(store, trace_id)
     budget = int(original.params.get("budget") or 24_000)
     answer = ask(
@@ -128,7 +127,6 @@ def replay(store: Store, trace_id: int, store_at: int | None, runner: Runner) ->
         original.question,
         ReplayModel(original),
         store_at,
-        runner,
         budget,
         replay_of=trace_id,
     )

@@ -1,9 +1,9 @@
 """The copilot's tools: Crumbs' own read-only commands, with their documented JSON as the output.
 
-A tool is an application-layer function (:mod:`crumbs.app`: ``scan``, ``why``, ``logs``) called
-directly on the store as clients see it (redacted), or — the commands not moved there yet — a
-command of the CLI run in-process with ``-o json``: either way what the model reads is exactly
-what a user gets from ``crumbs scan -o json`` and friends, a contract the test suite pins. Only reading commands are tools (no ingest, no
+A tool is an application-layer function (:mod:`crumbs.app`) called directly on the store as
+clients see it (redacted): what the model reads is exactly what a user gets from ``crumbs scan
+-o json`` and friends (the same functions make both), a contract the test suite pins. The CLI
+is never involved. Only reading commands are tools (no ingest, no
 watch), arguments are checked against each tool's schema before anything runs
 (unknown or mistyped arguments, or a value that would read as an option, are an
 error message back to the model, never a crash), and every value goes in as
@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from crumbs.app import (
+    activity,
     blame,
     diagnose,
     diff,
@@ -57,7 +56,7 @@ class Tool:
     post: Callable[[Any], Any] | None = None
     direct: Callable[[Store, dict[str, Any]], Any] | None = None
     """The application-layer function that answers it (no CLI involved), given the checked
-    arguments by name."""
+    arguments by name (every tool has one; a test checks)."""
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the arguments (OpenAI function parameters)."""
@@ -171,7 +170,8 @@ TOOLS: tuple[Tool, ...] = (
          direct=lambda store, a: facts.info(store)),
     Tool("get", "Objects as of a time (no managedFields): KIND or KIND/NAME.", "get", (Param("target", "KIND or KIND/NAME", required=True), _NS, _AT), post=_no_managed_fields,
          direct=lambda store, a: objects.get(store, a["target"], namespace=a.get("namespace"), at=a.get("at")).json()),
-    Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since"))),
+    Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since")),
+         direct=lambda store, a: _activity(store, a)),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}
 
@@ -183,11 +183,7 @@ class ToolResult:
     """The command's JSON document, or the error text."""
 
 
-Runner = Callable[[list[str]], tuple[int, bytes, str]]
-"""Runs ``crumbs ARGV`` and returns its exit code, stdout and stderr (the CLI provides it)."""
-
-
-def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
+def run_tool(db: str, name: str, args: Any) -> ToolResult:
     """Run a tool against the store at ``db``; errors are results too (for the model to read)."""
     tool = BY_NAME.get(name)
     if tool is None:
@@ -195,22 +191,10 @@ def run_tool(db: str, name: str, args: Any, runner: Runner) -> ToolResult:
             False, f"no tool named {name!r}; the tools are: {', '.join(BY_NAME)} (all read-only)"
         )
     try:
-        argv = tool.argv(args)
+        tool.argv(args)  # the arguments checked against the tool's schema
     except ToolError as bad:
         return ToolResult(False, str(bad))
-    if tool.direct is not None:
-        return _direct(
-            db, tool, {k: v for k, v in mapping(args).items() if v not in (None, "", [])}
-        )
-    code, out, errors = runner(["--db", db, "--redact", *argv])
-    if code not in (0, 3):
-        message = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
-        return ToolResult(False, message.removeprefix("crumbs: error: "))
-    try:
-        doc = orjson.loads(out)
-    except orjson.JSONDecodeError:
-        return ToolResult(False, f"{name}: the command printed no JSON")
-    return ToolResult(True, tool.post(doc) if tool.post else doc)
+    return _direct(db, tool, {k: v for k, v in mapping(args).items() if v not in (None, "", [])})
 
 
 def _direct(db: str, tool: Tool, args: dict[str, Any]) -> ToolResult:
@@ -223,6 +207,8 @@ def _direct(db: str, tool: Tool, args: dict[str, Any]) -> ToolResult:
             doc = tool.direct(store, args)
     except CrumbsError as err:
         return ToolResult(False, str(err))
+    except Exception as err:  # a bug in one tool is a message to the model, not a crash of the run
+        return ToolResult(False, f"{tool.name} failed: {type(err).__name__}: {err}"[:500])
     return ToolResult(True, tool.post(doc) if tool.post else doc)
 
 
@@ -236,3 +222,9 @@ def _timeline(store: Store, a: dict[str, Any]) -> dict[str, Any]:
     kinds = a.get("kind") or []
     return timeline.timeline(store, since=a.get("since"), start=a.get("start"), end=a.get("end"),
                              namespace=a.get("namespace"), kinds=[kinds] if isinstance(kinds, str) else kinds).json()  # fmt: skip
+
+
+def _activity(store: Store, a: dict[str, Any]) -> dict[str, Any]:
+    types = a.get("type") or []
+    return activity.activity(store, namespace=a.get("namespace"), pod=a.get("pod"), since=a.get("since"),
+                             types=[types] if isinstance(types, str) else types).json()  # fmt: skip

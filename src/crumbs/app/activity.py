@@ -1,0 +1,54 @@
+"""``activity``: what ran and talked on the nodes (execs, exits, connects, accepts, DNS) by pod,
+or their per-minute rollups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crumbs.activity import TYPES, NodeEvent, to_json
+from crumbs.app.query import parse_time_option
+from crumbs.errors import UsageError
+from crumbs.store import Store
+from crumbs.store.activity import Rollup
+from crumbs.timeutil import format_time, now_ns
+
+
+@dataclass
+class Activity:
+    events: list[NodeEvent] = field(default_factory=list)
+    rollups: list[Rollup] | None = None
+    """Set: per-minute counts were asked for instead of events."""
+
+    def json(self) -> dict[str, Any]:
+        if self.rollups is not None:
+            return {"rollups": [
+                {"minute": format_time(r.minute), "node": r.node, "type": r.type,
+                 "namespace": r.namespace, "pod": r.pod, "subject": r.subject,
+                 "result": r.result, "count": r.count,
+                 "first": format_time(r.first_at), "last": format_time(r.last_at)}
+                for r in self.rollups]}  # fmt: skip
+        return {"events": [to_json(e) for e in self.events]}
+
+
+def activity(
+    store: Store,
+    *,
+    namespace: str | None = None,
+    pod: str | None = None,
+    node: str | None = None,
+    types: Sequence[str] = (),
+    since: str | None = None,
+    rollups: bool = False,
+    limit: int = 200,
+    cluster: str | None = None,
+) -> Activity:
+    """The newest ``limit`` node events (``since``: RFC 3339, or a duration back from now)."""
+    bad = [t for t in types if t not in TYPES]
+    if bad:
+        raise UsageError(f"unknown --type {', '.join(bad)} (known: {', '.join(TYPES)})")
+    start = parse_time_option(since, "--since", now_ns()) if since else None
+    if rollups:
+        return Activity(rollups=list(store.activity.rollups(start, None, types, namespace, cluster))[-limit:])  # fmt: skip
+    return Activity(list(store.activity.events(start, None, types, namespace, pod, node, cluster, limit=limit)))  # fmt: skip
