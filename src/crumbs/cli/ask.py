@@ -118,12 +118,12 @@ def trace_list(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The latest runs: id, when, mode, model, status, tokens, the question."""
-    from crumbs.explain.trace import list_traces
+    from crumbs.app.traces import trace_list as listed
 
     with open_store(ctx) as store:
-        runs = list_traces(store, limit)
+        runs, doc = listed(store, limit)
     if output is Output.json:
-        emit_json({"traces": [_summary(t) for t in runs]})
+        emit_json(doc)
         return EXIT_OK
     out = console()
     for t in runs:
@@ -142,27 +142,12 @@ def trace_show(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Every step of a run: the context the model had, what it chose and why, what the tools returned."""
-    from crumbs.explain.trace import load_trace
+    from crumbs.app.traces import trace_show as shown
 
     with open_store(ctx) as store:
-        t = load_trace(store, trace_id)
+        t, doc = shown(store, trace_id)
     if output is Output.json:
-        emit_json(
-            {
-                **_summary(t),
-                "steps": [
-                    {
-                        "n": s.n,
-                        "kind": s.kind,
-                        "name": s.name,
-                        "tokens": s.tokens,
-                        "latencyMs": s.latency_ms,
-                        "payload": s.payload,
-                    }
-                    for s in t.steps
-                ],
-            }
-        )
+        emit_json(doc)
         return EXIT_OK
     out = console()
     out.print(
@@ -222,11 +207,12 @@ def trace_diff(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The first step where two runs part, and how."""
+    from crumbs.app.traces import summary
     from crumbs.explain.replay import diff_traces
 
     with open_store(ctx) as store:
         ta, tb, d = diff_traces(store, a, b)
-    doc = {"a": _summary(ta), "b": _summary(tb), "same": d is None,
+    doc = {"a": summary(ta), "b": summary(tb), "same": d is None,
            "divergence": None if d is None else {"agreedSteps": d.agreed, "how": d.how,
                                                   "a": d.a.n if d.a else None, "b": d.b.n if d.b else None}}  # fmt: skip
     if output is Output.json:
@@ -281,15 +267,6 @@ def _step_text(kind: str, payload: object) -> str:
             + (content[:600] + "…" if len(content) > 600 else content)
         )
     return orjson.dumps(payload).decode()[:600]
-
-
-def _summary(t: object) -> dict[str, object]:
-    from crumbs.explain.trace import Trace
-
-    assert isinstance(t, Trace)
-    return {"id": t.id, "started": format_time(t.started_at), "question": t.question, "mode": t.mode, "model": t.model,
-            "params": t.params, "systemHash": t.system_hash, "status": t.status, "error": t.error or None, "answer": t.answer,
-            "tokens": {"in": t.tokens_in, "out": t.tokens_out}, "cost": t.cost, "latencyMs": t.latency_ms, "replayOf": t.replay_of}  # fmt: skip
 
 
 def mcp(

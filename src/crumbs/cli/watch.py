@@ -22,7 +22,7 @@ from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console, plain
 from crumbs.store import Store
-from crumbs.timeutil import format_time, humanize_age, now_ns
+from crumbs.timeutil import humanize_age, now_ns
 
 if TYPE_CHECKING:
     from crumbs.cluster.transport import Target
@@ -182,21 +182,13 @@ def status(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Per resource of each recorded cluster: state, last event, lag, errors."""
-    from crumbs.cluster.status import load_status
+    from crumbs.app.status import watch_status
 
     with open_store(ctx) as store:
-        rows = load_status(store, cluster)
+        rows, doc = watch_status(store, cluster)
     now = now_ns()
     if output is Output.json:
-        emit_json({"resources": [
-            {"cluster": r.cluster, "resource": r.resource, "kind": r.kind, "state": r.state,
-             "resourceVersion": r.resource_version,
-             "lastEvent": format_time(r.last_event_at) if r.last_event_at else None,
-             "lastContact": format_time(r.last_contact_at) if r.last_contact_at else None,
-             "lagSeconds": round((now - r.last_contact_at) / 1e9, 1) if r.last_contact_at else None,
-             "events": r.events, "lists": r.lists, "errors": r.errors, "lastError": r.last_error or None,
-             "updated": format_time(r.updated_at)}
-            for r in rows]})  # fmt: skip
+        emit_json(doc)
         return EXIT_OK
     out = console()
     if not rows:

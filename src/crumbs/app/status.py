@@ -1,0 +1,25 @@
+"""``status``: what ``crumbs watch`` knows of each resource it records (saved every 2 s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crumbs.cluster.status import ResourceStatus, load_status
+from crumbs.store import Store
+from crumbs.timeutil import format_time, now_ns
+
+
+def watch_status(store: Store, cluster: str | None = None) -> tuple[list[ResourceStatus], dict[str, Any]]:  # fmt: skip
+    """The rows, and ``status -o json`` (lag counted from now: a recording's own clock does not
+    say how long ago the API server was heard from)."""
+    rows = load_status(store, cluster)
+    now = now_ns()
+    return rows, {"resources": [
+        {"cluster": r.cluster, "resource": r.resource, "kind": r.kind, "state": r.state,
+         "resourceVersion": r.resource_version,
+         "lastEvent": format_time(r.last_event_at) if r.last_event_at else None,
+         "lastContact": format_time(r.last_contact_at) if r.last_contact_at else None,
+         "lagSeconds": round((now - r.last_contact_at) / 1e9, 1) if r.last_contact_at else None,
+         "events": r.events, "lists": r.lists, "errors": r.errors, "lastError": r.last_error or None,
+         "updated": format_time(r.updated_at)}
+        for r in rows]}  # fmt: skip
