@@ -688,6 +688,25 @@ def refused_rollout(
     return rs
 
 
+def disruption_budget(app_name: str, min_available: int, pods: int) -> dict[str, Any]:
+    """A PodDisruptionBudget of ``pods`` healthy pods, with the disruption controller's status."""
+    allowed = max(pods - min_available, 0)
+    cond = {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
+            "reason": "SufficientPods" if allowed else "InsufficientPods", "message": "", "lastTransitionTime": T0}  # fmt: skip
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": meta(app_name, managers=[mf("helm", T0, {"f:spec": {"f:minAvailable": {}, "f:selector": {}}}, api="policy/v1")]),
+            "spec": {"minAvailable": min_available, "selector": {"matchLabels": {"app": app_name}}},
+            "status": {"currentHealthy": pods, "desiredHealthy": min_available, "disruptionsAllowed": allowed,
+                       "expectedPods": pods, "observedGeneration": 1, "conditions": [cond]}}  # fmt: skip
+
+
+def cordon(obj: dict[str, Any], time: str) -> dict[str, Any]:
+    """The Node as ``kubectl cordon`` leaves it."""
+    out = changed(obj, "kubectl-cordon", time, {"f:spec": {"f:unschedulable": {}}})
+    out["spec"]["unschedulable"] = True
+    return out
+
+
 def flag_flipped(rec: Recording, time: str) -> None:
     """Later, elsewhere, work goes on: a feature flag flipped by hand (the clock moves on)."""
     flags = rec.add(T0, configmap("feature-flags", {"NEW_CHECKOUT": "false"}))
@@ -1018,12 +1037,7 @@ def pdb_blocks_drain(rec: Recording) -> None:
     """A budget tightened to the replica count last week; today's node drain hangs on it."""
     app(rec, "ledger", "registry.example.com/ledger:2.0.0", replicas=2)
     rec.add(T0, node("node-2"))
-    budget = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-              "metadata": meta("ledger", managers=[mf("helm", T0, {"f:spec": {"f:minAvailable": {}, "f:selector": {}}}, api="policy/v1")]),
-              "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "ledger"}}},
-              "status": {"currentHealthy": 2, "desiredHealthy": 1, "disruptionsAllowed": 1, "expectedPods": 2, "observedGeneration": 1,
-                         "conditions": [{"type": "DisruptionAllowed", "status": "True", "reason": "SufficientPods", "message": "", "lastTransitionTime": T0}]}}  # fmt: skip
-    budget = rec.add(T0, budget)
+    budget = rec.add(T0, disruption_budget("ledger", 1, 2))
     tightened = changed(
         budget, "kubectl-edit", "2026-11-24T09:30:00Z", {"f:spec": {"f:minAvailable": {}}}
     )
@@ -1033,13 +1047,7 @@ def pdb_blocks_drain(rec: Recording) -> None:
                                           "lastTransitionTime": "2026-11-24T09:30:00Z"}]  # fmt: skip
     rec.change("2026-11-24T09:30:00Z", tightened)
     unrelated_change(rec, "2026-11-27T13:55:00Z")
-    cordoned = changed(
-        node("node-1"),
-        "kubectl-cordon",
-        "2026-11-27T14:00:00Z",
-        {"f:spec": {"f:unschedulable": {}}},
-    )
-    cordoned["spec"]["unschedulable"] = True
+    cordoned = cordon(node("node-1"), "2026-11-27T14:00:00Z")
     cordoned["spec"]["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "timeAdded": "2026-11-27T14:00:00Z"}]  # fmt: skip
     rec.change("2026-11-27T14:00:00Z", cordoned)
     rec.add("2026-11-27T14:00:00Z", event(cordoned, "2026-11-27T14:00:00Z", "NodeNotSchedulable",
@@ -1052,20 +1060,9 @@ def pdb_blocks_drain(rec: Recording) -> None:
 def pdb_allows_drain(rec: Recording) -> None:
     """Control: the same drain, with a budget that lets one pod go: it proceeds, no finding."""
     app(rec, "ledger", "registry.example.com/ledger:2.0.0", replicas=3)
-    budget = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-              "metadata": meta("ledger", managers=[mf("helm", T0, {"f:spec": {"f:minAvailable": {}, "f:selector": {}}}, api="policy/v1")]),
-              "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "ledger"}}},
-              "status": {"currentHealthy": 3, "desiredHealthy": 2, "disruptionsAllowed": 1, "expectedPods": 3, "observedGeneration": 1,
-                         "conditions": [{"type": "DisruptionAllowed", "status": "True", "reason": "SufficientPods", "message": "", "lastTransitionTime": T0}]}}  # fmt: skip
-    rec.add(T0, budget)
+    rec.add(T0, disruption_budget("ledger", 2, 3))
     unrelated_change(rec, "2026-11-27T13:55:00Z")
-    cordoned = changed(
-        node("node-2"),
-        "kubectl-cordon",
-        "2026-11-27T14:00:00Z",
-        {"f:spec": {"f:unschedulable": {}}},
-    )
-    cordoned["spec"]["unschedulable"] = True
+    cordoned = cordon(node("node-2"), "2026-11-27T14:00:00Z")
     rec.add(T0, node("node-2"))
     rec.change("2026-11-27T14:00:00Z", cordoned)
 
