@@ -33,3 +33,27 @@ def test_every_command_has_its_json_shape_documented() -> None:
 
 def test_the_two_commands_are_there() -> None:
     assert "make demo" in README and "make test" in README
+
+
+def test_every_option_of_every_command_is_documented() -> None:
+    """The README's command reference cannot drift from the commands: each option a command
+    takes (long or short name) appears in its section or in the shared options table."""
+    import typer.main
+
+    common = README.split("Options shared by the commands", 1)[1].split("### `crumbs ", 1)[0]
+    root = typer.main.get_command(app)
+    missing = []
+    for name in COMMANDS:
+        command = root.commands[name]  # type: ignore[attr-defined]
+        section = README.split(f"### `crumbs {name}`", 1)[1].split("\n### ", 1)[0]
+        subs = list(command.commands.values()) if hasattr(command, "commands") else [command]
+        for sub in subs:
+            for param in sub.params:
+                names = [o for o in param.opts if o.startswith("-")]
+                if not names or getattr(param, "hidden", False) or "--help" in names:
+                    continue
+                if not any(
+                    f"`{o}" in text or f" {o} " in text for o in names for text in (section, common)
+                ):
+                    missing.append(f"{name}: {names[0]}")
+    assert missing == []
