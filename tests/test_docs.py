@@ -57,3 +57,24 @@ def test_every_option_of_every_command_is_documented() -> None:
                 ):
                     missing.append(f"{name}: {names[0]}")
     assert missing == []
+
+
+def test_every_json_field_is_documented(demo_cli) -> None:
+    """The top-level fields each command prints with ``-o json`` (on the demo incident) are the
+    ones its row of the README's JSON table names."""
+    table = README.split("## JSON output", 1)[1].split("\n## ", 1)[0]
+    runs = {
+        "info": ["info"], "timeline": ["timeline"], "history": ["history", "svc/checkout", "-n", "shop"],
+        "diff": ["diff", "svc/checkout", "-n", "shop"], "blame": ["blame", "svc/checkout", "-n", "shop"],
+        "rollouts": ["rollouts", "deploy/billing", "-n", "shop"], "releases": ["releases"], "drift": ["drift"],
+        "scan": ["scan"], "why": ["why", "svc/checkout", "-n", "shop"], "analyzers": ["analyzers"],
+        "activity": ["activity"], "status": ["status"], "trace": ["trace", "list"],
+    }  # fmt: skip
+    undocumented = []
+    for name, argv in runs.items():
+        result = demo_cli(*argv, "-o", "json")
+        assert result.code in (0, 3), (name, result.err)
+        documented = {"why": "scan"}.get(name, name)  # why's row: "the same as scan"
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{documented}` |"))
+        undocumented += [f"{name}: {key}" for key in result.json() if f'"{key}"' not in row]
+    assert undocumented == []
