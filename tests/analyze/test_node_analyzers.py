@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from crumbs.activity import NodeEvent, to_json
+from crumbs.activity import NodeEvent
+from crumbs.formats.nodeevents import to_json
 from crumbs.timeutil import format_time, parse_time
 from tests.scenarios.watchlog import WatchLog, mf
 

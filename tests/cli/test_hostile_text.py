@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from crumbs.activity import NodeEvent, to_json
+from crumbs.activity import NodeEvent
+from crumbs.formats.nodeevents import to_json
 from crumbs.timeutil import parse_time
 from tests.fakes.llm import fake_llm
 

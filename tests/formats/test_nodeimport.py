@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crumbs.activity import NodeEvent, from_json, to_json
+from crumbs.activity import NodeEvent
+from crumbs.formats.nodeevents import from_json, to_json
 from crumbs.formats.reader import read_file
 from crumbs.model import Problem, Skipped
 from crumbs.timeutil import parse_time
@@ -213,7 +214,7 @@ def test_damaged_node_events_are_one_problem_or_an_event_never_a_crash(
     paths = _all_paths(sample)
     chosen = data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3))
     value = _damaged(sample, chosen, junk)
-    from crumbs.activity import pack
+    from crumbs.store.activity import pack
     from crumbs.formats.objects import interpret
 
     for rec in interpret(value, "x.jsonl:1", "c"):

@@ -15,9 +15,10 @@ from typing import IO, Protocol
 
 import orjson
 
-from crumbs.activity import NodeEvent, to_json
+from crumbs.activity import NodeEvent
 from crumbs.agent.attribute import Attributor
 from crumbs.agent.decode import Decoder
+from crumbs.formats.nodeevents import to_json
 from crumbs.model import Obj
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from crumbs.activity import EDITORS, PACKAGE_MANAGERS, RUNTIME_PARENTS, NodeEvent, program
+from crumbs.activity import NodeEvent
 from crumbs.analyze.base import analyzer, finding, status, time_of, top_owner
 from crumbs.analyze.nodeevents import PodIndex, evidence, span
+from crumbs.analyze.nodewords import EDITORS, PACKAGE_MANAGERS, RUNTIME_PARENTS, program
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Finding, Severity, StoredRevision, mapping, sequence
 from crumbs.timeutil import NS

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from crumbs.activity import CRON_DAEMONS, NodeEvent
+from crumbs.activity import NodeEvent
 from crumbs.analyze.apps import APP_KINDS, same_app
 from crumbs.analyze.base import analyzer, finding, meta, pod_spec_of
 from crumbs.analyze.nodeevents import PodIndex, evidence, node_key, span
+from crumbs.analyze.nodewords import CRON_DAEMONS
 from crumbs.analyze.refs import image_parts, images
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from crumbs.activity import NodeEvent, describe
+from crumbs.activity import NodeEvent
 from crumbs.analyze.base import meta, status, time_of
+from crumbs.analyze.nodewords import describe
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, ObjectKey, StoredRevision, mapping, sequence
 from crumbs.timeutil import format_time

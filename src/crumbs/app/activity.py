@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crumbs.activity import TYPES, NodeEvent, to_json
+from crumbs.activity import TYPES, NodeEvent
 from crumbs.app.query import parse_time_option
 from crumbs.errors import UsageError
+from crumbs.formats.nodeevents import to_json
 from crumbs.store import Store
 from crumbs.store.activity import Rollup
 from crumbs.timeutil import format_time, now_ns

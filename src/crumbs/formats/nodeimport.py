@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.activity import BadNodeEvent, NodeEvent, from_json, is_node_event
+from crumbs.activity import NodeEvent
+from crumbs.formats.nodeevents import BadNodeEvent, from_json, is_node_event
 from crumbs.model import Problem, Skipped, mapping, sequence
 from crumbs.timeutil import parse_time, time_problem
 

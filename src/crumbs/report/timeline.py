@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from crumbs.activity import NodeEvent, breadcrumb, describe, to_json
+from crumbs.activity import NodeEvent
+from crumbs.analyze.nodewords import breadcrumb, describe
+from crumbs.formats.nodeevents import to_json
 from crumbs.model import Change, Channel, StoredEvent, StoredLog
 from crumbs.report.shapes import change_entry, event_entry, log_ref
 from crumbs.report.text import change_line, clean, event_line, short_time
