@@ -214,8 +214,8 @@ def test_damaged_node_events_are_one_problem_or_an_event_never_a_crash(
     paths = _all_paths(sample)
     chosen = data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3))
     value = _damaged(sample, chosen, junk)
-    from crumbs.store.activity import pack
     from crumbs.formats.objects import interpret
+    from crumbs.store.activity import pack
 
     for rec in interpret(value, "x.jsonl:1", "c"):
         assert isinstance(rec, NodeEvent | Skipped | Problem), rec
