@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crumbs.analyze.nodewords import breadcrumb
 from crumbs.app.query import resolve_kind, window
 from crumbs.errors import UsageError
-from crumbs.model import CHANNELS
+from crumbs.model import CHANNELS, Change, Channel, StoredEvent, StoredLog
 from crumbs.report import timeline as report
-from crumbs.store import Selector, Store
-from crumbs.timeutil import format_time
+from crumbs.report.timeline import Entry
+from crumbs.store import Queries, Selector, Store
+from crumbs.store.activity import ActivityQueries
+from crumbs.timeutil import NS, format_time
+from crumbs.trail.audit import SKEW
+from crumbs.trail.changes import by_object, changes, is_noise
 
 
 @dataclass
@@ -45,9 +50,65 @@ def timeline(
     lo, hi = window(store, since, start, end)
     kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
     sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
-    entries = report.collect(store.queries, lo, hi, sel, noise=noise, events=events,
+    entries = collect(store.queries, lo, hi, sel, noise=noise, events=events,
                              channels=_channels(channels), activity=store.activity if activity else None)  # fmt: skip
     return Timeline(lo, hi, entries)
+
+
+def collect(
+    queries: Queries,
+    start: int | None,
+    end: int | None,
+    sel: Selector = Selector(),
+    noise: bool = False,
+    events: bool = True,
+    channels: Collection[str] | None = None,
+    activity: ActivityQueries | None = None,
+) -> list[Entry]:
+    """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end].
+
+    With ``activity``: also the node events worth a line (:func:`crumbs.activity.breadcrumb`).
+    """
+    audit = by_object(
+        queries.audit(
+            start - 3600 * NS if start is not None else None,
+            end + SKEW if end is not None else None,
+            sel,
+        )
+    )
+    found: list[Entry] = [
+        ch
+        for ch in changes(queries.between(start, end, sel), queries.previous, audit)
+        if (noise or not is_noise(ch)) and (channels is None or _through(ch, channels))
+    ]
+    if events and channels is None:
+        found.extend(queries.events(start, end, sel))
+    if events and channels is None and (sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)):
+        # a container log was captured: a mark (the lines: crumbs logs)
+        found.extend(c for c in queries.log_captures(start, end, sel.namespace, sel.cluster)
+                     if sel.name is None or c.pod == sel.name)  # fmt: skip
+    if activity is not None and channels is None and sel.kinds is None:
+        found.extend(
+            e
+            for e in activity.events(start, end, namespace=sel.namespace, cluster=sel.cluster)
+            if breadcrumb(e)
+        )
+    return sorted(found, key=_order)
+
+
+def _through(ch: Change, channels: Collection[str]) -> bool:
+    att = ch.attribution
+    if att is None or not att.actors:
+        return Channel.UNKNOWN in channels
+    return any(a.channel in channels for a in att.actors)
+
+
+def _order(entry: Entry) -> tuple[int, int]:
+    if isinstance(entry, Change):
+        return (entry.revision.at, 0)
+    if isinstance(entry, StoredLog):
+        return (entry.observed_at, 3)
+    return (entry.at, 1 if isinstance(entry, StoredEvent) else 2)
 
 
 def _channels(given: Sequence[str]) -> set[str] | None:

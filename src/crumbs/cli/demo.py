@@ -11,6 +11,7 @@ import typer
 from crumbs.analyze import registry
 from crumbs.analyze.scan import Options, run
 from crumbs.analyze.view import ClusterView
+from crumbs.app.timeline import collect
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, paused_gc
 from crumbs.errors import EXIT_OK, InputError
 from crumbs.formats.reader import read_bytes
@@ -46,7 +47,7 @@ def demo(
     path = explicit or os.path.join(tempfile.mkdtemp(prefix="crumbs-demo-"), "demo.db")
     with Store.open(path, create=True) as store:
         load(store)
-        entries = report.collect(store.queries, None, None)
+        entries = collect(store.queries, None, None)
         clock = store.queries.latest_time() or 0
         view = ClusterView(StoreSource(store.queries), clock)
         found = run(view, registry.choose(), Options(min_severity=Severity.WARNING))

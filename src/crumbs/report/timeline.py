@@ -1,79 +1,19 @@
-"""A timeline: changes and events of a window, in time order, as text lines or the JSON contract."""
+"""A timeline's entries (changes, Events, node events, log captures) as text lines or the JSON
+contract; :mod:`crumbs.app.timeline` gathers them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from crumbs.activity import NodeEvent
 from crumbs.analyze.nodewords import breadcrumb, describe
 from crumbs.formats.nodeevents import to_json
-from crumbs.model import Change, Channel, StoredEvent, StoredLog
+from crumbs.model import Change, StoredEvent, StoredLog
 from crumbs.report.shapes import change_entry, event_entry, log_ref
 from crumbs.report.text import change_line, clean, event_line, short_time
-from crumbs.store import Queries, Selector
-from crumbs.store.activity import ActivityQueries
-from crumbs.timeutil import NS, format_time
-from crumbs.trail.audit import SKEW
-from crumbs.trail.changes import by_object, changes, is_noise
+from crumbs.timeutil import format_time
 
 Entry = Change | StoredEvent | NodeEvent | StoredLog
-
-
-def collect(
-    queries: Queries,
-    start: int | None,
-    end: int | None,
-    sel: Selector = Selector(),
-    noise: bool = False,
-    events: bool = True,
-    channels: Collection[str] | None = None,
-    activity: ActivityQueries | None = None,
-) -> list[Entry]:
-    """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end].
-
-    With ``activity``: also the node events worth a line (:func:`crumbs.activity.breadcrumb`).
-    """
-    audit = by_object(
-        queries.audit(
-            start - 3600 * NS if start is not None else None,
-            end + SKEW if end is not None else None,
-            sel,
-        )
-    )
-    found: list[Entry] = [
-        ch
-        for ch in changes(queries.between(start, end, sel), queries.previous, audit)
-        if (noise or not is_noise(ch)) and (channels is None or _through(ch, channels))
-    ]
-    if events and channels is None:
-        found.extend(queries.events(start, end, sel))
-    if events and channels is None and (sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)):
-        # a container log was captured: a mark (the lines: crumbs logs)
-        found.extend(c for c in queries.log_captures(start, end, sel.namespace, sel.cluster)
-                     if sel.name is None or c.pod == sel.name)  # fmt: skip
-    if activity is not None and channels is None and sel.kinds is None:
-        found.extend(
-            e
-            for e in activity.events(start, end, namespace=sel.namespace, cluster=sel.cluster)
-            if breadcrumb(e)
-        )
-    return sorted(found, key=_order)
-
-
-def _through(ch: Change, channels: Collection[str]) -> bool:
-    att = ch.attribution
-    if att is None or not att.actors:
-        return Channel.UNKNOWN in channels
-    return any(a.channel in channels for a in att.actors)
-
-
-def _order(entry: Entry) -> tuple[int, int]:
-    if isinstance(entry, Change):
-        return (entry.revision.at, 0)
-    if isinstance(entry, StoredLog):
-        return (entry.observed_at, 3)
-    return (entry.at, 1 if isinstance(entry, StoredEvent) else 2)
 
 
 def _json(e: Entry) -> dict[str, Any]:
