@@ -118,10 +118,7 @@ USEFUL = 0.1
 
 
 def as_json(at: int, findings: list[Finding]) -> dict[str, Any]:
-    counts = {
-        s: sum(f.severity == s for f in findings)
-        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
-    }
+    counts = {s.value: sum(f.severity == s for f in findings) for s in Severity}
     return {
         "at": format_time(at),
         "summary": counts,
