@@ -49,6 +49,12 @@ def _pod_status(restarts: int, crashing: bool, exit_code: int = 2) -> dict[str, 
     return {"phase": "Running", "containerStatuses": [cs], "conditions": [{"type": "Ready", "status": "False" if crashing else "True"}]}  # fmt: skip
 
 
+def _running_pod(cluster: Any, name: str) -> dict[str, Any]:
+    """A pod whose one container, ``inventory``, runs (it has not failed yet)."""
+    spec = {"containers": [{"name": "inventory", "image": "x"}]}
+    return dict(cluster.create("Pod", name, NS, spec=spec, status=_pod_status(0, False)))
+
+
 def _chunks(path: str) -> list[tuple[str, int | None, bool | None, str]]:
     with Store.open(path, create=False) as store:
         rows = store.db.execute("SELECT pod, restarts, previous, pod_uid FROM logs ORDER BY id")
@@ -122,11 +128,7 @@ def test_limits_hold_under_a_pod_restarting_every_second(
     server: FakeAPIServer, kubeconfig: Path, store_path: str
 ) -> None:
     cluster = server.cluster
-    pod = cluster.create("Pod", "flappy", NS, spec={"containers": [{"name": "inventory", "image": "x"}]},
-                         status=_pod_status(0, False))  # fmt: skip
-    cluster.set_log(
-        NS, "flappy", "inventory", [(_stamp(-1), "x" * 900 + " ERROR boom")] * 20, previous=True
-    )
+    pod = _running_pod(cluster, "flappy")
     limits = Limits(per_second=5, burst=2, bytes_per_hour=3 * 18_100, queue=4)
     with recording(store_path, kubeconfig, include=["pods"], logs=limits) as rec:
         wait_for(lambda: listening(rec), what="the first lists")
@@ -150,8 +152,7 @@ def test_failures_are_counted_and_a_403_stops_fetching(
     server: FakeAPIServer, kubeconfig: Path, store_path: str
 ) -> None:
     cluster = server.cluster
-    never = cluster.create("Pod", "never-restarted", NS, spec={"containers": [{"name": "inventory", "image": "x"}]},
-                           status=_pod_status(0, False))  # fmt: skip
+    never = _running_pod(cluster, "never-restarted")
     warnings: list[str] = []
     with recording(
         store_path, kubeconfig, include=["pods"], logs=Limits(), warn=warnings.append
@@ -161,12 +162,10 @@ def test_failures_are_counted_and_a_403_stops_fetching(
         wait_for(lambda: rec.fetchers["fake"].counts.failed == 1, what="the 400")
         assert "previous terminated container" in rec.fetchers["fake"].counts.last_error
         cluster.forbidden.add(("", "pods/log"))
-        gone = cluster.create("Pod", "denied", NS, spec={"containers": [{"name": "inventory", "image": "x"}]},
-                              status=_pod_status(0, False))  # fmt: skip
+        gone = _running_pod(cluster, "denied")
         cluster.update(gone, status=_pod_status(2, True))
         wait_for(lambda: rec.fetchers["fake"].counts.forbidden, what="the 403")
-        later = cluster.create("Pod", "later", NS, spec={"containers": [{"name": "inventory", "image": "x"}]},
-                               status=_pod_status(0, False))  # fmt: skip
+        later = _running_pod(cluster, "later")
         cluster.update(later, status=_pod_status(3, True))
         time.sleep(0.5)
     assert [w for w in warnings if "pods/log is forbidden" in w] and len(
