@@ -91,8 +91,8 @@ def choose_model(
     llm: str | None, model: str | None, anonymize: bool | None, offline: bool
 ) -> Model:
     from crumbs.explain.config import resolve
+    from crumbs.explain.llm import OpenAIModel
     from crumbs.explain.offline import OfflineModel
-    from crumbs.explain.provider import OpenAIModel
 
     config = resolve(llm, model, anonymize, offline)
     return OpenAIModel(config) if config is not None else OfflineModel()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crumbs.errors import UsageError
-from crumbs.explain.provider import LLMConfig
+from crumbs.explain.llm import LLMConfig
 from crumbs.files import reason, regular
 
 

@@ -1,4 +1,4 @@
-"""What the agent needs of a model: given the conversation and the tools, one turn back."""
+"""What the copilot's loop needs of a model: given the conversation and the tools, one turn back."""
 
 from __future__ import annotations
 
