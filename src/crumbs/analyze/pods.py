@@ -92,8 +92,14 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         asked = deleting - (grace if isinstance(grace, int) else 30) * 1_000_000_000
         if view.at - deleting > STUCK_AFTER:
             finalizers = ", ".join(str(f) for f in sequence(meta(doc).get("finalizers"))) or "none"
-            yield Problem("stuck-terminating", Severity.WARNING, "stuck terminating", f"grace period over at {meta(doc).get('deletionTimestamp')}; finalizers: {finalizers}; node {mapping(doc.get('spec')).get('nodeName') or '?'}", asked,
-                          remediation="check the node is up and the finalizers' controllers run; as a last resort: kubectl delete pod --grace-period=0 --force")  # fmt: skip
+            yield Problem(
+                rule="stuck-terminating",
+                severity=Severity.WARNING,
+                what="stuck terminating",
+                detail=f"grace period over at {meta(doc).get('deletionTimestamp')}; finalizers: {finalizers}; node {mapping(doc.get('spec')).get('nodeName') or '?'}",
+                since=asked,
+                remediation="check the node is up and the finalizers' controllers run; as a last resort: kubectl delete pod --grace-period=0 --force",
+            )
         return
     if phase == "Succeeded":
         return
@@ -101,14 +107,25 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
         reason = str(st.get("reason") or "")
         if reason == "Evicted":
             began = earliest(events_began(view, pod, {"Evicted"}), _ready_since(doc))
-            yield Problem("evicted", Severity.WARNING, "evicted", short(str(st.get("message") or "")), began or time_of(st.get("startTime")),
-                          remediation="look at the node's pressure (memory, disk, PIDs) and the pod's requests")  # fmt: skip
+            yield Problem(
+                rule="evicted",
+                severity=Severity.WARNING,
+                what="evicted",
+                detail=short(str(st.get("message") or "")),
+                since=began or time_of(st.get("startTime")),
+                remediation="look at the node's pressure (memory, disk, PIDs) and the pod's requests",
+            )
         elif not _job_owned(doc) or view.owner_of(pod) is None:
             exited = _exits(doc)
             said = short(f"{reason}: {st.get('message') or ''}".strip(": "))
-            yield Problem("failed", Severity.WARNING, "failed", "; ".join(x for x in (said, exited[0]) if x) + _cron_run(doc),
-                          exited[1] or time_of(st.get("startTime")),
-                          remediation="read the container's logs; a Job's run that failed is retried or replaced by the next one")  # fmt: skip
+            yield Problem(
+                rule="failed",
+                severity=Severity.WARNING,
+                what="failed",
+                detail="; ".join(x for x in (said, exited[0]) if x) + _cron_run(doc),
+                since=exited[1] or time_of(st.get("startTime")),
+                remediation="read the container's logs; a Job's run that failed is retried or replaced by the next one",
+            )
         return
     scheduled = condition(doc, "PodScheduled")
     gates = [
@@ -120,8 +137,14 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             meta(doc).get("creationTimestamp")
         )
         if since is None or view.at - since > STUCK_AFTER:
-            yield Problem("scheduling-gated", Severity.WARNING, "held by scheduling gates", f"gates: {', '.join(gates)} (whoever added them must remove them)", since,
-                          remediation="the controller that set spec.schedulingGates removes them when ready: check it runs (a queue, a quota manager such as Kueue)")  # fmt: skip
+            yield Problem(
+                rule="scheduling-gated",
+                severity=Severity.WARNING,
+                what="held by scheduling gates",
+                detail=f"gates: {', '.join(gates)} (whoever added them must remove them)",
+                since=since,
+                remediation="the controller that set spec.schedulingGates removes them when ready: check it runs (a queue, a quota manager such as Kueue)",
+            )
         return
     if (
         scheduled
@@ -136,8 +159,14 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             time_of(scheduled.get("lastTransitionTime")),
             events_began(view, pod, {"FailedScheduling"}),
         )
-        yield Problem("unschedulable", Severity.ERROR, "unschedulable", short(message), since,
-                      remediation="lower the requests, add capacity, or relax nodeSelector/affinity/tolerations")  # fmt: skip
+        yield Problem(
+            rule="unschedulable",
+            severity=Severity.ERROR,
+            what="unschedulable",
+            detail=short(message),
+            since=since,
+            remediation="lower the requests, add capacity, or relax nodeSelector/affinity/tolerations",
+        )
         return
     inits = {str(mapping(c).get("name")) for c in sequence(st.get("initContainerStatuses"))}
     for cs in [*sequence(st.get("initContainerStatuses")), *sequence(st.get("containerStatuses"))]:
@@ -156,8 +185,15 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
                 _ready_since(doc),
                 events_began(view, pod, {"Failed", "BackOff", "ErrImagePull"}, name),
             )
-            yield Problem("image-pull", Severity.ERROR, f"cannot pull image {cs.get('image') or ''}", short(f"{reason}: {waiting.get('message') or ''}"), began, name,
-                          remediation="check the image name and tag exist, and the pull secret (imagePullSecrets) and registry reachability")  # fmt: skip
+            yield Problem(
+                rule="image-pull",
+                severity=Severity.ERROR,
+                what=f"cannot pull image {cs.get('image') or ''}",
+                detail=short(f"{reason}: {waiting.get('message') or ''}"),
+                since=began,
+                container=name,
+                remediation="check the image name and tag exist, and the pull secret (imagePullSecrets) and registry reachability",
+            )
         elif reason == "CrashLoopBackOff":
             exit_code = last.get("exitCode")
             cause = (
@@ -167,13 +203,28 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             )
             message = f": {short(str(last['message']), 120)}" if last.get("message") else ""
             oom = last.get("reason") == "OOMKilled"
-            yield Problem("oom-killed" if oom else "crashloop", Severity.ERROR, "OOM-killed and crash-looping" if oom else "crash-looping",
-                          f"{which} {name}: {cause}, {restarts} restarts{message}{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
-                          remediation="raise the memory limit or find the leak" if oom else "read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
+            yield Problem(
+                rule="oom-killed" if oom else "crashloop",
+                severity=Severity.ERROR,
+                what="OOM-killed and crash-looping" if oom else "crash-looping",
+                detail=f"{which} {name}: {cause}, {restarts} restarts{message}{_probe_story(view, pod)}",
+                since=crash_began(view, pod, name) or _ready_since(doc),
+                container=name,
+                remediation="raise the memory limit or find the leak"
+                if oom
+                else "read the container's last logs (kubectl logs --previous); compare with the last change",
+            )
         elif reason in CONFIG_ERRORS:
             began = earliest(_ready_since(doc), events_began(view, pod, {"Failed"}, name))
-            yield Problem("config-error", Severity.ERROR, "cannot start", short(f"container {name}: {reason}: {waiting.get('message') or ''}"), began, name,
-                          remediation="a referenced ConfigMap, Secret or key is missing, or the command is wrong")  # fmt: skip
+            yield Problem(
+                rule="config-error",
+                severity=Severity.ERROR,
+                what="cannot start",
+                detail=short(f"container {name}: {reason}: {waiting.get('message') or ''}"),
+                since=began,
+                container=name,
+                remediation="a referenced ConfigMap, Secret or key is missing, or the command is wrong",
+            )
         elif (
             phase == "Running"
             and terminated
@@ -182,18 +233,37 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             and mapping(doc.get("spec")).get("restartPolicy", "Always") != "Never"
         ):
             # between two restarts: the kubelet will put it in CrashLoopBackOff next
-            yield Problem("crashloop", Severity.ERROR, "crash-looping",
-                          f"{which} {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts{_probe_story(view, pod)}", crash_began(view, pod, name) or _ready_since(doc), name,
-                          remediation="read the container's last logs (kubectl logs --previous); compare with the last change")  # fmt: skip
+            yield Problem(
+                rule="crashloop",
+                severity=Severity.ERROR,
+                what="crash-looping",
+                detail=f"{which} {name}: exit code {terminated.get('exitCode')} ({terminated.get('reason') or 'Error'}), {restarts} restarts{_probe_story(view, pod)}",
+                since=crash_began(view, pod, name) or _ready_since(doc),
+                container=name,
+                remediation="read the container's last logs (kubectl logs --previous); compare with the last change",
+            )
         elif terminated.get("reason") == "OOMKilled" or (
             last.get("reason") == "OOMKilled" and restarts and state.get("running")
         ):
-            yield Problem("oom-killed", Severity.WARNING, "OOM-killed", f"container {name} was killed for memory ({restarts} restarts)", time_of((terminated or last).get("finishedAt")), name,
-                          remediation="raise the memory limit or find the leak")  # fmt: skip
+            yield Problem(
+                rule="oom-killed",
+                severity=Severity.WARNING,
+                what="OOM-killed",
+                detail=f"container {name} was killed for memory ({restarts} restarts)",
+                since=time_of((terminated or last).get("finishedAt")),
+                container=name,
+                remediation="raise the memory limit or find the leak",
+            )
     hooks = [e for e in view.events(pod.key) if e.reason in HOOK_FAILURES]
     if hooks:
-        yield Problem("hook-failed", Severity.WARNING, f"{hooks[-1].reason[len('Failed'):]} failing", short(hooks[-1].message, 300),
-                      events_began(view, pod, HOOK_FAILURES), remediation="a lifecycle hook that fails kills (PostStart) or delays (PreStop) the container: fix its command or URL")  # fmt: skip
+        yield Problem(
+            rule="hook-failed",
+            severity=Severity.WARNING,
+            what=f"{hooks[-1].reason[len('Failed') :]} failing",
+            detail=short(hooks[-1].message, 300),
+            since=events_began(view, pod, HOOK_FAILURES),
+            remediation="a lifecycle hook that fails kills (PostStart) or delays (PreStop) the container: fix its command or URL",
+        )
     if phase == "Pending" and (stuck := _starting(view, pod)) is not None:
         yield stuck
     yield from _restarting(view, pod)
@@ -205,15 +275,21 @@ def _problems(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             return  # the crash loop's finding tells the probe's part: one story, not two
         if unhealthy:
             since = earliest(since, events_began(view, pod, {"Unhealthy"}))
-            yield Problem("probe-failing", Severity.WARNING, "failing probes", short(unhealthy[-1].message), since,
-                          remediation="check the probe's path, port and timing against what the container serves")  # fmt: skip
+            yield Problem(
+                rule="probe-failing",
+                severity=Severity.WARNING,
+                what="failing probes",
+                detail=short(unhealthy[-1].message),
+                since=since,
+                remediation="check the probe's path, port and timing against what the container serves",
+            )
         elif since is not None and view.at - since > NOT_READY_AFTER and not _known(doc):
             yield Problem(
-                "not-ready",
-                Severity.WARNING,
-                "not ready",
-                short(str(ready.get("message") or ready.get("reason") or "")),
-                since,
+                rule="not-ready",
+                severity=Severity.WARNING,
+                what="not ready",
+                detail=short(str(ready.get("message") or ready.get("reason") or "")),
+                since=since,
             )
 
 
@@ -300,8 +376,14 @@ def _starting(view: ClusterView, pod: StoredRevision) -> Problem | None:
     else:
         return None
     severity = Severity.ERROR if view.at - since > STUCK_LONG else Severity.WARNING
-    return Problem("stuck-starting", severity, what, detail, since,
-                   remediation="see the pod's Events (FailedMount, FailedCreatePodSandBox) and the node's kubelet; an init container waits for what it needs")  # fmt: skip
+    return Problem(
+        rule="stuck-starting",
+        severity=severity,
+        what=what,
+        detail=detail,
+        since=since,
+        remediation="see the pod's Events (FailedMount, FailedCreatePodSandBox) and the node's kubelet; an init container waits for what it needs",
+    )
 
 
 def _restarting(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
@@ -336,10 +418,15 @@ def _restarting(view: ClusterView, pod: StoredRevision) -> Iterator[Problem]:
             continue
         code = last.get("exitCode")
         killed = " (137: killed with SIGKILL)" if code == 137 else ""
-        yield Problem("restarting", Severity.WARNING, "restarting",
-                      f"container {name}: {told}; last exit code {code}{killed} ({last.get('reason') or 'Error'}){_probe_story(view, pod)}",
-                      crash_began(view, pod, name) or ended, name,
-                      remediation="read the container's last logs (kubectl logs --previous); a liveness probe that kills a slow container needs more time or a startupProbe")  # fmt: skip
+        yield Problem(
+            rule="restarting",
+            severity=Severity.WARNING,
+            what="restarting",
+            detail=f"container {name}: {told}; last exit code {code}{killed} ({last.get('reason') or 'Error'}){_probe_story(view, pod)}",
+            since=crash_began(view, pod, name) or ended,
+            container=name,
+            remediation="read the container's last logs (kubectl logs --previous); a liveness probe that kills a slow container needs more time or a startupProbe",
+        )
 
 
 def _growth(
