@@ -67,11 +67,6 @@ def count_tokens(text: str, model: str = "") -> int:
     return total + len(enc.encode(text[pos:], disallowed_special=()))
 
 
-def tokenizer_name(model: str) -> str:
-    enc, exact = _encoding(model or "gpt-4o")
-    return f"{enc.name}" + ("" if exact else " (an estimate: not this model's own tokenizer)")
-
-
 _BOOKKEEPING = {"uid", "cluster", "group", "ordinal", "basis", "firstAt", "count", "apiVersion"}
 _SHORT_LISTS = {"evidence": 6, "related": 6, "causes": 3}
 """A finding's evidence and related objects beyond the first few are more of the same (pods of
