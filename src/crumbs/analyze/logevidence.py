@@ -27,6 +27,9 @@ RULES = frozenset(
 LAST_LINES = 3
 """The lines quoted from the end of the log (what it wrote right before it exited)."""
 MOST_LINES = 5_000
+FIRST = 1
+"""Where the log evidence goes: right after the object itself (readers, and the copilot's
+trimming of long evidence lists, keep the first few)."""
 """Lines mined per finding at the most (the newest)."""
 
 
@@ -51,13 +54,14 @@ def attach(view: ClusterView, f: Finding) -> None:
     pod = ObjectKey(f.key.cluster, "", "Pod", last.namespace, last.pod)
     if err is None:
         summary = f"no error-looking line in {last.pod} {last.container}'s log; it ended: {tail[-1] if tail else ''}"
-        f.evidence.append(
-            Evidence("log", pod, last.last_at or last.observed_at, summary.rstrip(), last.id, tail)
+        f.evidence.insert(
+            FIRST,
+            Evidence("log", pod, last.last_at or last.observed_at, summary.rstrip(), last.id, tail),
         )
         return
     summary = f"first error-looking line ({err.count}× this template): {err.example}"
-    f.evidence.append(Evidence("log", pod, err.first_at or last.observed_at, summary, last.id,
-                               tail, err.text, err.count))  # fmt: skip
+    f.evidence.insert(FIRST, Evidence("log", pod, err.first_at or last.observed_at, summary, last.id,
+                                      tail, err.text, err.count))  # fmt: skip
 
 
 def compare_with_before(view: ClusterView, f: Finding) -> None:
