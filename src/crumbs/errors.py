@@ -13,7 +13,23 @@ escapes is a bug: the handler prints the traceback and where to report it.
     ├── NotFoundError           exit 1   no such object in the store
     ├── ClusterError            exit 1   no kubeconfig, a context that does not exist, an API server that refuses us
     ├── KeyFileError            exit 1   the host key (crumbs.keys) cannot be read or created
-    └── ReadOnlyError           exit 1   something asked the live client for a verb other than get, list, watch
+    ├── ReadOnlyError           exit 1   something asked the live client for a verb other than get, list, watch
+    ├── AgentError              exit 1   the node agent cannot start (crumbs.agent.bpftrace: no bpftrace, no root, no tracefs)
+    ├── CopilotError            exit 1   the copilot's model cannot be reached or refuses (crumbs.cli.ask)
+    └── BuildError              exit 1   a plugin cannot be built (crumbs.plugins.build: no toolchain, a compile error)
+
+Internal errors, each caught where it is raised and turned into a message, a finding or one of
+the above, never escaping to the user as such:
+
+    ApiError, TooLarge, Gone    crumbs.cluster: an API server's answer (a warning, a retry, a relist)
+    ModelError                  crumbs.explain.model: a model's failure, ended as a trace status
+    ToolError                   crumbs.explain.tools: bad tool arguments, told back to the model
+    PluginError, OutputError,   crumbs.plugins: a plugin that fails, as an analyzer-failed finding
+      ManifestError
+    ScheduleError               crumbs.analyze.cronexpr: a CronJob schedule the controller refuses (a finding)
+    FieldsError                 crumbs.trail.fieldsets: damaged managedFields (attribution unknown)
+    BadNodeEvent, NotExact      crumbs.formats: a record that cannot be read (a rejected line)
+    NotRegularFile              crumbs.files: a FIFO or device among the paths (skipped or refused)
 
 Exit codes: 0 success; 1 an error, or something was rejected; 2 bad usage;
 3 findings at error severity (``scan``); 130 interrupted.
