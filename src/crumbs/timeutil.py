@@ -145,3 +145,14 @@ def humanize_age(ns: int) -> str:
     if s < 172800:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
+
+
+LOG_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\s")
+"""The time ``kubectl logs --timestamps`` (the runtime, ``timestamps=true``) puts first on a log
+line, with its zone. A prefix without a zone is the application's own clock: not trusted."""
+
+
+def log_line_time(line: str) -> int | None:
+    """The time a log line starts with (:data:`LOG_STAMP`), or None."""
+    m = LOG_STAMP.match(line)
+    return parse_time(m.group(1)) if m else None

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crumbs.analyze.logtemplates import STAMP, Line, Template, first_error, mine
+from crumbs.analyze.logtemplates import Line, Template, first_error, mine
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, ObjectKey, StoredLog
-from crumbs.timeutil import parse_time
+from crumbs.timeutil import log_line_time
 
 RULES = frozenset(
     {"crashloop", "oom-killed", "restarting", "probe-failing", "failed", "failing-runs"}
@@ -138,7 +138,4 @@ def _chunks(view: ClusterView, f: Finding, workload: bool = False) -> list[Store
 
 def _time(text: str, chunk: StoredLog) -> int | None:
     """A line's time, when the chunk's lines carry them (``--timestamps``)."""
-    if chunk.first_at is None:
-        return None
-    m = STAMP.match(text)
-    return parse_time(m.group(0).strip()) if m else None
+    return log_line_time(text) if chunk.first_at is not None else None

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)\s")
-"""The ``kubectl logs --timestamps`` prefix (stripped before mining, kept for the line's time)."""
+from crumbs.timeutil import LOG_STAMP
+
 ERRORISH = re.compile(
     r"\b(?:error|errors|err|fatal|panic|exception|failed|failure|refused|denied|timeout|timed out"
     r"|traceback|oom|killed|unhandled|critical|crash(?:ed)?|abort(?:ed)?|cannot|could not|unable)\b"
@@ -83,7 +83,7 @@ def mine(lines: Iterable[Line]) -> list[Template]:
     miner = _miner()
     found: dict[int, Template] = {}
     for i, line in enumerate(lines):
-        text = STAMP.sub("", line.text, count=1).strip()
+        text = LOG_STAMP.sub("", line.text, count=1).strip()  # the time is the Line's
         if not text:
             continue
         result = miner.add_log_message(text)

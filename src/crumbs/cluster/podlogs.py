@@ -30,7 +30,7 @@ from crumbs.cluster.discovery import ApiResource
 from crumbs.cluster.follow import Progress
 from crumbs.cluster.transport import ApiError, Transport
 from crumbs.model import LogChunk, mapping, sequence
-from crumbs.timeutil import now_ns, parse_time
+from crumbs.timeutil import log_line_time, now_ns
 
 LOG_RESOURCE = ApiResource("", "v1", "Log", "pods/log", True)
 """How the fetcher shows in ``crumbs status``."""
@@ -217,7 +217,7 @@ class LogFetcher:
         lines = body.decode("utf-8", "replace").splitlines()
         if not lines:
             return
-        times = [t for t in (_time(line) for line in lines) if t is not None]
+        times = [t for t in map(log_line_time, lines) if t is not None]
         self.deliver(LogChunk(w.cluster, w.namespace, w.pod, w.container, lines,
                               f"{w.cluster}: pods/log ({'previous, ' if w.previous else ''}{w.why})",
                               times[0] if times else None, times[-1] if times else None, w.previous,
@@ -229,9 +229,3 @@ class LogFetcher:
         self.progress.errors += 1
         self.progress.last_error = self.counts.last_error
         self.progress.last_contact_at = now_ns()
-
-
-def _time(line: str) -> int | None:
-    """The time ``timestamps=true`` puts first on each line."""
-    head, _, _ = line.partition(" ")
-    return parse_time(head) if len(head) >= 20 and "T" in head else None

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from crumbs.model import LogChunk, Skipped
-from crumbs.timeutil import parse_time
+from crumbs.timeutil import log_line_time
 
 MAX_BYTES = 1024 * 1024
 """The tail of one container's log kept from one source."""
@@ -54,7 +54,6 @@ _PATHS = (
 )  # fmt: skip
 NODE_JOURNAL = re.compile(r"(?:^|/)config/node/logs/[^/]+\.log$")
 """Insights keeps a node's journal (kubelet, CRI-O) there: not one container's log."""
-_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +109,17 @@ def chunk(cluster: str, where: Where, tail: Tail, name: str) -> LogChunk | Skipp
         )
     if len(lines) == 1 and lines[0].encode().startswith(FETCH_FAILED):
         return Skipped(name, f"kubectl could not get these logs: {lines[0][:200]}")
-    first, last = line_time(lines[0]), None
+    first, last = log_line_time(lines[0]), None
     for line in reversed(lines):
-        last = line_time(line)
+        last = log_line_time(line)
         if last is not None:
             break
     if first is None:
-        first = next((t for t in map(line_time, lines) if t is not None), None)
+        first = next((t for t in map(log_line_time, lines) if t is not None), None)
     if tail.dropped:
         lines.insert(0, f"[{tail.dropped} earlier lines not kept]")
     return LogChunk(cluster, where.namespace, where.pod, where.container, lines, name,
                     first, last, where.previous)  # fmt: skip
-
-
-def line_time(line: str) -> int | None:
-    m = _STAMP.match(line)
-    if not m:
-        return None
-    return parse_time(m.group(1))
 
 
 def from_file(cluster: str, where: Where, lines: Iterable[bytes], name: str) -> LogChunk | Skipped:
