@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from crumbs.analyze.selectors import Requirement, matches
 from crumbs.analyze.view import ClusterView
 from crumbs.model import (
     Evidence,
@@ -165,6 +166,13 @@ def authored_templates(view: ClusterView) -> Iterator[StoredRevision]:
             ):
                 continue
             yield rev
+
+
+def template_selected(view: ClusterView, namespace: str, requirements: list[Requirement], kinds: Iterable[str]) -> list[StoredRevision]:  # fmt: skip
+    """The workloads of ``kinds`` whose pod template's labels the requirements match (a Service
+    fronts them even at zero replicas, when no pod says so)."""
+    return [w for kind in kinds for w in view.objects(kind, namespace)
+            if matches(requirements, mapping(mapping(mapping(spec(w.doc).get("template")).get("metadata")).get("labels")))]  # fmt: skip
 
 
 def holds_since(view: ClusterView, rev: StoredRevision, test: Callable[[Obj], bool]) -> int | None:

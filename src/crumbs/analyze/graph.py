@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from crumbs.analyze.base import meta, pod_spec_of, spec, top_owner
+from crumbs.analyze.base import meta, pod_spec_of, spec, template_selected, top_owner
 from crumbs.analyze.refs import called_services, references
 from crumbs.analyze.selectors import Requirement, from_map, from_selector, matches
 from crumbs.analyze.view import ClusterView
@@ -261,11 +261,9 @@ class Graph:
                 yield self._edge(
                     rev, key, "selects", f"{key.kind} {key.name}, whose pods it selects"
                 )
-            wanted = from_map(selector)
-            for kind in SERVED:  # workloads whose template it selects, even with no pod now
-                for w in self.view.objects(kind, rev.key.namespace):
-                    if w.key not in owners and matches(wanted, _template_labels(w)):
-                        yield self._edge(rev, w.key, "selects", f"{kind} {w.key.name}, whose pod template it selects")  # fmt: skip
+            for w in template_selected(self.view, rev.key.namespace, from_map(selector), SERVED):
+                if w.key not in owners:  # its template is selected, even with no pod now
+                    yield self._edge(rev, w.key, "selects", f"{w.key.kind} {w.key.name}, whose pod template it selects")  # fmt: skip
         for s in self.view.objects("EndpointSlice", rev.key.namespace):
             if mapping(meta(s.doc).get("labels")).get("kubernetes.io/service-name") == rev.key.name:
                 yield self._edge(rev, s.key, "slices", f"EndpointSlice {s.key.name}, its endpoints")
@@ -420,7 +418,3 @@ def _backends(doc: dict[str, Any]) -> list[str]:
 
 SERVED = ("Deployment", "StatefulSet", "DaemonSet")
 """Workloads a Service may front: their pod template's labels say so even at zero replicas."""
-
-
-def _template_labels(rev: StoredRevision) -> dict[str, Any]:
-    return mapping(mapping(mapping(spec(rev.doc).get("template")).get("metadata")).get("labels"))

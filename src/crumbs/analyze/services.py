@@ -17,9 +17,10 @@ from crumbs.analyze.base import (
     meta,
     spec,
     status,
+    template_selected,
     time_of,
 )
-from crumbs.analyze.selectors import from_map, matches
+from crumbs.analyze.selectors import from_map
 from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, Origin, Severity, StoredRevision, mapping, sequence
 from crumbs.trail.values import labels as show_labels
@@ -226,9 +227,8 @@ def _ports(svc: StoredRevision, pods: list[StoredRevision]) -> Iterator[Finding]
 
 def _scaled_to_zero(view: ClusterView, svc: StoredRevision, selector: dict[str, Any]) -> list[StoredRevision]:  # fmt: skip
     """The workloads whose pod template the selector matches, when every one is at zero."""
-    wanted = from_map(selector)
-    fronted = [w for kind in ("Deployment", "StatefulSet") for w in view.objects(kind, svc.key.namespace)
-               if matches(wanted, mapping(mapping(mapping(spec(w.doc).get("template")).get("metadata")).get("labels")))]  # fmt: skip
+    # DaemonSets aside: they have no replicas to scale to zero
+    fronted = template_selected(view, svc.key.namespace, from_map(selector), ("Deployment", "StatefulSet"))  # fmt: skip
     return fronted if fronted and all(spec(w.doc).get("replicas") == 0 for w in fronted) else []
 
 

@@ -17,7 +17,7 @@ from crumbs.analyze.selectors import parse as parse_labels
 from crumbs.analyze.view import ClusterView
 from crumbs.app.query import object_selector, parse_time_option, store_clock
 from crumbs.errors import UsageError
-from crumbs.model import SEVERITY_ORDER, Finding, Severity
+from crumbs.model import SEVERITY_ORDER, Finding
 from crumbs.report import findings as report
 from crumbs.store import Store
 from crumbs.store.source import StoreSource
@@ -28,13 +28,11 @@ class Diagnosis:
     at: int
     """The time the store was read as of."""
     findings: list[Finding]
+    namespace: str | None = None
+    """``why``: the namespace of the object asked about ("" cluster-scoped)."""
 
     def json(self) -> dict[str, Any]:
         return report.as_json(self.at, self.findings)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == Severity.ERROR for f in self.findings)
 
 
 def analyzers_for(
@@ -99,4 +97,4 @@ def why(
     for f in chosen:
         f.causes = rank(view, f)
         compare_with_before(view, f)
-    return Diagnosis(when, chosen)
+    return Diagnosis(when, chosen, sel.namespace)

@@ -27,7 +27,6 @@ from crumbs.cli.common import (
     OUTPUT_OPTION,
     Output,
     emit_json,
-    object_selector,
     open_store,
     paused_gc,
 )
@@ -196,12 +195,11 @@ def why(
     with open_store(ctx) as store, paused_gc():
         result = diagnose.why(store, target, name=name, namespace=namespace, at=at, cluster=cluster,
                               plugins=plugins(plugin, allow_dirs))  # fmt: skip
-        sel = object_selector(store, target, namespace, cluster, name)
     when, chosen = result.at, result.findings
     if not explain:
         _emit(when, chosen, output)
         return _exit_code(chosen)
-    where = f" in namespace {sel.namespace}" if sel.namespace else ""
+    where = f" in namespace {result.namespace}" if result.namespace else ""
     question = f"Why is {target}{where} failing? What is wrong, what changed, who changed it, and what to do?"
     answer = answer_question(ctx, question, choose_model(llm, model, anonymize, False), BUDGET)
     if output == "json":

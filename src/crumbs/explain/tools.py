@@ -219,12 +219,16 @@ def _logs(store: Store, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _timeline(store: Store, a: dict[str, Any]) -> dict[str, Any]:
-    kinds = a.get("kind") or []
     return timeline.timeline(store, since=a.get("since"), start=a.get("start"), end=a.get("end"),
-                             namespace=a.get("namespace"), kinds=[kinds] if isinstance(kinds, str) else kinds).json()  # fmt: skip
+                             namespace=a.get("namespace"), kinds=_many(a, "kind")).json()  # fmt: skip
 
 
 def _activity(store: Store, a: dict[str, Any]) -> dict[str, Any]:
-    types = a.get("type") or []
     return activity.activity(store, namespace=a.get("namespace"), pod=a.get("pod"), since=a.get("since"),
-                             types=[types] if isinstance(types, str) else types).json()  # fmt: skip
+                             types=_many(a, "type")).json()  # fmt: skip
+
+
+def _many(a: dict[str, Any], name: str) -> list[str]:
+    """A ``many`` parameter's values: one string or a list of them (as :meth:`Tool.argv` takes)."""
+    value = a.get(name) or []
+    return [value] if isinstance(value, str) else list(value)
