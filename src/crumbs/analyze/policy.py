@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from crumbs.analyze.base import MINUTE, analyzer, finding, holds_since, meta, spec, status
@@ -74,17 +75,19 @@ def _allows_none(view: ClusterView, pdb: StoredRevision, selector: list[Requirem
 
 
 def _drains(view: ClusterView, blocking: list[tuple[StoredRevision, list[Requirement]]]) -> Iterator[Finding]:  # fmt: skip
-    for node in view.objects("Node"):
-        if not spec(node.doc).get("unschedulable"):
-            continue
+    cordoned = [n for n in view.objects("Node") if spec(n.doc).get("unschedulable")]
+    if not cordoned:
+        return
+    held_on: dict[object, list[tuple[StoredRevision, StoredRevision]]] = defaultdict(list)
+    for pdb, selector in blocking:  # each budget's pods once, by the node they run on
+        for pod in view.select("Pod", pdb.key.namespace, selector):
+            if _evictable(pod):
+                held_on[spec(pod.doc).get("nodeName")].append((pod, pdb))
+    for node in cordoned:
         since = holds_since(view, node, lambda doc: bool(spec(doc).get("unschedulable")))
         if since is not None and view.at - since < DRAIN_STUCK_AFTER:
             continue
-        held: list[tuple[StoredRevision, StoredRevision]] = []
-        for pdb, selector in blocking:
-            for pod in view.select("Pod", pdb.key.namespace, selector):
-                if spec(pod.doc).get("nodeName") == node.key.name and _evictable(pod):
-                    held.append((pod, pdb))
+        held = held_on.get(node.key.name, [])
         if not held:
             continue
         budgets = sorted({p.key.namespace + "/" + p.key.name for _, p in held})
