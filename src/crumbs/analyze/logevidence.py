@@ -20,17 +20,16 @@ from crumbs.analyze.view import ClusterView
 from crumbs.model import Evidence, Finding, ObjectKey, StoredLog
 from crumbs.timeutil import log_line_time
 
-RULES = frozenset(
-    {"crashloop", "oom-killed", "restarting", "probe-failing", "failed", "failing-runs"}
-)
+RULES = frozenset({"crashloop", "oom-killed", "restarting", "probe-failing", "failed",
+                   "failing-runs", "never-succeeded"})  # fmt: skip
 """The findings whose story a container's last lines tell."""
 LAST_LINES = 3
 """The lines quoted from the end of the log (what it wrote right before it exited)."""
 MOST_LINES = 5_000
+"""Lines mined per finding at the most (the newest)."""
 FIRST = 1
 """Where the log evidence goes: right after the object itself (readers, and the copilot's
 trimming of long evidence lists, keep the first few)."""
-"""Lines mined per finding at the most (the newest)."""
 
 
 def attach(view: ClusterView, f: Finding) -> None:
@@ -44,10 +43,7 @@ def attach(view: ClusterView, f: Finding) -> None:
     if not chunks:
         return
     died = [c for c in chunks if c.previous] or chunks
-    lines = [Line(text, "now", _time(text, c)) for c in died for text in c.text.split("\n")][
-        -MOST_LINES:
-    ]
-    templates = mine(lines)
+    templates = mine(_lines(died, "now"))
     err = first_error(templates)
     last = died[-1]
     tail = tuple(line for line in last.text.split("\n") if line.strip())[-LAST_LINES:]
@@ -72,17 +68,15 @@ def compare_with_before(view: ClusterView, f: Finding) -> None:
     if at is None or not found:
         return
     chunks = _chunks(view, f, workload=True)
-    before = [c for c in chunks if (c.last_at if c.last_at is not None else c.observed_at) < at]
-    after = [c for c in chunks if c not in before]
+    before: list[StoredLog] = []
+    after: list[StoredLog] = []
+    for c in chunks:
+        (before if (c.last_at if c.last_at is not None else c.observed_at) < at else after).append(
+            c
+        )
     if not before or not after:
         return
-    lines = [Line(t, "before", _time(t, c)) for c in before for t in c.text.split("\n")][
-        -MOST_LINES:
-    ]
-    lines += [Line(t, "after", _time(t, c)) for c in after for t in c.text.split("\n")][
-        -MOST_LINES:
-    ]
-    templates = mine(lines)
+    templates = mine(_lines(before, "before") + _lines(after, "after"))
     i = found[0]
     e = f.evidence[i]
     same = _same(templates, e.template)
@@ -134,6 +128,11 @@ def _chunks(view: ClusterView, f: Finding, workload: bool = False) -> list[Store
             continue
         out.append(c)
     return sorted(out, key=lambda c: (c.observed_at, c.id))
+
+
+def _lines(chunks: list[StoredLog], group: str) -> list[Line]:
+    """The newest :data:`MOST_LINES` lines of ``chunks``, each with its time when it carries one."""
+    return [Line(t, group, _time(t, c)) for c in chunks for t in c.text.split("\n")][-MOST_LINES:]
 
 
 def _time(text: str, chunk: StoredLog) -> int | None:
