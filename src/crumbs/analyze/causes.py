@@ -12,7 +12,7 @@ up to two minutes after, for clocks and sync loops).
 score = time × distance × kind:
 
 - time: 1 / (1 + hours before onset / 6): an hour before is 0.86, a day 0.2 (at least 0.75
-  for the newest change of an object the problem's messages name);
+  for the newest change of an object the finding or its messages name);
 - distance: 1.0 for the subject, 0.85, 0.7, 0.55 for one, two, three hops;
 - kind: what changed: deletions, images, selectors, ConfigMap and Secret data,
   ports, suspending or resuming 1.0; other container settings and a Helm
@@ -64,9 +64,9 @@ ACTS: dict[str, tuple[str, ...]] = {"drain-blocked": ("spec.unschedulable", "spe
 """Problems about an act that fails: the subject's changes of these paths are the act (a
 cordon), not why it fails."""
 NAMED_FLOOR = 0.75
-"""The least time factor of the newest change of an object the problem's messages name
-(``exceeded quota: compute``, ``disruption budget``): it is evidence however old the change
-(a budget tightened last week blocks today's drain)."""
+"""The least time factor of the newest change of an object the finding names (its related
+objects) or its messages name (``exceeded quota: compute``, ``disruption budget``): it is
+evidence however old the change (a budget tightened last week blocks today's drain)."""
 
 
 @dataclass(frozen=True)

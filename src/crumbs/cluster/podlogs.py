@@ -135,12 +135,21 @@ class LogFetcher:
         self.limits = limits
         self.warn = warn
         self.counts = Counts()
-        self.progress = Progress(LOG_RESOURCE, state="idle")
+        self._state = "idle"
+        self._last_event: int | None = None
+        self._last_contact: int | None = None
         self._queue: queue.Queue[Wanted] = queue.Queue(limits.queue)
         self._seen: OrderedDict[tuple[str, str, str, int, bool], None] = OrderedDict()
         self._lock = threading.Lock()
         self._bucket = _Bucket(limits.per_second, limits.burst, float(limits.burst))
         self._hour: tuple[int, int] = (0, 0)  # (hour, bytes fetched in it)
+
+    @property
+    def progress(self) -> Progress:
+        """The fetcher as ``crumbs status`` shows it (row ``pods/log``), from its counts."""
+        c = self.counts
+        return Progress(LOG_RESOURCE, self._state, "", self._last_event, self._last_contact,
+                        events=c.fetched, errors=c.failed, last_error=c.last_error)  # fmt: skip
 
     def offer(self, cluster: str, pod: dict[str, Any]) -> None:
         """Queue the failed runs of a pod not asked for yet; never waits."""
@@ -195,14 +204,14 @@ class LogFetcher:
         params = {"container": w.container, "previous": "true" if w.previous else "false",
                   "timestamps": "true", "tailLines": self.limits.tail_lines,
                   "limitBytes": self.limits.limit_bytes}  # fmt: skip
-        self.progress.state = "fetching"
+        self._state = "fetching"
         try:
             body = transport.text(path, params, self.limits.limit_bytes + 65536)
         except ApiError as err:
             self._failed(w, f"{err.code} {err.message}")
             if err.code == 403:
                 self.counts.forbidden = True
-                self.progress.state = "forbidden"
+                self._state = "forbidden"
                 self.warn(f"{w.cluster}: pods/log is forbidden ({err.message}): container logs are not captured (grant the optional pods/log rule)")  # fmt: skip
             return
         except ConnectionError as err:
@@ -211,9 +220,8 @@ class LogFetcher:
         self._hour = (hour, self._hour[1] + len(body))
         self.counts.fetched += 1
         self.counts.bytes += len(body)
-        self.progress.events += 1
-        self.progress.last_event_at = self.progress.last_contact_at = now_ns()
-        self.progress.state = "ready"
+        self._last_event = self._last_contact = now_ns()
+        self._state = "ready"
         lines = body.decode("utf-8", "replace").splitlines()
         if not lines:
             return
@@ -226,6 +234,4 @@ class LogFetcher:
     def _failed(self, w: Wanted, message: str) -> None:
         self.counts.failed += 1
         self.counts.last_error = f"{w.namespace}/{w.pod} {w.container}: {message}"[:500]
-        self.progress.errors += 1
-        self.progress.last_error = self.counts.last_error
-        self.progress.last_contact_at = now_ns()
+        self._last_contact = now_ns()
