@@ -29,10 +29,11 @@ S = "\x1f"
 
 
 def _records(n: int, cgroups: list[int], t0: int) -> bytes:
-    from crumbs.agent import dnswire
+    sys.path.insert(0, str(ROOT))
+    from tests.fakes import dnswire as wire
 
-    q = dnswire.encode_query(7, "billing.shop.svc.cluster.local")
-    a = dnswire.encode_answer(q, ["10.244.1.17"])
+    q = wire.encode_query(7, "billing.shop.svc.cluster.local")
+    a = wire.encode_answer(q, ["10.244.1.17"])
 
     def esc(b: bytes) -> str:
         return "".join(f"\\x{c:02x}" for c in b)

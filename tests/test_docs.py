@@ -78,3 +78,43 @@ def test_every_json_field_is_documented(demo_cli) -> None:
         row = next(line for line in table.splitlines() if line.startswith(f"| `{documented}` |"))
         undocumented += [f"{name}: {key}" for key in result.json() if f'"{key}"' not in row]
     assert undocumented == []
+
+
+CONTRACT = {
+    "info": "Info", "timeline": "Timeline", "history": "History", "logs": "Logs", "diff": "Diff",
+    "blame": "Blame", "rollouts": "Rollouts", "releases": "Releases", "drift": "Drift", "scan": "Findings",
+    "status": "Status", "activity": "Activity", "trace": "TraceDetail",
+}  # fmt: skip
+"""Each command's JSON, as typed in crumbs.contract."""
+
+
+def _fields(tp: object, seen: set[object]) -> set[str]:
+    """Every key of a contract type, through nested TypedDicts, lists and unions."""
+    import typing
+
+    from crumbs import contract
+
+    if tp in seen:
+        return set()
+    seen.add(tp)
+    if typing.is_typeddict(tp):
+        hints = typing.get_type_hints(tp, globalns=vars(contract))
+        out = set(hints)
+        for hint in hints.values():
+            out |= _fields(hint, seen)
+        return out
+    return set().union(*(_fields(a, seen) for a in typing.get_args(tp)))
+
+
+def test_every_contract_field_is_documented() -> None:
+    """Every field the contract types declare, nested ones too, is named in the README's JSON
+    section (the table, or the findings and node event blocks below it) — and the contract
+    types every command's row names (so a new command cannot skip them)."""
+    from crumbs import contract
+
+    section = README.split("## JSON output", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for command, name in CONTRACT.items():
+        assert f"| `{command}` |" in section, command
+        missing += [f"{name}.{key}" for key in _fields(getattr(contract, name), set()) if f'"{key}"' not in section]  # fmt: skip
+    assert missing == []

@@ -25,7 +25,8 @@ import pytest
 from crumbs.agent import dnswire
 from crumbs.agent.cgroups import cgroup2_mount
 from crumbs.timeutil import format_time, now_ns
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, ROOT
+from tests.fakes import dnswire as wire
 from tests.scenarios.watchlog import WatchLog, mf
 
 WEB_UID = "7e1c5d2a-0b3f-4c6d-8e9f-a1b2c3d4e5f6"
@@ -172,7 +173,7 @@ class DnsServer(threading.Thread):
             name = dnswire.parse(data)
             rcode = 3 if name is not None and name.qname.startswith("nothing") else 0
             self.sock.sendto(
-                dnswire.encode_answer(data, [GONE_IP] if rcode == 0 else [], rcode=rcode), peer
+                wire.encode_answer(data, [GONE_IP] if rcode == 0 else [], rcode=rcode), peer
             )
 
     def close(self) -> None:
@@ -210,7 +211,9 @@ def in_cgroup(cgroup: Path, code: str) -> None:
     script = (
         f"open({str(cgroup / 'cgroup.procs')!r}, 'w').write(str(__import__('os').getpid()))\n{code}"
     )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    subprocess.run(
+        [sys.executable, "-c", script], check=True, timeout=30, cwd=ROOT
+    )  # tests.fakes importable
 
 
 def test_events_are_attributed_to_their_pods_and_the_race_is_found(
@@ -240,13 +243,13 @@ for target in [("127.0.0.1", 9), ("{GONE_IP}", 8080), ("{GONE_IP}", 8080)]:
 """
     db_code = f"""
 import os, socket
-from crumbs.agent import dnswire
+from tests.fakes import dnswire as wire
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # musl style: sendto / recvfrom
-u.sendto(dnswire.encode_query(1, "billing.shop.svc.cluster.local"), ("{dns.ip}", 53))
+u.sendto(wire.encode_query(1, "billing.shop.svc.cluster.local"), ("{dns.ip}", 53))
 u.recvfrom(512)
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)          # Go style: connect, write, read
 c.connect(("{dns.ip}", 53))
-os.write(c.fileno(), dnswire.encode_query(2, "nothing.shop.svc.cluster.local"))
+os.write(c.fileno(), wire.encode_query(2, "nothing.shop.svc.cluster.local"))
 os.read(c.fileno(), 512)
 """
     agent = AgentRun("--db", db_path, "agent", "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120")  # fmt: skip

@@ -6,27 +6,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crumbs.agent import dnswire
+from tests.fakes import dnswire as wire
 
 
 def test_a_query_and_its_answer_round_trip() -> None:
-    q = dnswire.encode_query(0x1234, "billing.shop.svc.cluster.local", 1)
+    q = wire.encode_query(0x1234, "billing.shop.svc.cluster.local", 1)
     msg = dnswire.parse(q)
     assert msg is not None
     assert (msg.id, msg.response, msg.qname, msg.qtype, msg.rcode) == (
         0x1234, False, "billing.shop.svc.cluster.local", "A", "",
     )  # fmt: skip
-    r = dnswire.parse(dnswire.encode_answer(q, ["10.0.1.7", "10.0.1.8"]))
+    r = dnswire.parse(wire.encode_answer(q, ["10.0.1.7", "10.0.1.8"]))
     assert r is not None and r.response and r.rcode == "NOERROR"
     assert r.answers == ["10.0.1.7", "10.0.1.8"]
-    six = dnswire.parse(dnswire.encode_answer(dnswire.encode_query(7, "x.y", 28), ["fd00::1"]))
+    six = dnswire.parse(wire.encode_answer(wire.encode_query(7, "x.y", 28), ["fd00::1"]))
     assert six is not None and six.qtype == "AAAA" and six.answers == ["fd00::1"]
 
 
 def test_nxdomain_and_a_cut_short_answer() -> None:
-    q = dnswire.encode_query(9, "nothing.invalid")
-    nx = dnswire.parse(dnswire.encode_answer(q, [], rcode=3))
+    q = wire.encode_query(9, "nothing.invalid")
+    nx = dnswire.parse(wire.encode_answer(q, [], rcode=3))
     assert nx is not None and nx.rcode == "NXDOMAIN" and nx.answers == []
-    full = dnswire.encode_answer(q, ["10.0.0.1", "10.0.0.2"])
+    full = wire.encode_answer(q, ["10.0.0.1", "10.0.0.2"])
     cut = dnswire.parse(full[:-3])  # the agent reads at most 200 bytes
     assert cut is not None and cut.truncated and cut.answers == ["10.0.0.1"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from crumbs import contract
 from crumbs.activity import TYPES, NodeEvent
 from crumbs.app.query import parse_time_option
 from crumbs.errors import UsageError
@@ -22,7 +22,7 @@ class Activity:
     rollups: list[Rollup] | None = None
     """Set: per-minute counts were asked for instead of events."""
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Activity:
         if self.rollups is not None:
             return {"rollups": [
                 {"minute": format_time(r.minute), "node": r.node, "type": r.type,

@@ -4,8 +4,8 @@ which it holds (kubectl-blame's ownership, with the store's history)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import object_selector, parse_time_option, store_clock
 from crumbs.errors import NotFoundError
 from crumbs.model import StoredRevision
@@ -21,7 +21,7 @@ class Blamed:
     current: StoredRevision
     result: Blame
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Blame:
         c = self.current
         return render.as_json(self.result, c.key, c.uid, c.doc.get("apiVersion"), c.at)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.analyze import registry
 from crumbs.analyze.base import Analyzer
 from crumbs.analyze.causes import rank
@@ -31,7 +31,7 @@ class Diagnosis:
     namespace: str | None = None
     """``why``: the namespace of the object asked about ("" cluster-scoped)."""
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Findings:
         return report.as_json(self.at, self.findings)
 
 

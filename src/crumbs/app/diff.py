@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import object_selector
 from crumbs.errors import UsageError
 from crumbs.model import Change, StoredRevision
@@ -19,7 +19,7 @@ class Diff:
     new: StoredRevision
     change: Change
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Diff:
         new, old, ch = self.new, self.old, self.change
         return {
             "object": object_ref(new.key, new.uid, new.doc.get("apiVersion")),

@@ -4,8 +4,9 @@ age; and objects nothing declares."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from crumbs import contract
 from crumbs.app.query import parse_time_option, store_clock
 from crumbs.model import StoredRevision
 from crumbs.report.shapes import actor_ref, object_ref
@@ -17,12 +18,12 @@ from crumbs.trail.managers import actor
 from crumbs.trail.ownership import Owner
 
 
-def owner_ref(owner: Owner) -> dict[str, Any]:
+def owner_ref(owner: Owner) -> contract.DriftOwner:
     return {"channel": owner.channel, "kind": owner.kind, "name": owner.name,
             "namespace": owner.namespace, "evidence": owner.evidence}  # fmt: skip
 
 
-def creator(doc: dict[str, Any]) -> dict[str, Any] | None:
+def creator(doc: dict[str, Any]) -> contract.ActorRef | None:
     """Who made the object: the earliest managedFields entry (not a status writer)."""
     entries = [m for m, _ in managers(doc) if m.subresource != "status"]
     if not entries:
@@ -37,7 +38,7 @@ class DriftReport:
     drifted: list[Drift]
     unowned: list[StoredRevision]
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Drift:
         return {
             "at": format_time(self.at),
             "drift": [_drift_json(d, self.at) for d in self.drifted],
@@ -46,21 +47,28 @@ class DriftReport:
         }  # fmt: skip
 
 
-def _drift_json(d: Drift, now: int) -> dict[str, Any]:
+def _drift_json(d: Drift, now: int) -> contract.DriftEntry:
     rev = d.revision
     return {
         "object": object_ref(rev.key, rev.uid, rev.doc.get("apiVersion")),
         "owner": owner_ref(d.owner),
         "fields": [
-            {
-                "path": f.path,
-                "value": f.value,
-                **actor_ref(actor(f.manager.manager, f.manager.operation, f.manager.subresource)),
-                "time": format_time(f.manager.time) if f.manager.time else None,
-                "ageSeconds": (now - f.manager.time) // 1_000_000_000 if f.manager.time else None,
-            }
+            cast(
+                contract.DriftField,
+                {
+                    "path": f.path,
+                    "value": f.value,
+                    **actor_ref(
+                        actor(f.manager.manager, f.manager.operation, f.manager.subresource)
+                    ),
+                    "time": format_time(f.manager.time) if f.manager.time else None,
+                    "ageSeconds": (now - f.manager.time) // 1_000_000_000
+                    if f.manager.time
+                    else None,
+                },
+            )
             for f in d.fields
-        ],
+        ],  # fmt: skip
     }
 
 

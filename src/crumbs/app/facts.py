@@ -4,8 +4,7 @@ the store changes (``info`` then answers from SQL counts and these facts alone).
 
 from __future__ import annotations
 
-from typing import Any
-
+from crumbs import contract
 from crumbs.analyze import registry
 from crumbs.analyze.deprecations import BY_VERSION_KIND, TABLE
 from crumbs.analyze.scan import Options, run
@@ -27,7 +26,7 @@ def version_at(store: Store, at: int, cluster: str | None = None) -> str | None:
     return ClusterView(StoreSource(store.queries, cluster, kinds=NODES), at).cluster_version
 
 
-def compute(store: Store, cluster: str, at: int) -> dict[str, Any]:
+def compute(store: Store, cluster: str, at: int) -> contract.ClusterFacts:
     view = ClusterView(StoreSource(store.queries, cluster, kinds=DEPRECATION_KINDS), at)
     found = run(view, [registry.load_builtins()["apis"]], Options(causes=False))
     return {
@@ -41,7 +40,7 @@ def compute(store: Store, cluster: str, at: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def facts_of(store: Store, cluster: str) -> dict[str, Any]:
+def facts_of(store: Store, cluster: str) -> contract.ClusterFacts:
     """The cluster's facts as of the store's newest time: kept ones while the store has not
     changed since, else computed now (and kept, unless the store is read-only)."""
     stamp = store.facts_stamp()
@@ -82,12 +81,12 @@ def cluster_facts(store: Store, at: int | None) -> str:
     )
 
 
-def info(store: Store) -> dict[str, Any]:
+def info(store: Store) -> contract.Info:
     """``info``: the store at a glance (its JSON contract): the time covered, what it holds, each
     cluster's facts, and what a model should know of the cluster's API versions."""
     q = store.queries
     newest, oldest = q.latest_time(), q.earliest_time()
     return {"store": store.path, "from": format_time(oldest) if oldest else None,
             "to": format_time(newest) if newest else None, "counts": q.counts(),
-            "clusters": [{"name": name, **facts_of(store, name)} for name in q.clusters()],
+            "clusters": [contract.ClusterInfo(name=name, **facts_of(store, name)) for name in q.clusters()],
             "apiFacts": cluster_facts(store, newest)}  # fmt: skip

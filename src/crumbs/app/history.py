@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import object_selector
 from crumbs.model import Change, StoredRevision
 from crumbs.report.shapes import object_ref, revision_ref
@@ -17,7 +17,7 @@ class History:
     revisions: list[StoredRevision]
     changes: list[Change]
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.History:
         last = self.revisions[-1]
         return {
             "object": object_ref(last.key, last.uid, last.doc.get("apiVersion")),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import parse_time_option, store_clock
 from crumbs.errors import NotFoundError, UsageError
 from crumbs.model import StoredLog
@@ -98,6 +98,6 @@ def query(
     )
 
 
-def as_json(namespace: str, pod: str, chunks: list[StoredLog]) -> dict[str, Any]:
+def as_json(namespace: str, pod: str, chunks: list[StoredLog]) -> contract.Logs:
     """``crumbs logs -o json``."""
     return {"namespace": namespace, "pod": pod, "logs": [log_ref(c) for c in chunks]}

@@ -4,8 +4,8 @@ it, and those that existed then but were first observed later."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import parse_time_option, resolve_kind, split_target, store_clock
 from crumbs.errors import NotFoundError
 from crumbs.model import Origin, StoredRevision, mapping
@@ -22,7 +22,7 @@ class Objects:
     unseen: list[StoredRevision]
     """Existed at ``at`` but first observed later (their spec then unknown)."""
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.KubeObject:
         """The object itself, or a ``List``, as ``kubectl get -o json`` prints them: what ran, not
         the manifest beside it."""
         revs = self.revisions

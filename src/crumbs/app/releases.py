@@ -4,8 +4,8 @@ what each changed in its values and what it rendered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import parse_time_option, store_clock
 from crumbs.errors import NotFoundError, UsageError
 from crumbs.model import StoredRelease
@@ -14,7 +14,7 @@ from crumbs.timeutil import format_time
 from crumbs.trail.helm import ReleaseStep, steps
 
 
-def release_ref(rel: StoredRelease) -> dict[str, Any]:
+def release_ref(rel: StoredRelease) -> contract.ReleaseRef:
     return {
         "cluster": rel.cluster,
         "namespace": rel.namespace,
@@ -39,14 +39,14 @@ class Releases:
     namespace: str = ""
     history: list[ReleaseStep] = field(default_factory=list)
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Releases:
         if self.name is None:
             return {"releases": [release_ref(r) for r in self.latest]}
         return {
             "release": {"namespace": self.namespace, "name": self.name},
             "revisions": [
-                {**release_ref(s.release), "summary": s.summary, "patch": s.patch,
-                 "values": s.release.payload.get("values"), "resources": s.resources}
+                contract.ReleaseRevision(**release_ref(s.release), summary=s.summary, patch=s.patch,
+                                         values=s.release.payload.get("values"), resources=s.resources)
                 for s in self.history
             ],
         }  # fmt: skip

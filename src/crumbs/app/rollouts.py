@@ -4,8 +4,8 @@ each with what it changed and who."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.app.query import object_selector, parse_time_option, store_clock
 from crumbs.errors import NotFoundError, UsageError
 from crumbs.model import StoredRevision
@@ -27,8 +27,8 @@ CHILDREN = {
 """What keeps a workload's past pod templates."""
 
 
-def rollout_ref(r: Rollout) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def rollout_ref(r: Rollout) -> contract.RolloutRef:
+    out: contract.RolloutRef = {
         "revision": r.revision,
         "name": r.name,
         "created": format_time(r.created) if r.created else None,
@@ -54,7 +54,7 @@ class Rollouts:
     at: int
     rollouts: list[Rollout]
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Rollouts:
         w = self.workload
         return {
             "object": object_ref(w.key, w.uid, w.doc.get("apiVersion")),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from crumbs import contract
 from crumbs.cluster.status import ResourceStatus, load_status
 from crumbs.store import Store
 from crumbs.timeutil import format_time, now_ns
 
 
-def watch_status(store: Store, cluster: str | None = None) -> tuple[list[ResourceStatus], dict[str, Any]]:  # fmt: skip
+def watch_status(store: Store, cluster: str | None = None) -> tuple[list[ResourceStatus], contract.Status]:  # fmt: skip
     """The rows, and ``status -o json`` (lag counted from now: a recording's own clock does not
     say how long ago the API server was heard from)."""
     rows = load_status(store, cluster)

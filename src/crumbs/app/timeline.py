@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from crumbs import contract
 from crumbs.analyze.nodewords import breadcrumb
 from crumbs.app.query import resolve_kind, window
 from crumbs.errors import UsageError
@@ -25,7 +25,7 @@ class Timeline:
     end: int | None
     entries: list[report.Entry]
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> contract.Timeline:
         return {
             "from": format_time(self.start) if self.start is not None else None,
             "to": format_time(self.end) if self.end is not None else None,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from crumbs import contract
 from crumbs.app import (
     activity,
     blame,
@@ -212,18 +213,18 @@ def _direct(db: str, tool: Tool, args: dict[str, Any]) -> ToolResult:
     return ToolResult(True, tool.post(doc) if tool.post else doc)
 
 
-def _logs(store: Store, a: dict[str, Any]) -> dict[str, Any]:
+def _logs(store: Store, a: dict[str, Any]) -> contract.Logs:
     q = logs_app.query(store, a["pod"], a.get("namespace"), a.get("container"), False, a.get("at"), a.get("grep"), most=200)  # fmt: skip
     ns, chunks = logs_app.pod_logs(store, q)
     return logs_app.as_json(ns, q.pod, chunks)
 
 
-def _timeline(store: Store, a: dict[str, Any]) -> dict[str, Any]:
+def _timeline(store: Store, a: dict[str, Any]) -> contract.Timeline:
     return timeline.timeline(store, since=a.get("since"), start=a.get("start"), end=a.get("end"),
                              namespace=a.get("namespace"), kinds=_many(a, "kind")).json()  # fmt: skip
 
 
-def _activity(store: Store, a: dict[str, Any]) -> dict[str, Any]:
+def _activity(store: Store, a: dict[str, Any]) -> contract.Activity:
     return activity.activity(store, namespace=a.get("namespace"), pod=a.get("pod"), since=a.get("since"),
                              types=_many(a, "type")).json()  # fmt: skip
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
+from crumbs.contract import Blame as BlameJSON
+from crumbs.contract import BlameLine, BlameOwner
 from crumbs.model import ObjectKey
 from crumbs.report.shapes import object_ref, revision_ref
 from crumbs.report.text import clean, short_time, styled
@@ -22,9 +24,9 @@ _STYLE = {
 }
 
 
-def _owner(m: Manager) -> dict[str, Any]:
+def _owner(m: Manager) -> BlameOwner:
     a = actor(m.manager, m.operation, m.subresource)
-    out: dict[str, Any] = {
+    out: BlameOwner = {
         "manager": m.manager,
         "operation": m.operation,
         "channel": a.channel,
@@ -37,18 +39,18 @@ def _owner(m: Manager) -> dict[str, Any]:
 
 def as_json(
     result: Blame, key: ObjectKey, uid: str, api_version: str | None, at: int | None
-) -> dict[str, Any]:
-    lines = []
+) -> BlameJSON:
+    lines: list[BlameLine] = []
     for line in result.lines:
         owner = line.owner
-        entry: dict[str, Any] = {
+        entry = cast(BlameLine, {
             "text": line.text,
             **(
                 _owner(owner)
                 if owner
                 else {"manager": None, "operation": None, "channel": None, "time": None}
             ),
-        }
+        })  # fmt: skip
         entry["since"] = revision_ref(line.since) if line.since else None
         if len(line.owners) > 1:
             entry["owners"] = [_owner(m) for m in line.owners]

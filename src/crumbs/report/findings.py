@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
+from crumbs.contract import CauseActor, CauseRef, EvidenceRef, FindingRef, Findings, SubjectRef
 from crumbs.model import Cause, Evidence, Finding, ObjectKey, Severity
 from crumbs.report.shapes import attribution_ref
 from crumbs.report.text import clean, md_code, md_text, short_time, who
@@ -20,8 +21,8 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[str, Any]:
-    out = {
+def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> SubjectRef:
+    out: SubjectRef = {
         "apiVersion": api_version,
         "kind": key.kind,
         "namespace": key.namespace,
@@ -32,8 +33,8 @@ def subject_ref(key: ObjectKey, api_version: str = "", uid: str = "") -> dict[st
     return out
 
 
-def evidence_ref(e: Evidence, versions: dict[ObjectKey, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def evidence_ref(e: Evidence, versions: dict[ObjectKey, str]) -> EvidenceRef:
+    out: EvidenceRef = {
         "kind": e.kind,
         "subject": subject_ref(e.key, versions.get(e.key, "")),
         "at": format_time(e.at) if e.at else None,
@@ -41,11 +42,14 @@ def evidence_ref(e: Evidence, versions: dict[ObjectKey, str]) -> dict[str, Any]:
         "id": e.id,
     }
     if e.kind == "log":
-        out.update(lines=list(e.lines), template=e.template, count=e.count, newSinceCause=e.new)
+        out["lines"] = list(e.lines)
+        out["template"] = e.template
+        out["count"] = e.count
+        out["newSinceCause"] = e.new
     return out
 
 
-def cause_ref(c: Cause) -> dict[str, Any]:
+def cause_ref(c: Cause) -> CauseRef:
     rev = c.change.revision
     actor = attribution_ref(c.change.attribution)
     return {
@@ -54,11 +58,7 @@ def cause_ref(c: Cause) -> dict[str, Any]:
         "subject": subject_ref(rev.key, str(rev.doc.get("apiVersion") or ""), rev.uid),
         "at": format_time(c.at if c.at is not None else rev.at),
         "revision": rev.id,
-        "actor": {
-            k: actor[k]
-            for k in ("manager", "operation", "channel", "user", "certain", "note")
-            if k in actor
-        },
+        "actor": cast(CauseActor, {k: v for k, v in actor.items() if k in _CAUSE_ACTOR}),
         "summary": c.change.summary,
         "paths": list(c.change.paths),
         "distance": c.distance,
@@ -76,6 +76,10 @@ def cause_ref(c: Cause) -> dict[str, Any]:
     }
 
 
+_CAUSE_ACTOR = ("manager", "operation", "channel", "user", "certain", "note")
+"""The attribution's fields a cause repeats (the order they are printed in is the attribution's)."""
+
+
 def chain(c: Cause) -> str:
     """The way from the symptom to the cause: ``Pod web-1 → Node node-a (runs-on)``."""
     if not c.path:
@@ -86,7 +90,7 @@ def chain(c: Cause) -> str:
     )
 
 
-def finding_ref(f: Finding) -> dict[str, Any]:
+def finding_ref(f: Finding) -> FindingRef:
     return {
         "id": f.id,
         "analyzer": f.analyzer,
@@ -117,7 +121,7 @@ USEFUL = 0.1
 """A cause scored lower (a change a week before, far from the subject) is not printed."""
 
 
-def as_json(at: int, findings: list[Finding]) -> dict[str, Any]:
+def as_json(at: int, findings: list[Finding]) -> Findings:
     counts = {s.value: sum(f.severity == s for f in findings) for s in Severity}
     return {
         "at": format_time(at),

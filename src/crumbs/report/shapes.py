@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
+from crumbs.contract import (
+    ActorRef,
+    AttributionRef,
+    ChangeEntry,
+    EventEntry,
+    LogRef,
+    ObjectRef,
+    RevisionRef,
+)
 from crumbs.model import (
     Actor,
     Attribution,
@@ -18,8 +27,8 @@ from crumbs.model import (
 from crumbs.timeutil import format_time
 
 
-def object_ref(key: ObjectKey, uid: str = "", api_version: str | None = None) -> dict[str, Any]:
-    ref: dict[str, Any] = {
+def object_ref(key: ObjectKey, uid: str = "", api_version: str | None = None) -> ObjectRef:
+    ref: ObjectRef = {
         "cluster": key.cluster,
         "group": key.group,
         "kind": key.kind,
@@ -32,8 +41,8 @@ def object_ref(key: ObjectKey, uid: str = "", api_version: str | None = None) ->
     return ref
 
 
-def revision_ref(rev: StoredRevision) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def revision_ref(rev: StoredRevision) -> RevisionRef:
+    out: RevisionRef = {
         "id": rev.id,
         "at": format_time(rev.at),
         "type": rev.type.name,
@@ -43,12 +52,12 @@ def revision_ref(rev: StoredRevision) -> dict[str, Any]:
         out["ordinal"] = rev.ordinal
     rv = mapping(rev.doc.get("metadata")).get("resourceVersion")
     if rv:
-        out["resourceVersion"] = rv
+        out["resourceVersion"] = str(rv)
     return out
 
 
-def actor_ref(actor: Actor) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def actor_ref(actor: Actor) -> ActorRef:
+    out: ActorRef = {
         "manager": actor.manager,
         "operation": actor.operation,
         "channel": actor.channel,
@@ -61,32 +70,24 @@ def actor_ref(actor: Actor) -> dict[str, Any]:
     return out
 
 
-def attribution_ref(att: Attribution | None) -> dict[str, Any]:
-    """``{"manager", "operation", "channel", "tool", "user"?, "certain", "basis", "note"?, "candidates"?}``.
-
-    The first fields are the actor's when there is one actor, or one that is
-    certain for its part; otherwise they are null and ``candidates`` lists who
-    it may have been.
-    """
-    if att is None or not att.actors:
-        out: dict[str, Any] = {
-            "manager": None,
-            "operation": None,
-            "channel": Channel.UNKNOWN,
-            "tool": None,
-        }
-    elif att.certain or len(att.actors) == 1:
-        out = actor_ref(att.actors[0])
+def attribution_ref(att: Attribution | None) -> AttributionRef:
+    """The actor's fields when there is one actor, or one that is certain for its part;
+    otherwise nulls, and ``candidates`` lists who it may have been."""
+    if att is not None and att.actors and (att.certain or len(att.actors) == 1):
+        one = actor_ref(att.actors[0])
     else:
-        channels = {a.channel for a in att.actors}
-        out = {
+        channels = {a.channel for a in att.actors} if att else set()
+        one = {
             "manager": None,
             "operation": None,
             "channel": channels.pop() if len(channels) == 1 else Channel.UNKNOWN,
             "tool": None,
         }
-    out["certain"] = bool(att and att.certain)
-    out["basis"] = att.basis if att else "none"
+    # the actor's optional fields come before ``certain`` (the order the JSON has always had)
+    out = cast(
+        AttributionRef,
+        {**one, "certain": bool(att and att.certain), "basis": att.basis if att else "none"},
+    )
     if att and att.note:
         out["note"] = att.note
     if att and len(att.actors) > 1:
@@ -94,7 +95,7 @@ def attribution_ref(att: Attribution | None) -> dict[str, Any]:
     return out
 
 
-def change_entry(ch: Change) -> dict[str, Any]:
+def change_entry(ch: Change) -> ChangeEntry:
     rev = ch.revision
     return {
         "type": "change",
@@ -107,7 +108,7 @@ def change_entry(ch: Change) -> dict[str, Any]:
     }
 
 
-def event_entry(ev: StoredEvent) -> dict[str, Any]:
+def event_entry(ev: StoredEvent) -> EventEntry:
     return {
         "type": "event",
         "at": format_time(ev.at),
@@ -124,9 +125,9 @@ def event_entry(ev: StoredEvent) -> dict[str, Any]:
     }
 
 
-def log_ref(chunk: StoredLog, with_lines: bool = True) -> dict[str, Any]:
+def log_ref(chunk: StoredLog, with_lines: bool = True) -> LogRef:
     """A kept log chunk: whose, when captured, what time its lines cover, and (with_lines) them."""
-    out: dict[str, Any] = {
+    out: LogRef = {
         "id": chunk.id,
         "cluster": chunk.cluster,
         "namespace": chunk.namespace,

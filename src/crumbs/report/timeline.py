@@ -3,10 +3,9 @@ contract; :mod:`crumbs.app.timeline` gathers them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from crumbs.activity import NodeEvent
 from crumbs.analyze.nodewords import breadcrumb, describe
+from crumbs.contract import TimelineEntry
 from crumbs.formats.nodeevents import to_json
 from crumbs.model import Change, StoredEvent, StoredLog
 from crumbs.report.shapes import change_entry, event_entry, log_ref
@@ -16,7 +15,7 @@ from crumbs.timeutil import format_time
 Entry = Change | StoredEvent | NodeEvent | StoredLog
 
 
-def _json(e: Entry) -> dict[str, Any]:
+def _json(e: Entry) -> TimelineEntry:
     if isinstance(e, Change):
         return change_entry(e)
     if isinstance(e, StoredEvent):
@@ -43,7 +42,7 @@ def _line(e: Entry) -> str:
     return f"[dim]{short_time(e.at)}[/]  [magenta]{'node':<7}[/]  {clean(describe(e))}  [dim]({clean(breadcrumb(e))})[/]"
 
 
-def as_json(entries: list[Entry]) -> list[dict[str, Any]]:
+def as_json(entries: list[Entry]) -> list[TimelineEntry]:
     return [_json(e) for e in entries]
 
 

@@ -12,8 +12,8 @@ Nothing outside this package touches SQL.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
+from crumbs.contract import ClusterFacts
 from crumbs.keys import host_key, key_id
 from crumbs.redaction import Redactor
 from crumbs.store import facts
@@ -75,11 +75,11 @@ class Store:
         """What a cluster's stored facts depend on (the newest revision and release ids)."""
         return facts.stamp(self.db)
 
-    def stored_facts(self, cluster: str, stamp: str) -> dict[str, Any] | None:
+    def stored_facts(self, cluster: str, stamp: str) -> ClusterFacts | None:
         """A cluster's facts as kept, if computed at ``stamp`` (else None)."""
         return facts.read(self.db, cluster, stamp)
 
-    def keep_facts(self, cluster: str, stamp: str, at: int, value: dict[str, Any]) -> bool:
+    def keep_facts(self, cluster: str, stamp: str, at: int, value: ClusterFacts) -> bool:
         """Keep a cluster's facts (not in a read-only store: False)."""
         return not self.readonly and facts.write(self.db, cluster, stamp, at, value)
 

@@ -4,9 +4,11 @@ still describe the store (its newest revision and release ids)."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import cast
 
 import orjson
+
+from crumbs.contract import ClusterFacts
 
 
 def stamp(db: sqlite3.Connection) -> str:
@@ -16,7 +18,7 @@ def stamp(db: sqlite3.Connection) -> str:
     return f"{revisions}:{releases}"
 
 
-def read(db: sqlite3.Connection, cluster: str, current: str) -> dict[str, Any] | None:
+def read(db: sqlite3.Connection, cluster: str, current: str) -> ClusterFacts | None:
     """The facts of ``cluster`` if they were computed at ``current`` (else None: stale)."""
     row = db.execute(
         "SELECT f.stamp, f.facts FROM cluster_facts f JOIN clusters c ON c.id = f.cluster WHERE c.name = ?",
@@ -25,12 +27,10 @@ def read(db: sqlite3.Connection, cluster: str, current: str) -> dict[str, Any] |
     if row is None or row[0] != current:
         return None
     value = orjson.loads(row[1])
-    return value if isinstance(value, dict) else None
+    return cast(ClusterFacts, value) if isinstance(value, dict) else None
 
 
-def write(
-    db: sqlite3.Connection, cluster: str, current: str, at: int, facts: dict[str, Any]
-) -> bool:
+def write(db: sqlite3.Connection, cluster: str, current: str, at: int, facts: ClusterFacts) -> bool:
     """Keep them; False when the store cannot be written (read-only): they are computed again."""
     try:
         with db:
