@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, store_clock
+from crumbs.app.query import store_clock
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
 from crumbs.errors import EXIT_OK, CrumbsError, UsageError
 from crumbs.explain.model import Model, ModelError
 

@@ -13,12 +13,6 @@ from typing import Any
 import orjson
 import typer
 
-from crumbs.app.query import object_selector as object_selector  # the commands' shared helpers
-from crumbs.app.query import parse_time_option as parse_time_option
-from crumbs.app.query import resolve_kind as resolve_kind
-from crumbs.app.query import split_target as split_target
-from crumbs.app.query import store_clock as store_clock
-from crumbs.app.query import window as window
 from crumbs.store import Store
 
 
