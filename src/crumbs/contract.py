@@ -13,7 +13,9 @@ Times are RFC 3339 strings in UTC with nanoseconds as needed (``2026-11-27T14:05
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired
+
+from typing_extensions import TypedDict  # pydantic (the OpenAPI document) needs this one on 3.11
 
 KubeObject = dict[str, Any]
 """A Kubernetes object as the API server returns it (``get``), redacted."""
@@ -503,3 +505,46 @@ class TraceList(TypedDict):
 
 class TraceDetail(TraceRef):
     steps: list[TraceStep]
+
+
+class Asked(TypedDict):
+    """``ask``: the answer, the trace that recorded it, and the citations nothing returned."""
+
+    answer: str
+    trace: int
+    status: str
+    unverified: list[str]
+    tokens: TokenCount
+
+
+class ReplayDifference(TypedDict):
+    step: int
+    tool: str
+    arguments: str
+    diff: str
+
+
+class Replayed(TypedDict):
+    """``trace replay``."""
+
+    replayOf: int
+    trace: int
+    answer: str
+    same: bool
+    differences: list[ReplayDifference]
+
+
+class DivergenceRef(TypedDict):
+    agreedSteps: int
+    how: str
+    a: int | None
+    b: int | None
+
+
+class TraceDiff(TypedDict):
+    """``trace diff``."""
+
+    a: TraceRef
+    b: TraceRef
+    same: bool
+    divergence: DivergenceRef | None

@@ -16,7 +16,8 @@ from crumbs.store import Queries, Selector, Store
 from crumbs.store.activity import ActivityQueries
 from crumbs.timeutil import NS, format_time
 from crumbs.trail.audit import SKEW
-from crumbs.trail.changes import by_object, changes, is_noise
+from crumbs.trail.changes import by_object, is_noise
+from crumbs.trail.changes import changes as changes_of
 
 
 @dataclass
@@ -46,12 +47,17 @@ def timeline(
     events: bool = True,
     channels: Sequence[str] = (),
     activity: bool = False,
+    changes: bool = True,
+    actors: Sequence[str] = (),
 ) -> Timeline:
+    """The window's entries; ``changes=False``: Events (and log captures) only, the ``events``
+    view; ``actors``: only changes one of whose actors' manager, user or tool contains one of
+    these words (case-insensitive)."""
     lo, hi = window(store, since, start, end)
     kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
     sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
-    entries = collect(store.queries, lo, hi, sel, noise=noise, events=events,
-                             channels=_channels(channels), activity=store.activity if activity else None)  # fmt: skip
+    entries = collect(store.queries, lo, hi, sel, noise=noise, events=events, channels=_channels(channels),
+                      activity=store.activity if activity else None, changes=changes, actors=actors)  # fmt: skip
     return Timeline(lo, hi, entries)
 
 
@@ -64,23 +70,32 @@ def collect(
     events: bool = True,
     channels: Collection[str] | None = None,
     activity: ActivityQueries | None = None,
+    changes: bool = True,
+    actors: Sequence[str] = (),
 ) -> list[Entry]:
     """Changes (noise-only ones unless ``noise``; of ``channels`` only, if given) and events in [start, end].
 
     With ``activity``: also the node events worth a line (:func:`crumbs.activity.breadcrumb`).
     """
-    audit = by_object(
-        queries.audit(
-            start - 3600 * NS if start is not None else None,
-            end + SKEW if end is not None else None,
-            sel,
+    found: list[Entry] = []
+    if changes:
+        audit = by_object(
+            queries.audit(
+                start - 3600 * NS if start is not None else None,
+                end + SKEW if end is not None else None,
+                sel,
+            )
         )
-    )
-    found: list[Entry] = [
-        ch
-        for ch in changes(queries.between(start, end, sel), queries.previous, audit)
-        if (noise or not is_noise(ch)) and (channels is None or _through(ch, channels))
-    ]
+        words = [w.lower() for w in actors if w]
+        found.extend(
+            ch
+            for ch in changes_of(queries.between(start, end, sel), queries.previous, audit)
+            if (noise or not is_noise(ch))
+            and (channels is None or _through(ch, channels))
+            and (not words or _by(ch, words))
+        )
+    if actors:
+        return sorted(found, key=_order)  # who: changes only
     if events and channels is None:
         found.extend(queries.events(start, end, sel))
     if events and channels is None and (sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)):
@@ -101,6 +116,17 @@ def _through(ch: Change, channels: Collection[str]) -> bool:
     if att is None or not att.actors:
         return Channel.UNKNOWN in channels
     return any(a.channel in channels for a in att.actors)
+
+
+def _by(ch: Change, words: list[str]) -> bool:
+    att = ch.attribution
+    names = [
+        n.lower()
+        for a in (att.actors if att else [])
+        for n in (a.manager, a.user or "", a.tool or "")
+        if n
+    ]
+    return any(w in n for w in words for n in names)
 
 
 def _order(entry: Entry) -> tuple[int, int]:

@@ -73,6 +73,7 @@ def _register() -> None:
         releases,
         rollouts,
         scan,
+        serve,
         timeline,
         watch,
     )
@@ -92,6 +93,7 @@ def _register() -> None:
         plugin,
         ask,
         watch,
+        serve,
         agent,
         get,
         demo,

@@ -9,7 +9,9 @@ import typer
 from crumbs.app.query import store_clock
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
 from crumbs.errors import EXIT_OK, CrumbsError, UsageError
+from crumbs.explain.choose import choose_model
 from crumbs.explain.model import Model, ModelError
+from crumbs.explain.steps import step_text
 
 if TYPE_CHECKING:
     from crumbs.explain.loop import Answer
@@ -62,8 +64,7 @@ def ask(
     """
     answer = answer_question(ctx, question, choose_model(llm, model, anonymize, offline), budget)
     if output is Output.json:
-        emit_json({"answer": answer.text, "trace": answer.trace_id, "status": answer.status,
-                   "unverified": answer.unverified, "tokens": {"in": answer.tokens_in, "out": answer.tokens_out}})  # fmt: skip
+        emit_json(answer.json())
         return EXIT_OK
     out = console()
     out.print(clean_block(answer.text))
@@ -86,17 +87,6 @@ def answer_question(ctx: typer.Context, question: str, model: Model, budget: int
 
 class CopilotError(CrumbsError):
     """The model could not be reached or failed; the trace keeps what happened."""
-
-
-def choose_model(
-    llm: str | None, model: str | None, anonymize: bool | None, offline: bool
-) -> Model:
-    from crumbs.explain.config import resolve
-    from crumbs.explain.llm import OpenAIModel
-    from crumbs.explain.offline import OfflineModel
-
-    config = resolve(llm, model, anonymize, offline)
-    return OpenAIModel(config) if config is not None else OfflineModel()
 
 
 def _has_data(store: object) -> bool:
@@ -160,7 +150,7 @@ def trace_show(
             f"\n[cyan]{s.n:>3} {s.kind}[/] {clean(s.name)}"
             + (f" [dim]({s.tokens} tokens)[/]" if s.tokens else "")
         )
-        out.print(clean_block(_step_text(s.kind, s.payload)))
+        out.print(clean_block(step_text(s.kind, s.payload)))
     return EXIT_OK
 
 
@@ -180,8 +170,7 @@ def trace_replay(
         except ModelError as err:
             raise CopilotError(str(err)) from None
     if output is Output.json:
-        emit_json({"replayOf": trace_id, "trace": r.answer.trace_id, "answer": r.answer.text, "same": not r.differences,
-                   "differences": [{"step": d.step, "tool": d.tool, "arguments": d.arguments, "diff": d.summary()} for d in r.differences]})  # fmt: skip
+        emit_json(r.json())
         return EXIT_OK
     out = console()
     if not r.differences:
@@ -208,16 +197,12 @@ def trace_diff(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """The first step where two runs part, and how."""
-    from crumbs.app.traces import summary
-    from crumbs.explain.replay import diff_traces
+    from crumbs.explain.replay import diff_json, diff_traces
 
     with open_store(ctx) as store:
         ta, tb, d = diff_traces(store, a, b)
-    doc = {"a": summary(ta), "b": summary(tb), "same": d is None,
-           "divergence": None if d is None else {"agreedSteps": d.agreed, "how": d.how,
-                                                  "a": d.a.n if d.a else None, "b": d.b.n if d.b else None}}  # fmt: skip
     if output is Output.json:
-        emit_json(doc)
+        emit_json(diff_json(ta, tb, d))
         return EXIT_OK
     out = console()
     out.print(
@@ -236,38 +221,6 @@ def trace_diff(
         )
         out.print(f"{same} they part: {clean(d.how)}")
     return EXIT_OK
-
-
-def _step_text(kind: str, payload: object) -> str:
-    import orjson
-
-    p = payload if isinstance(payload, dict) else {}
-    if kind in ("system", "user", "answer"):
-        return str(p.get("content") or "")
-    if kind == "request":
-        msgs = p.get("messages") or []
-        return f"context: {len(msgs)} messages; tools offered: {', '.join(p.get('tools') or [])}"
-    if kind == "response":
-        m = p.get("message") or {}
-        calls = [
-            f"{c['function']['name']}({c['function']['arguments']})"
-            for c in m.get("tool_calls") or []
-        ]
-        return (
-            str(m.get("content") or "") + ("\n→ calls " + ", ".join(calls) if calls else "")
-        ).strip()
-    if kind == "tool_call":
-        return f"arguments: {p.get('arguments')}"
-    if kind == "tool_result":
-        content = str(p.get("content") or "")
-        flag = " (trimmed to fit)" if p.get("trimmed") else ""
-        return (
-            ("ok" if p.get("ok") else "error")
-            + flag
-            + ": "
-            + (content[:600] + "…" if len(content) > 600 else content)
-        )
-    return orjson.dumps(payload).decode()[:600]
 
 
 def mcp(

@@ -19,7 +19,6 @@ from crumbs.cli.ask import (
     LLM_OPTION,
     MODEL_OPTION,
     answer_question,
-    choose_model,
 )
 from crumbs.cli.common import (
     CLUSTER_OPTION,
@@ -31,6 +30,7 @@ from crumbs.cli.common import (
     paused_gc,
 )
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from crumbs.explain.choose import choose_model
 from crumbs.explain.loop import BUDGET
 from crumbs.model import Finding, Severity
 from crumbs.report import findings as report

@@ -65,5 +65,39 @@ def timeline(
     return EXIT_OK
 
 
+def events(
+    ctx: typer.Context,
+    since: str = typer.Option(
+        None,
+        "--since",
+        help="Only the last DURATION (2h, 30m, 7d) before the store's newest record.",
+    ),
+    start: str = typer.Option(
+        None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."
+    ),
+    end: str = typer.Option(None, "--to", help="Up to this time."),
+    namespace: str = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
+    kind: list[str] = typer.Option(
+        None, "--kind", help="Only Events about these kinds (repeatable)."
+    ),
+    cluster: str = CLUSTER_OPTION,
+    output: Output = OUTPUT_OPTION,
+) -> int:
+    """Events (and container log captures), oldest first: the timeline without its changes."""
+    with open_store(ctx) as store:
+        found = app.timeline(store, since=since, start=start, end=end, namespace=namespace, kinds=kind or (),
+                             cluster=cluster, changes=False)  # fmt: skip
+    if output is Output.json:
+        emit_json(found.json())
+        return EXIT_OK
+    out = console()
+    for line in report.as_lines(found.entries):
+        out.print(line)
+    if not found.entries:
+        out.print("no Events in this window", style="dim")
+    return EXIT_OK
+
+
 def register(app: typer.Typer) -> None:
     app.command("timeline")(timeline)
+    app.command("events")(events)

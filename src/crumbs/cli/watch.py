@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,6 +20,7 @@ from crumbs.cli.common import (
     emit_json,
     open_store,
 )
+from crumbs.cli.serve import ALLOWED_HOST_OPTION, HOST_OPTION, PORT_OPTION, TOKEN_OPTION, settings
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console, plain
@@ -77,6 +80,15 @@ def watch(
         help="Also capture the log of each container run that fails (non-zero exit, OOMKilled, CrashLoopBackOff): GET pods/log, once per run, rate- and byte-limited.",
     ),
     secret_digests: OnOff = SECRET_DIGESTS_OPTION,
+    serve: bool = typer.Option(
+        False,
+        "--serve",
+        help="Also serve the web UI, the API and /metrics from this process (crumbs serve's options below).",
+    ),
+    host: str = HOST_OPTION,
+    port: int = PORT_OPTION,
+    token_file: str = TOKEN_OPTION,
+    allowed_host: list[str] = ALLOWED_HOST_OPTION,
 ) -> int:
     """Record every change of every resource into the store, until interrupted.
 
@@ -96,7 +108,16 @@ def watch(
             )
         selectors[resource] = selector
     chosen = targets(context or None, kubeconfig)
-    with stop_event(duration) as stop:
+    server = None
+    if serve:
+        from crumbs.serve.server import Background, Settings
+
+        wanted = settings(ctx, host, port, token_file, allowed_host, False)
+        assert isinstance(wanted, Settings)
+        Store.open(wanted.db, create=True).close()  # the server reads the store the recorder writes
+        server = Background(wanted)
+        server.start()
+    with stop_event(duration) as stop, _stopping(server):
         return _record(
             ctx,
             chosen,
@@ -108,6 +129,15 @@ def watch(
             secret_digests is OnOff.on,
             logs,
         )
+
+
+@contextlib.contextmanager
+def _stopping(server: Any) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def _record(

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from crumbs import contract
 from crumbs.explain import citations
 from crumbs.explain.context import compact, count_tokens, fit, redact
 from crumbs.explain.model import Model, ModelError, ToolCall
 from crumbs.explain.prompt import prompt_hash, system_prompt
 from crumbs.explain.tools import TOOLS, run_tool
-from crumbs.explain.trace import Recorder
+from crumbs.explain.trace import Recorder, Step
 from crumbs.store import Store
 
 MAX_TURNS = 12
@@ -46,6 +48,10 @@ class Answer:
     tokens_in: int = 0
     tokens_out: int = 0
 
+    def json(self) -> contract.Asked:
+        return {"answer": self.text, "trace": self.trace_id, "status": self.status, "unverified": self.unverified,
+                "tokens": {"in": self.tokens_in, "out": self.tokens_out}}  # fmt: skip
+
 
 def tool_specs() -> list[dict[str, Any]]:
     return [
@@ -64,10 +70,12 @@ def ask(
     store_at: int | None,
     budget: int = BUDGET,
     replay_of: int | None = None,
+    listen: Callable[[Step], None] | None = None,
 ) -> Answer:
+    """The model's answer to ``question``; ``listen`` is told every step as it is recorded."""
     system = system_prompt(store, store_at)
     rec = Recorder(store, question, model.mode, model.name, {**model.params, "budget": budget},
-                   prompt_hash(system), store_at, replay_of)  # fmt: skip
+                   prompt_hash(system), store_at, replay_of, listen)  # fmt: skip
     rec.step("system", "prompt", {"content": system})
     rec.step("user", "question", {"content": question})
     messages: list[dict[str, Any]] = [

@@ -81,15 +81,22 @@ def serve(
         server.run("stdio")
         return
     import uvicorn
+
+    app: Any = http_app(db, host, port, hosts or [], server)
+    if token is not None:
+        app = BearerAuth(app, token)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def http_app(db: str, host: str, port: int, hosts: list[str], server: Any = None) -> Any:
+    """The streamable-HTTP app (its endpoint at ``/mcp``, its session manager run by its
+    lifespan), with the SDK's Host/Origin checks on; ``crumbs serve`` mounts it too."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    allowed = allowed_hosts(host, port, hosts or [])
+    allowed = allowed_hosts(host, port, hosts)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=allowed,
         allowed_origins=[f"{scheme}://{h}" for h in allowed for scheme in ("http", "https")],
     )
-    app: Any = server.streamable_http_app(transport_security=security, host=host)
-    if token is not None:
-        app = BearerAuth(app, token)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return (server or build(db)).streamable_http_app(transport_security=security, host=host)

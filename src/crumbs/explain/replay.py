@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from crumbs import contract
+from crumbs.app.traces import summary
 from crumbs.explain.loop import Answer, ask
 from crumbs.explain.model import ModelError, Turn, turn_from_message
 from crumbs.explain.trace import Step, Trace, load_trace
@@ -85,6 +87,12 @@ class Replay:
     original: Trace
     answer: Answer
     differences: list[Difference] = field(default_factory=list)
+
+    def json(self) -> contract.Replayed:
+        return {"replayOf": self.original.id, "trace": self.answer.trace_id, "answer": self.answer.text,
+                "same": not self.differences,
+                "differences": [{"step": d.step, "tool": d.tool, "arguments": d.arguments, "diff": d.summary()}
+                                for d in self.differences]}  # fmt: skip
 
 
 def _parsed(content: str) -> Any:
@@ -156,6 +164,13 @@ class Divergence:
 
 
 _COMPARED = ("response", "tool_call", "tool_result", "answer")
+
+
+def diff_json(a: Trace, b: Trace, d: Divergence | None) -> contract.TraceDiff:
+    """``trace diff -o json``."""
+    return {"a": summary(a), "b": summary(b), "same": d is None,
+            "divergence": None if d is None else {"agreedSteps": d.agreed, "how": d.how,
+                                                  "a": d.a.n if d.a else None, "b": d.b.n if d.b else None}}  # fmt: skip
 
 
 def diff_traces(store: Store, a_id: int, b_id: int) -> tuple[Trace, Trace, Divergence | None]:

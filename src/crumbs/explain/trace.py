@@ -11,6 +11,7 @@ JSON compressed with zstd.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from crumbs.store import Store
@@ -25,8 +26,11 @@ class Recorder:
     """Writes one run's steps into the store as they happen."""
 
     def __init__(self, store: Store, question: str, mode: str, model: str, params: dict[str, Any],
-                 system_hash: str, store_at: int | None, replay_of: int | None = None) -> None:  # fmt: skip
+                 system_hash: str, store_at: int | None, replay_of: int | None = None,
+                 listen: Callable[[Step], None] | None = None) -> None:  # fmt: skip
         self.store = store
+        self.listen = listen
+        """Told each step as it is recorded (``crumbs serve`` streams them)."""
         self._t0 = time.monotonic()
         self.steps = 0
         self.tokens_in = self.tokens_out = 0
@@ -36,6 +40,8 @@ class Recorder:
     def step(self, kind: str, name: str, payload: Any, tokens: int = 0, latency_ms: int = 0) -> int:
         self.steps += 1
         stored.add_step(self.store.db, self.id, self.steps, kind, name, payload, tokens, latency_ms)
+        if self.listen is not None:
+            self.listen(Step(self.steps, kind, name, payload, tokens, latency_ms))
         return self.steps
 
     def usage(self, tokens_in: int, tokens_out: int, cost: float | None) -> None:

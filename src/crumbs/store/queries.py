@@ -245,6 +245,19 @@ class Queries:
         )
         return next(self._revisions(rows), None)
 
+    def cited_object(self, letter: str, ident: int) -> ObjectKey | None:
+        """The object a citation points at: ``R`` a revision's, ``E`` an event's, ``L`` the pod
+        whose log capture it is."""
+        sql = {
+            "R": "SELECT c.name, o.grp, o.kind, o.namespace, o.name FROM revisions r JOIN objects o ON o.id = r.object "
+            "JOIN clusters c ON c.id = o.cluster WHERE r.id = ?",
+            "E": "SELECT c.name, o.grp, o.kind, o.namespace, o.name FROM events e JOIN objects o ON o.id = e.object "
+            "JOIN clusters c ON c.id = o.cluster WHERE e.id = ?",
+            "L": "SELECT c.name, '', 'Pod', l.namespace, l.pod FROM logs l JOIN clusters c ON c.id = l.cluster WHERE l.id = ?",
+        }.get(letter)
+        row = self.db.execute(sql, (ident,)).fetchone() if sql else None
+        return ObjectKey(*row) if row else None
+
     # -- events --------------------------------------------------------------
 
     def events(
@@ -476,6 +489,14 @@ class Queries:
     def earliest_time(self) -> int | None:
         first = self.db.execute("SELECT min(at) FROM revisions").fetchone()[0]
         return int(first) if first is not None else None
+
+    def newest_by_cluster(self) -> dict[str, int]:
+        """Each cluster's newest observed revision time (what ``/metrics`` reports as freshness)."""
+        rows = self.db.execute(
+            "SELECT c.name, max(r.at) FROM revisions r JOIN objects o ON o.id = r.object "
+            f"JOIN clusters c ON c.id = o.cluster WHERE r.origin != {int(Origin.DECLARED)} GROUP BY c.name"
+        )
+        return {name: int(at) for name, at in rows if at is not None}
 
     def clusters(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM clusters ORDER BY name")]

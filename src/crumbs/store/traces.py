@@ -103,3 +103,19 @@ def load_trace(db: sqlite3.Connection, trace_id: int) -> Trace:
         )
     ]
     return t
+
+
+@dataclass
+class Totals:
+    runs: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+
+def totals(db: sqlite3.Connection) -> Totals:
+    """Every run's tokens and cost added up (``/metrics``)."""
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), coalesce(sum(cost), 0) FROM traces"
+    ).fetchone()
+    return Totals(int(row[0]), int(row[1]), int(row[2]), float(row[3]))
