@@ -74,11 +74,12 @@ class Context:
         return choose_model()
 
     async def read(self, work: Callable[[Store], Any]) -> Any:
-        """``work`` on an open store in a worker thread; the answer redacted as a tree."""
+        """``work`` on the store as clients see it (redacted as it is read: the same redaction as
+        ``crumbs --redact``, the copilot's tools and MCP), in a worker thread."""
 
         def run() -> Any:
             with self.open_store() as store:
-                return self.redactor.tree(work(store))
+                return work(store)
 
         return await run_in_threadpool(run)
 
@@ -145,7 +146,7 @@ async def _ask(ctx: Context, request: Request) -> Response:
                 at = store_clock(store) if store.queries.has_revisions() else None
                 answer = ask(store, question.strip(), ctx.model(), at, budget or BUDGET,
                              listen=lambda s: put(("step", step_event(s))))  # fmt: skip
-                put(("answer", ctx.redactor.tree(answer.json())))
+                put(("answer", answer.json()))
         except (CrumbsError, ModelError) as err:
             put(("error", {"error": str(err)}))
         except Exception as err:  # a bug: told to the page, not a hung stream

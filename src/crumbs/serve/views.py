@@ -1,5 +1,5 @@
 """What the web UI's pages show, as plain data (dicts, lists, strings) built from the application
-layer: the server redacts these trees before a template sees them, as it does the API's JSON."""
+layer on the store as clients see it (redacted as it is read, as the API's answers are)."""
 
 from __future__ import annotations
 
