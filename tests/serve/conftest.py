@@ -3,6 +3,7 @@ store plus a Node (a cluster-scoped object) and a pod's log with a secret in it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -65,6 +66,7 @@ def request(url: str, method: str = "GET", body: bytes | None = None,
         return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
+@contextlib.contextmanager
 def start(db: str, **settings: Any) -> Iterator[Served]:
     from crumbs.explain.offline import OfflineModel
     from crumbs.serve.server import Background, Settings
@@ -92,4 +94,5 @@ def served_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def served(served_db: str) -> Iterator[Served]:
-    yield from start(served_db)
+    with start(served_db) as s:
+        yield s

@@ -37,7 +37,7 @@ def timeline_page(store: Store, q: Query) -> dict[str, Any]:
     return {
         "from": found["from"], "to": found["to"], "total": len(entries), "page": page,
         "pages": max(1, -(-len(entries) // PAGE)), "entries": [_entry(e) for e in newest],
-        "histogram": histogram(entries), "namespaces": store.queries.namespaces_of(Selector()),
+        "histogram": histogram(entries), "namespaces": [n for n in store.queries.namespaces_of(Selector()) if n],
         "clusters": store.queries.clusters(),
     }  # fmt: skip
 
