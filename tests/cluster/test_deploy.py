@@ -191,3 +191,34 @@ def test_the_no_secrets_variant_cannot_read_secrets() -> None:
         "template"
     ]["spec"]["containers"][0]["args"]
     assert args[-2:] == ["--exclude", "secrets"]
+
+
+def test_the_deployment_serves_behind_a_token_with_probes_and_a_service() -> None:
+    """Issue 17: watch --serve in one process; the kubelet probes /healthz and /readyz; the
+    Service fronts the pods; beyond loopback the token comes from a Secret; the ServiceMonitor
+    example scrapes with it."""
+    from crumbs.cli import app as cli_app
+
+    docs = _docs()
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    svc = next(d for d in docs if d["kind"] == "Service")
+    pod = dep["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    args = container["args"]
+    assert "--serve" in args and args[args.index("--host") + 1] == "0.0.0.0"
+    watch = next(c for c in cli_app.registered_commands if c.name == "watch")
+    import inspect
+
+    options = {str(p.default.param_decls[0]) for p in inspect.signature(watch.callback).parameters.values()  # type: ignore[arg-type]
+               if hasattr(p.default, "param_decls") and p.default.param_decls}  # fmt: skip
+    assert {a for a in args if a.startswith("--")} - {"--db"} <= options
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    port = next(p for p in container["ports"] if p["name"] == "http")["containerPort"]
+    assert port == 8484 and svc["spec"]["ports"][0]["targetPort"] == "http"
+    assert svc["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    token = next(e for e in container["env"] if e["name"] == "CRUMBS_SERVE_TOKEN")
+    assert token["valueFrom"]["secretKeyRef"]["name"] == "crumbs-serve"
+    monitor = yaml.safe_load((DEPLOY / "examples" / "servicemonitor.yaml").read_text())
+    assert monitor["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] == "crumbs-serve"
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()

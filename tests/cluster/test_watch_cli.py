@@ -258,3 +258,37 @@ def test_an_endless_list_body_cannot_exhaust_memory(
     assert (
         report["configmaps"]["errors"] >= 1 and "over 64 MiB" in report["configmaps"]["lastError"]
     )
+
+
+def test_watch_serves_what_it_records(server: FakeAPIServer, kubeconfig: Path, tmp_path: Path) -> None:
+    """Issue 17: ``watch --serve`` records and serves from one process; SIGTERM stops both."""
+    from tests.serve.conftest import free_port, request
+
+    db = str(tmp_path / "live.db")
+    for _ in script(server.cluster, 20):
+        pass
+    port = free_port()
+    proc = subprocess.Popen([str(CRUMBS), "--db", db, "watch", "--kubeconfig", str(kubeconfig), "--serve", "--port", str(port)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return request(base + "/readyz")[0] == 200 and stored_state(db) == server.cluster.current()
+        except OSError:
+            return False
+
+    try:
+        wait_for(ready, what="the server and the first lists")
+        for _ in script(server.cluster, 10, seed=3):
+            pass
+        wait_for(lambda: stored_state(db) == server.cluster.current(), what="the watch")
+        status, _, body = request(base + "/api/v1/info")
+        assert status == 200 and json.loads(body)["clusters"][0]["name"] == "fake"
+        assert request(base + "/timeline")[0] == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    with pytest.raises(OSError):
+        request(base + "/healthz")

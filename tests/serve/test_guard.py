@@ -139,3 +139,11 @@ def test_mcp_is_served_at_mcp(served: Served) -> None:
 
     tools, text = anyio.run(session)
     assert {"why", "scan", "timeline"} <= tools and json.loads(text)["object"]["name"] == "checkout"
+
+
+def test_probes_and_token_holders_come_by_any_address(guarded: Served) -> None:
+    """The kubelet probes the pod's IP, Prometheus scrapes it with the token: both pass the
+    Host check; a browser by that address without the token does not."""
+    assert guarded.get("/readyz", {"Host": "10.244.1.7:8484"})[0] == 200
+    assert guarded.get("/metrics", {"Host": "10.244.1.7:8484", "Authorization": f"Bearer {TOKEN}"})[0] == 200
+    assert guarded.get("/metrics", {"Host": "10.244.1.7:8484"})[0] == 421

@@ -42,6 +42,11 @@ def timeline(
         "--channel",
         help="Only changes made through these channels (repeatable): human, helm, gitops, iac, controller, operator, unknown. Events are left out.",
     ),
+    actor: list[str] = typer.Option(
+        None,
+        "--actor",
+        help="Only changes whose manager, user or tool contains this word (repeatable: kubectl, helm, alice).",
+    ),
     activity: bool = typer.Option(
         False,
         "--activity",
@@ -52,7 +57,8 @@ def timeline(
     """Changes (with a one-line summary each) and Events, oldest first."""
     with open_store(ctx) as store:
         found = app.timeline(store, since=since, start=start, end=end, namespace=namespace, kinds=kind or (),
-                             cluster=cluster, noise=noise, events=not no_events, channels=channel or (), activity=activity)  # fmt: skip
+                             cluster=cluster, noise=noise, events=not no_events, channels=channel or (), activity=activity,
+                             actors=actor or ())  # fmt: skip
     if output is Output.json:
         emit_json(found.json())
         return EXIT_OK

@@ -1,7 +1,9 @@
 """What stands in front of every request of ``crumbs serve`` (pure ASGI, no framework).
 
 - **Host** must be one the server is reached by (loopback, the address it listens on,
-  ``--allowed-host``): anything else is a DNS-rebinding attempt (421).
+  ``--allowed-host``): anything else is a DNS-rebinding attempt (421). The kubelet's probes
+  and requests carrying the bearer token (Prometheus scraping the pod's address) are exempt:
+  a rebinding page can send neither anything a probe reveals nor the token.
 - **Origin**, when a browser sends one, must be the same server; a request that changes
   something (``POST``) must carry one, or come from a client that is not a browser.
 - **Token**: with one configured (required off loopback), every request but ``/healthz`` and
@@ -84,7 +86,14 @@ class Guard:
         host = headers.get(b"host", b"").decode("latin-1")
         path = str(scope.get("path") or "/")
         method = str(scope.get("method") or "GET")
-        if not host_allowed(host, self.allowed):
+        jar = cookies(headers)
+        probe = path in ("/healthz", "/readyz")
+        bearer = self.token is not None and hmac.compare_digest(
+            headers.get(b"authorization", b""), f"Bearer {self.token}".encode()
+        )
+        # the kubelet's probes and token holders (Prometheus) come by the pod's address: a
+        # rebinding page can send neither a probe worth anything nor the token
+        if not probe and not bearer and not host_allowed(host, self.allowed):
             await _refuse(
                 send, 421, f"Host {host!r} is not one this server is reached by (--allowed-host)"
             )
@@ -93,11 +102,10 @@ class Guard:
         if origin and origin != "null" and not _same(origin, host):
             await _refuse(send, 403, f"Origin {origin} is not this server")
             return
-        jar = cookies(headers)
         if (
             self.token is not None
             and not path.startswith(OPEN_PATHS)
-            and not self._carries_token(headers, jar)
+            and not (bearer or self._cookie_ok(jar))
         ):
             await _refuse(send, 401, "a token is required (Authorization: Bearer <token>, or /login?token=)",
                           [(b"www-authenticate", b'Bearer realm="crumbs"')])  # fmt: skip
@@ -123,11 +131,8 @@ class Guard:
 
         await self.app(scope, receive, secured)
 
-    def _carries_token(self, headers: dict[bytes, bytes], jar: dict[str, str]) -> bool:
+    def _cookie_ok(self, jar: dict[str, str]) -> bool:
         assert self.token is not None
-        bearer = headers.get(b"authorization", b"")
-        if hmac.compare_digest(bearer, f"Bearer {self.token}".encode()):
-            return True
         return hmac.compare_digest(jar.get(TOKEN_COOKIE, "").encode(), self.token.encode())
 
 
