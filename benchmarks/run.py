@@ -168,7 +168,8 @@ def percentile(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * p))]
 
 
-def bench_queries() -> None:
+def million() -> Path:
+    """The 1M-revision store (100k objects × 10 revisions), built once into the work directory."""
     path = WORK / "million.db"
     objects, revisions = 100_000, 10
     if not path.exists():
@@ -184,6 +185,12 @@ def bench_queries() -> None:
         os.replace(tmp, path)
         for s in ("-wal", "-shm"):
             Path(tmp + s).unlink(missing_ok=True)
+    return path
+
+
+def bench_queries() -> None:
+    objects, revisions = 100_000, 10
+    path = million()
     store = Store.open(str(path), create=False)
     q = store.queries
     assert q.counts()["revisions"] == objects * revisions
@@ -592,6 +599,12 @@ def bench_logs() -> None:
     logs_bench.run(WORK, report, timed)
 
 
+def bench_serve() -> None:
+    import serve_bench
+
+    serve_bench.run(WORK, million(), report, percentile)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -606,6 +619,7 @@ BENCHES = {
     "writers": bench_writers,
     "history": bench_history,
     "askbig": bench_askbig,
+    "serve": bench_serve,
 }
 
 

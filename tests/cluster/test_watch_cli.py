@@ -260,7 +260,9 @@ def test_an_endless_list_body_cannot_exhaust_memory(
     )
 
 
-def test_watch_serves_what_it_records(server: FakeAPIServer, kubeconfig: Path, tmp_path: Path) -> None:
+def test_watch_serves_what_it_records(
+    server: FakeAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
     """Issue 17: ``watch --serve`` records and serves from one process; SIGTERM stops both."""
     from tests.serve.conftest import free_port, request
 
@@ -274,7 +276,9 @@ def test_watch_serves_what_it_records(server: FakeAPIServer, kubeconfig: Path, t
 
     def ready() -> bool:
         try:
-            return request(base + "/readyz")[0] == 200 and stored_state(db) == server.cluster.current()
+            return (
+                request(base + "/readyz")[0] == 200 and stored_state(db) == server.cluster.current()
+            )
         except OSError:
             return False
 

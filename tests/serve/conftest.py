@@ -47,7 +47,9 @@ class Served:
     base: str
     db: str
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def get(
+        self, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         return request(self.base + path, headers=headers)
 
     def json(self, path: str) -> Any:

@@ -82,11 +82,18 @@ def test_the_api_answers_what_the_cli_prints(two_runs: Served, capsys: pytest.Ca
 
 def test_secrets_do_not_leave(two_runs: Served) -> None:
     """The log's password and the Secret's data reach no client, whatever the endpoint."""
-    for path in ("/logs?pod=" + POD + "&namespace=shop", "/objects/Secret/shop/billing-db/get", "/timeline", "/traces/1"):
+    for path in (
+        "/logs?pod=" + POD + "&namespace=shop",
+        "/objects/Secret/shop/billing-db/get",
+        "/timeline",
+        "/traces/1",
+    ):
         _, _, body = two_runs.get("/api/v1" + path)
         assert b"hunter2" not in body, path
     log = two_runs.json("/api/v1/logs?pod=" + POD + "&namespace=shop")
-    assert any("password=" in line for chunk in log["logs"] for line in chunk["lines"])  # the line is there, masked
+    assert any(
+        "password=" in line for chunk in log["logs"] for line in chunk["lines"]
+    )  # the line is there, masked
 
 
 @pytest.mark.parametrize(("path", "status", "words"), [
@@ -118,9 +125,20 @@ def test_ask_streams_steps_then_the_answer(served: Served) -> None:
     assert len(trace["steps"]) == len(kinds)
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b'{"question": ""}', b'{"question": 7}', json.dumps({"question": "x" * 5000}).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b'{"question": ""}',
+        b'{"question": 7}',
+        json.dumps({"question": "x" * 5000}).encode(),
+    ],
+)
 def test_ask_refuses_what_is_no_question(served: Served, body: bytes) -> None:
-    status, _, answer = request(served.base + "/api/v1/ask", "POST", body, {"content-type": "application/json"})
+    status, _, answer = request(
+        served.base + "/api/v1/ask", "POST", body, {"content-type": "application/json"}
+    )
     assert status == 400 and "error" in json.loads(answer)
 
 

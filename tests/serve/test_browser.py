@@ -38,12 +38,16 @@ pytestmark = pytest.mark.slow
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if IN_CI:
-            pytest.fail("chromium is missing: `make test` installs it (Debian package chromium) as root")
+            pytest.fail(
+                "chromium is missing: `make test` installs it (Debian package chromium) as root"
+            )
         pytest.skip("needs Debian's chromium (make test installs it as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield b
         b.close()
 
@@ -167,12 +171,19 @@ def test_the_timeline_by_keyboard(page: Page) -> None:
     p = page.open("/timeline?kind=deploy&no-events=1")
     p.keyboard.press("j")
     p.keyboard.press("j")
-    focused = p.evaluate("Array.from(document.querySelectorAll('.entry')).indexOf(document.activeElement)")
+    focused = p.evaluate(
+        "Array.from(document.querySelectorAll('.entry')).indexOf(document.activeElement)"
+    )
     assert focused == 1
     p.keyboard.press("Enter")
     p.locator(".entry").nth(1).locator("table.side").wait_for()
     p.keyboard.press("k")
-    assert p.evaluate("Array.from(document.querySelectorAll('.entry')).indexOf(document.activeElement)") == 0
+    assert (
+        p.evaluate(
+            "Array.from(document.querySelectorAll('.entry')).indexOf(document.activeElement)"
+        )
+        == 0
+    )
     p.keyboard.press("o")
     p.wait_for_url(re.compile(r"/objects/Deployment/"))
 

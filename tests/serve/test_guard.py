@@ -34,7 +34,9 @@ def test_without_the_token_nothing_but_the_probes(guarded: Served) -> None:
 
 def test_a_browser_logs_in_once_with_a_cookie(guarded: Served) -> None:
     assert guarded.get("/login?token=nope")[0] == 401
-    status, headers, _ = request(guarded.base + "/login?token=" + TOKEN)  # follows the redirect without the cookie
+    status, headers, _ = request(
+        guarded.base + "/login?token=" + TOKEN
+    )  # follows the redirect without the cookie
     assert status == 401  # urllib keeps no cookies: the redirect target refuses
     import http.client
     from urllib.parse import urlparse
@@ -45,7 +47,12 @@ def test_a_browser_logs_in_once_with_a_cookie(guarded: Served) -> None:
     r = conn.getresponse()
     cookie = r.getheader("set-cookie") or ""
     r.read()
-    assert r.status == 303 and "crumbs_token=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert (
+        r.status == 303
+        and "crumbs_token=" in cookie
+        and "HttpOnly" in cookie
+        and "SameSite=strict" in cookie
+    )
     value = cookie.split(";")[0]
     assert guarded.get("/timeline", {"Cookie": value})[0] == 200
 
@@ -57,14 +64,19 @@ def test_a_foreign_host_is_refused(served: Served, host: str) -> None:
 
 
 def test_a_foreign_origin_is_refused(served: Served) -> None:
-    status, _, _ = request(served.base + "/api/v1/ask", "POST", b'{"question": "x"}', {"Origin": "http://evil.example"})
+    status, _, _ = request(
+        served.base + "/api/v1/ask", "POST", b'{"question": "x"}', {"Origin": "http://evil.example"}
+    )
     assert status == 403
     assert served.get("/api/v1/info", {"Origin": "http://evil.example"})[0] == 403
     assert served.get("/api/v1/info", {"Origin": served.base})[0] == 200
 
 
 def test_a_post_from_a_page_needs_the_csrf_header(served: Served) -> None:
-    body, page = b'{"question": "why?"}', {"Origin": served.base, "content-type": "application/json"}
+    body, page = (
+        b'{"question": "why?"}',
+        {"Origin": served.base, "content-type": "application/json"},
+    )
     assert request(served.base + "/api/v1/ask", "POST", body, page)[0] == 403
     assert request(served.base + "/api/v1/ask", "POST", body, {**page, "Cookie": "crumbs_csrf=abc", "X-Crumbs-CSRF": "abd"})[0] == 403  # fmt: skip
     assert request(served.base + "/api/v1/ask", "POST", body, {**page, "Cookie": "crumbs_csrf=abc", "X-Crumbs-CSRF": "abc"})[0] == 200  # fmt: skip
@@ -74,7 +86,11 @@ def test_every_answer_carries_a_strict_policy(served: Served) -> None:
     for path in ("/timeline", "/api/v1/info", "/api/v1/nothing-here", "/static/crumbs.css"):
         _, headers, _ = served.get(path)
         csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp
+            and "frame-ancestors 'none'" in csp
+        ), path
         assert headers["x-content-type-options"] == "nosniff"
 
 
@@ -88,7 +104,9 @@ def test_pages_have_no_inline_script(served: Served) -> None:
         assert not re.search(rb"<[^>]+\son[a-z]+=", body), path  # no event-handler attributes
 
 
-def test_serving_beyond_loopback_needs_a_token(cli, demo_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serving_beyond_loopback_needs_a_token(
+    cli, demo_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CRUMBS_SERVE_TOKEN", raising=False)
     r = cli("serve", "--host", "0.0.0.0", "--port", "1")
     assert r.code == 2 and "needs a token" in r.err
@@ -110,7 +128,10 @@ def test_metrics_tell_requests_and_the_store(served: Served) -> None:
     _, headers, body = served.get("/metrics")
     text = body.decode()
     assert headers["content-type"].startswith("text/plain")
-    assert 'crumbs_http_requests_total{method="GET",route="/api/v1/objects/{kind}/{namespace}/{name}/history",status="200"}' in text
+    assert (
+        'crumbs_http_requests_total{method="GET",route="/api/v1/objects/{kind}/{namespace}/{name}/history",status="200"}'
+        in text
+    )
     assert "checkout" not in text  # routes by template: bounded labels
     assert 'crumbs_store_newest_data_timestamp_seconds{cluster="demo"}' in text
     assert 'crumbs_findings{severity="error"} 2.0' in text
@@ -145,5 +166,8 @@ def test_probes_and_token_holders_come_by_any_address(guarded: Served) -> None:
     """The kubelet probes the pod's IP, Prometheus scrapes it with the token: both pass the
     Host check; a browser by that address without the token does not."""
     assert guarded.get("/readyz", {"Host": "10.244.1.7:8484"})[0] == 200
-    assert guarded.get("/metrics", {"Host": "10.244.1.7:8484", "Authorization": f"Bearer {TOKEN}"})[0] == 200
+    assert (
+        guarded.get("/metrics", {"Host": "10.244.1.7:8484", "Authorization": f"Bearer {TOKEN}"})[0]
+        == 200
+    )
     assert guarded.get("/metrics", {"Host": "10.244.1.7:8484"})[0] == 421

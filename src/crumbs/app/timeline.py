@@ -61,6 +61,101 @@ def timeline(
     return Timeline(lo, hi, entries)
 
 
+@dataclass
+class Page:
+    """One page of a timeline, newest first: what the web UI shows of a window of any length."""
+
+    start: int | None
+    end: int | None
+    entries: list[Entry]
+    older: int | None
+    """Pass as ``before`` for the next (older) page; None: the window has no more."""
+    histogram: tuple[int, int, list[int], list[int]] | None
+    """``(first bar's time, bar width, revisions per bar, Events per bar)``, counted in SQL."""
+
+
+PAGE_BARS = 120
+
+
+def page(
+    store: Store,
+    *,
+    since: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    namespace: str | None = None,
+    kinds: Sequence[str] = (),
+    cluster: str | None = None,
+    noise: bool = False,
+    events: bool = True,
+    channels: Sequence[str] = (),
+    activity: bool = False,
+    actors: Sequence[str] = (),
+    before: int | None = None,
+    limit: int = 200,
+) -> Page:
+    """The newest ``limit`` entries of the window older than ``before`` (a keyset: no page reads
+    what it does not show, however long the window), with the histogram of the whole window.
+
+    The same entries as :func:`timeline`, filtered the same way; a page ends between two times,
+    never inside one (entries of the same time stay together)."""
+    lo, hi = window(store, since, start, end)
+    kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
+    sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
+    wanted, words = _channels(channels), [w.lower() for w in actors if w]
+    upper = hi if before is None else (before - 1 if hi is None else min(hi, before - 1))
+    q = store.queries
+    found: list[Entry] = []
+    more = False
+    below: tuple[int, int] | None = None
+    while True:  # changes, newest first, in batches until a page's worth passes the filters
+        batch = q.newest_between(lo, upper, sel, limit * 2, below)
+        if not batch:
+            break
+        below = (batch[-1].at, batch[-1].id)
+        audit = by_object(q.audit(batch[-1].at - 3600 * NS, batch[0].at + SKEW, sel))
+        kept = [ch for ch in changes_of(batch[::-1], q.previous, audit)
+                if (noise or not is_noise(ch)) and (wanted is None or _through(ch, wanted)) and (not words or _by(ch, words))]  # fmt: skip
+        found.extend(kept)
+        if len(batch) < limit * 2:
+            break
+        if len(found) >= limit:
+            more = True
+            break
+    if events and wanted is None and not words:
+        newest = q.events(lo, upper, sel, newest=limit + 1)
+        more = more or len(newest) > limit
+        found.extend(newest)
+        if sel.kinds is None or any(k == "Pod" for _, k in sel.kinds):
+            found.extend(c for c in q.log_captures(lo, upper, sel.namespace, sel.cluster)[-(limit + 1):]
+                         if sel.name is None or c.pod == sel.name)  # fmt: skip
+        if activity and sel.kinds is None:
+            found.extend(e for e in store.activity.events(lo, upper, namespace=sel.namespace, cluster=sel.cluster,
+                                                           limit=limit + 1) if breadcrumb(e))  # fmt: skip
+    found.sort(key=_order, reverse=True)
+    if len(found) <= limit and not more:
+        return Page(lo, hi, found, None, _histogram(q, lo, hi, sel))
+    # cut at the time of the page's last entry, and take every entry of that time (a source
+    # may have had more of it than it read): the next page starts strictly before it
+    cut = _order(found[min(limit, len(found)) - 1])[0]
+    at_cut = collect(q, cut, cut, sel, noise=noise, events=events, channels=wanted,
+                     activity=store.activity if activity else None, actors=actors)  # fmt: skip
+    shown = [e for e in found if _order(e)[0] > cut] + sorted(at_cut, key=_order, reverse=True)
+    older = cut if more or any(_order(e)[0] < cut for e in found) else None
+    return Page(lo, hi, shown, older, _histogram(q, lo, hi, sel))
+
+
+def _histogram(
+    q: Queries, lo: int | None, hi: int | None, sel: Selector
+) -> tuple[int, int, list[int], list[int]] | None:
+    first = lo if lo is not None else q.earliest_time()
+    last = hi if hi is not None else q.latest_time()
+    if first is None or last is None or last < first:
+        return None
+    width, revisions, events = q.counts_by_time(first, last, sel, PAGE_BARS)
+    return first, width, revisions, events
+
+
 def collect(
     queries: Queries,
     start: int | None,

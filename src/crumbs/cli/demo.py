@@ -79,7 +79,9 @@ def demo(
         "timeline --since 1h",
     ):
         out.print(f"  crumbs --db {path} {cmd}", highlight=False)
-    out.print("[dim]Or in a browser (the timeline, objects, findings, the copilot; then http://127.0.0.1:8484/):[/]")
+    out.print(
+        "[dim]Or in a browser (the timeline, objects, findings, the copilot; then http://127.0.0.1:8484/):[/]"
+    )
     out.print(f"  crumbs --db {path} serve", highlight=False)
     return EXIT_OK
 

@@ -4,7 +4,7 @@ layer on the store as clients see it (redacted as it is read, as the API's answe
 from __future__ import annotations
 
 import difflib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 import yaml
@@ -14,32 +14,46 @@ from crumbs.app import blame, diagnose, diff, drift, history, objects, releases,
 from crumbs.app import timeline as timeline_app
 from crumbs.errors import CrumbsError, NotFoundError
 from crumbs.model import Origin, StoredRevision
+from crumbs.report.timeline import as_json as report_json
 from crumbs.serve.api import CLUSTER_SCOPED, Query
 from crumbs.store import Selector, Store
 from crumbs.timeutil import format_time, parse_time
 
 PAGE = 200
 """Timeline entries per page (newest first; older ones a click away)."""
-BUCKETS = 120
-"""Bars of the timeline's histogram."""
 
 
 def timeline_page(store: Store, q: Query) -> dict[str, Any]:
-    """A page of the timeline, newest first, and the histogram of the whole window."""
-    found = timeline_app.timeline(
+    """A page of the timeline, newest first (older pages by a time keyset), and the histogram
+    of the whole window counted in SQL: fast whatever the window holds."""
+    before = q.one("before")
+    found = timeline_app.page(
         store, since=q.one("since"), start=q.one("from"), end=q.one("to"), namespace=q.one("namespace") or None,
         kinds=q.many("kind"), cluster=q.one("cluster") or None, events=not q.flag("no-events"),
         channels=q.many("channel"), activity=q.flag("activity"), actors=q.many("actor"),
-    ).json()  # fmt: skip
-    entries = found["entries"]
-    page = q.integer("page", 1, most=100_000)
-    newest = entries[::-1][(page - 1) * PAGE : page * PAGE]
+        before=parse_time(before) if before else None, limit=PAGE,
+    )  # fmt: skip
+    entries = report_json(found.entries)
     return {
-        "from": found["from"], "to": found["to"], "total": len(entries), "page": page,
-        "pages": max(1, -(-len(entries) // PAGE)), "entries": [_entry(e) for e in newest],
-        "histogram": histogram(entries), "namespaces": [n for n in store.queries.namespaces_of(Selector()) if n],
+        "from": format_time(found.start) if found.start is not None else None,
+        "to": format_time(found.end) if found.end is not None else None,
+        "entries": [_entry(e) for e in entries], "before": before,
+        "older": format_time(found.older) if found.older is not None else None,
+        "histogram": _bars(found.histogram), "namespaces": [n for n in store.queries.namespaces_of(Selector()) if n],
         "clusters": store.queries.clusters(),
     }  # fmt: skip
+
+
+def _bars(h: tuple[int, int, list[int], list[int]] | None) -> dict[str, Any]:
+    """The chart's data: bar times in Unix seconds, revisions and Events per bar."""
+    if h is None:
+        return {"t": [], "changes": [], "events": []}
+    first, width, revisions, events = h
+    return {
+        "t": [(first + i * width) / 1e9 for i in range(len(revisions))],
+        "changes": revisions,
+        "events": events,
+    }
 
 
 def _entry(e: contract.TimelineEntry) -> dict[str, Any]:
@@ -75,22 +89,6 @@ def _who(a: contract.AttributionRef) -> str:
         return a.get("note") or (" or ".join(names) if names else "?")
     user = f" as {a['user']}" if a.get("user") else ""
     return f"{a['manager']}{user}"
-
-
-def histogram(entries: list[contract.TimelineEntry]) -> dict[str, Any]:
-    """Changes and Events per bar over the window (the chart's data: times in Unix seconds)."""
-    times = [(parse_time(e["at"]) or 0, e["type"] == "change") for e in entries]
-    if not times:
-        return {"t": [], "changes": [], "events": []}
-    lo, hi = min(t for t, _ in times), max(t for t, _ in times)
-    width = max(1, (hi - lo) // BUCKETS + 1)
-    changes: Counter[int] = Counter()
-    other: Counter[int] = Counter()
-    for t, is_change in times:
-        (changes if is_change else other)[(t - lo) // width] += 1
-    n = (hi - lo) // width + 1
-    return {"t": [(lo + i * width) / 1e9 for i in range(n)], "changes": [changes[i] for i in range(n)],
-            "events": [other[i] for i in range(n)]}  # fmt: skip
 
 
 def object_link(kind: str, namespace: str, name: str) -> str:
@@ -225,8 +223,32 @@ def trace_page(store: Store, q: Query) -> dict[str, Any]:
     from crumbs.explain.steps import step_text
 
     t, doc = trace_show(store, int(q.path["id"]))
-    steps = [{**s, "text": step_text(s["kind"], s["payload"])} for s in doc["steps"]]
+    steps = [{**s, "text": step_text(s["kind"], s["payload"]), "cost": _step_cost(t.model, t.params, s)} for s in doc["steps"]]  # fmt: skip
     return {"trace": {k: v for k, v in doc.items() if k != "steps"}, "steps": steps}
+
+
+def _step_cost(model: str, params: dict[str, Any], step: contract.TraceStep) -> float | None:
+    """What one model response cost, priced as the run was (its usage as the provider reported)."""
+    from crumbs.explain.pricing import cost_of
+
+    usage = (
+        step["payload"].get("usage")
+        if step["kind"] == "response" and isinstance(step["payload"], dict)
+        else None
+    )
+    if not isinstance(usage, dict) or not usage:
+        return None
+    prices = {
+        k.removeprefix("price_"): float(v)
+        for k, v in params.items()
+        if k in ("price_in", "price_out")
+    }
+    return cost_of(
+        model,
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        prices or None,
+    )
 
 
 def trace_diff_page(store: Store, q: Query) -> dict[str, Any]:

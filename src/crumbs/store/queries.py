@@ -166,6 +166,51 @@ class Queries:
         )
         return list(self._revisions(rows))
 
+    def newest_between(
+        self,
+        start: int | None,
+        end: int | None,
+        sel: Selector,
+        limit: int,
+        below: tuple[int, int] | None = None,
+    ) -> list[StoredRevision]:
+        """The newest ``limit`` revisions in [start, end] (before ``below``, an ``(at, id)``
+        keyset), newest first: a page of a long window without reading the rest of it."""
+        params: list[object] = []
+        time_cond = window("r.at", start, end, params)
+        cond = sel.where(params)
+        keyset = ""
+        if below is not None:
+            keyset = " AND (r.at < ? OR (r.at = ? AND r.id < ?))"
+            params += [below[0], below[0], below[1]]
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE {time_cond} AND {cond}{keyset} "
+            "ORDER BY r.at DESC, r.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return list(self._revisions(rows))
+
+    def counts_by_time(
+        self, start: int, end: int, sel: Selector, buckets: int
+    ) -> tuple[int, list[int], list[int]]:
+        """Revisions and Events per bucket of [start, end] (``buckets`` of equal width): what
+        a window holds, counted without reading a document. Returns the width and both counts."""
+        width = max(1, (end - start) // buckets + 1)
+        out: list[list[int]] = [[0] * buckets, [0] * buckets]
+        for i, (table, alias) in enumerate((("revisions", "r"), ("events", "e"))):
+            params: list[object] = [start, width]
+            time_cond = window(f"{alias}.at", start, end, params)
+            cond = sel.where(params)
+            rows = self.db.execute(
+                f"SELECT ({alias}.at - ?) / ?, count(*) FROM {table} {alias} JOIN objects o ON o.id = {alias}.object "
+                f"JOIN clusters c ON c.id = o.cluster WHERE {time_cond} AND {cond} GROUP BY 1",
+                params,
+            )
+            for bucket, n in rows:
+                if 0 <= bucket < buckets:
+                    out[i][bucket] += n
+        return width, out[0], out[1]
+
     def previous(self, rev: StoredRevision) -> StoredRevision | None:
         """The revision of the same object (same uid) just before ``rev``."""
         row = self.db.execute(
@@ -261,16 +306,22 @@ class Queries:
     # -- events --------------------------------------------------------------
 
     def events(
-        self, start: int | None, end: int | None, sel: Selector = Selector()
+        self,
+        start: int | None,
+        end: int | None,
+        sel: Selector = Selector(),
+        newest: int | None = None,
     ) -> list[StoredEvent]:
-        """Events of the selected objects in [start, end], oldest first."""
+        """Events of the selected objects in [start, end], oldest first; with ``newest``, only
+        the newest that many, newest first (a page of a long window)."""
         params: list[object] = []
         time_cond = window("e.at", start, end, params)
         cond = sel.where(params)
+        order = "ORDER BY e.at, e.id" if newest is None else "ORDER BY e.at DESC, e.id DESC LIMIT ?"
         rows = self.db.execute(
             f"SELECT {_EVENT_COLUMNS} FROM events e JOIN objects o ON o.id = e.object JOIN clusters c ON c.id = o.cluster "
-            f"WHERE {time_cond} AND {cond} ORDER BY e.at, e.id",
-            params,
+            f"WHERE {time_cond} AND {cond} {order}",
+            [*params, newest] if newest is not None else params,
         )
         return [
             StoredEvent(
