@@ -1,8 +1,8 @@
 """``crumbs serve``: the JSON API, the web UI, ``/metrics``, the probes and MCP in one Starlette
 app (Starlette and uvicorn are used in ``crumbs.serve`` only).
 
-Every request opens the store with the sharing redaction (what the copilot and MCP see) in a
-worker thread and closes it when answered; the only writes are the copilot's decision traces.
+Requests read the store with the sharing redaction (what the copilot and MCP see) in worker
+threads, each keeping its own connection; the only writes are the copilot's decision traces.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Context:
         self.settings = settings
         self.redactor: Redactor = sharing()
         self.metrics = Metrics(self.open_store, _findings_by_severity)
+        self._local = threading.local()
 
     def open_store(self) -> Store:
         return Store.open(self.settings.db, create=False, redactor=self.redactor)
@@ -75,11 +76,20 @@ class Context:
 
     async def read(self, work: Callable[[Store], Any]) -> Any:
         """``work`` on the store as clients see it (redacted as it is read: the same redaction as
-        ``crumbs --redact``, the copilot's tools and MCP), in a worker thread."""
+        ``crumbs --redact``, the copilot's tools and MCP), in a worker thread. Each worker keeps
+        its connection (a fresh one would start with a cold page cache); every query still
+        reads what the recorder has committed since."""
 
         def run() -> Any:
-            with self.open_store() as store:
+            store = getattr(self._local, "store", None)
+            if store is None:  # one connection per worker thread, kept: its page cache stays warm
+                store = self._local.store = self.open_store()
+            try:
                 return work(store)
+            except StoreError:
+                self._local.store = None  # a store that failed is opened again next time
+                store.close()
+                raise
 
         return await run_in_threadpool(run)
 
