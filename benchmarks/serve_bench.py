@@ -48,7 +48,9 @@ def _ms(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def run(work: Path, million: Path, report: Report, percentile: Callable[[list[float], float], float]) -> None:
+def run(
+    work: Path, million: Path, report: Report, percentile: Callable[[list[float], float], float]
+) -> None:
     from crumbs.app import diagnose, history, timeline
     from crumbs.explain.offline import OfflineModel
     from crumbs.redaction import sharing
@@ -69,7 +71,9 @@ def run(work: Path, million: Path, report: Report, percentile: Callable[[list[fl
     assert hi is not None
     try:
 
-        def pair(name: str, path: Callable[[], tuple[str, Callable[[], Any]]], n: int, target: str) -> None:
+        def pair(
+            name: str, path: Callable[[], tuple[str, Callable[[], Any]]], n: int, target: str
+        ) -> None:
             api, direct = [], []
             for _ in range(n):
                 url, call = path()
@@ -98,7 +102,9 @@ def run(work: Path, million: Path, report: Report, percentile: Callable[[list[fl
 
         pair("one object's history", one_history, 200, "API p50 ≤ 2× the in-process call")
         pair("a namespace's 1-hour timeline", one_window, 100, "API p50 ≤ 2× the in-process call")
-        pair("scan of one namespace (1k objects)", one_scan, 10, "API p50 ≤ 1.2× the in-process call")
+        pair(
+            "scan of one namespace (1k objects)", one_scan, 10, "API p50 ≤ 1.2× the in-process call"
+        )
         _first_render(client, port, store, lo, hi, report)
     finally:
         store.close()
@@ -112,10 +118,14 @@ def _first_render(client: Client, port: int, store: Any, lo: int, hi: int, repor
 
     chromium = shutil.which("chromium")
     if chromium is None:
-        report("timeline page, 100k items: first render in Chromium", "not measured: no chromium", "")
+        report(
+            "timeline page, 100k items: first render in Chromium", "not measured: no chromium", ""
+        )
         return
     # the window holding the newest ~100k revisions
-    start = store.db.execute("SELECT at FROM revisions ORDER BY at DESC LIMIT 1 OFFSET 100000").fetchone()[0]
+    start = store.db.execute(
+        "SELECT at FROM revisions ORDER BY at DESC LIMIT 1 OFFSET 100000"
+    ).fetchone()[0]
     a, b = quote(format_time(start)), quote(format_time(hi))
     count = store.db.execute("SELECT count(*) FROM revisions WHERE at > ?", (start,)).fetchone()[0]
     json_ms = client.get(f"/api/v1/timeline?from={a}&to={b}&no-events=1")
@@ -127,7 +137,9 @@ def _first_render(client: Client, port: int, store: Any, lo: int, hi: int, repor
         times = []
         for _ in range(3):
             t = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/timeline?from={a}&to={b}&no-events=1", timeout=600_000)
+            page.goto(
+                f"http://127.0.0.1:{port}/timeline?from={a}&to={b}&no-events=1", timeout=600_000
+            )
             page.wait_for_selector(".entry", timeout=600_000)
             times.append((time.perf_counter() - t) * 1000)
             shown = page.locator(".entry").count()

@@ -26,13 +26,21 @@ def _store_with_ties(cli, tmp_path: Path) -> None:
         for i in range(20):
             dep = deployment(name=f"app-{i:02d}", image=f"registry.example/app:{step}.{i}")
             dep["metadata"]["resourceVersion"] = str(1000 + step * 100 + i)
-            lines.append(watch_line("MODIFIED" if step else "ADDED", dep, f"2026-11-27T16:00:{step * 7 + i // 3:02d}Z"))
+            lines.append(
+                watch_line(
+                    "MODIFIED" if step else "ADDED",
+                    dep,
+                    f"2026-11-27T16:00:{step * 7 + i // 3:02d}Z",
+                )
+            )
     (tmp_path / "ties.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     assert cli("ingest", "--cluster", "demo", str(tmp_path / "ties.jsonl")).code == 0
 
 
 @pytest.mark.parametrize("limit", [1, 7, 30, 200])
-def test_pages_put_together_are_the_timeline(cli, store_path: str, tmp_path: Path, limit: int) -> None:
+def test_pages_put_together_are_the_timeline(
+    cli, store_path: str, tmp_path: Path, limit: int
+) -> None:
     _store_with_ties(cli, tmp_path)
     with Store.open(store_path, create=False) as store:
         whole = as_json(timeline.timeline(store).entries)[::-1]
@@ -57,10 +65,17 @@ def test_pages_put_together_are_the_timeline(cli, store_path: str, tmp_path: Pat
 def test_a_page_filters_as_the_timeline_does(cli, store_path: str, tmp_path: Path) -> None:
     _store_with_ties(cli, tmp_path)
     with Store.open(store_path, create=False) as store:
-        for args in ({"channels": ["human"]}, {"kinds": ["svc"]}, {"namespace": "shop", "events": False}, {"actors": ["kubectl"]}):
+        for args in (
+            {"channels": ["human"]},
+            {"kinds": ["svc"]},
+            {"namespace": "shop", "events": False},
+            {"actors": ["kubectl"]},
+        ):
             whole = as_json(timeline.timeline(store, **args).entries)[::-1]  # type: ignore[arg-type]
             first = as_json(timeline.page(store, limit=10, **args).entries)  # type: ignore[arg-type]
-            assert first == whole[: len(first)] or sorted(map(str, first)) == sorted(map(str, whole[: len(first)])), args
+            assert first == whole[: len(first)] or sorted(map(str, first)) == sorted(
+                map(str, whole[: len(first)])
+            ), args
             assert len(first) == min(10, len(whole)) or len(first) > 10
 
 
@@ -72,4 +87,8 @@ def test_the_histogram_counts_the_whole_window(cli, store_path: str, tmp_path: P
         first, width, revisions, events = p.histogram
         assert sum(revisions) == store.queries.counts()["revisions"]
         assert sum(events) == store.queries.counts()["events"]
-        assert first == store.queries.earliest_time() and width > 0 and len(revisions) == timeline.PAGE_BARS
+        assert (
+            first == store.queries.earliest_time()
+            and width > 0
+            and len(revisions) == timeline.PAGE_BARS
+        )

@@ -53,12 +53,18 @@ def timeline(
     """The window's entries; ``changes=False``: Events (and log captures) only, the ``events``
     view; ``actors``: only changes one of whose actors' manager, user or tool contains one of
     these words (case-insensitive)."""
-    lo, hi = window(store, since, start, end)
-    kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
-    sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
+    lo, hi, sel = _scope(store, since, start, end, namespace, kinds, cluster)
     entries = collect(store.queries, lo, hi, sel, noise=noise, events=events, channels=_channels(channels),
                       activity=store.activity if activity else None, changes=changes, actors=actors)  # fmt: skip
     return Timeline(lo, hi, entries)
+
+
+def _scope(store: Store, since: str | None, start: str | None, end: str | None, namespace: str | None,
+           kinds: Sequence[str], cluster: str | None) -> tuple[int | None, int | None, Selector]:  # fmt: skip
+    """The window and the objects a timeline is about, from the options as users type them."""
+    lo, hi = window(store, since, start, end)
+    kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
+    return lo, hi, Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
 
 
 @dataclass
@@ -99,9 +105,7 @@ def page(
 
     The same entries as :func:`timeline`, filtered the same way; a page ends between two times,
     never inside one (entries of the same time stay together)."""
-    lo, hi = window(store, since, start, end)
-    kinds_ = [k for text in kinds for k in resolve_kind(store, text)] if kinds else None
-    sel = Selector(cluster=cluster, namespace=namespace, kinds=kinds_)
+    lo, hi, sel = _scope(store, since, start, end, namespace, kinds, cluster)
     wanted, words = _channels(channels), [w.lower() for w in actors if w]
     upper = hi if before is None else (before - 1 if hi is None else min(hi, before - 1))
     q = store.queries

@@ -16,22 +16,22 @@ from crumbs.errors import EXIT_OK
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 
+SINCE_OPTION = typer.Option(None, "--since", help="Only the last DURATION (2h, 30m, 7d) before the store's newest record.")  # fmt: skip
+FROM_OPTION = typer.Option(
+    None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."
+)
+TO_OPTION = typer.Option(None, "--to", help="Up to this time.")
+NAMESPACE_ONLY = typer.Option(None, "--namespace", "-n", help="Only this namespace.")
+KIND_OPTION = typer.Option(None, "--kind", help="Only these kinds (repeatable; deploy, Deployment, cronjobs.batch).")  # fmt: skip
+
 
 def timeline(
     ctx: typer.Context,
-    since: str = typer.Option(
-        None,
-        "--since",
-        help="Only the last DURATION (2h, 30m, 7d) before the store's newest record.",
-    ),
-    start: str = typer.Option(
-        None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."
-    ),
-    end: str = typer.Option(None, "--to", help="Up to this time."),
-    namespace: str = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
-    kind: list[str] = typer.Option(
-        None, "--kind", help="Only these kinds (repeatable; deploy, Deployment, cronjobs.batch)."
-    ),
+    since: str = SINCE_OPTION,
+    start: str = FROM_OPTION,
+    end: str = TO_OPTION,
+    namespace: str = NAMESPACE_ONLY,
+    kind: list[str] = KIND_OPTION,
     cluster: str = CLUSTER_OPTION,
     noise: bool = typer.Option(
         False, "--noise", help="Also show revisions that only moved heartbeats or resourceVersion."
@@ -73,19 +73,11 @@ def timeline(
 
 def events(
     ctx: typer.Context,
-    since: str = typer.Option(
-        None,
-        "--since",
-        help="Only the last DURATION (2h, 30m, 7d) before the store's newest record.",
-    ),
-    start: str = typer.Option(
-        None, "--from", help="From this time (RFC 3339, a date, or a duration ago)."
-    ),
-    end: str = typer.Option(None, "--to", help="Up to this time."),
-    namespace: str = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
-    kind: list[str] = typer.Option(
-        None, "--kind", help="Only Events about these kinds (repeatable)."
-    ),
+    since: str = SINCE_OPTION,
+    start: str = FROM_OPTION,
+    end: str = TO_OPTION,
+    namespace: str = NAMESPACE_ONLY,
+    kind: list[str] = KIND_OPTION,
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
