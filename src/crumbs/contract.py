@@ -548,3 +548,70 @@ class TraceDiff(TypedDict):
     b: TraceRef
     same: bool
     divergence: DivergenceRef | None
+
+
+class AlertRef(TypedDict):
+    fingerprint: str
+    name: str
+    status: str
+    severity: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    startsAt: str
+    endsAt: str | None
+    generatorURL: str
+
+
+class DeliveryRef(TypedDict):
+    destination: str
+    kind: str
+    """``slack``, ``teams`` or ``webhook``."""
+    state: str
+    """``sent`` or ``failed``."""
+    attempts: int
+    at: str
+    error: str
+    latencyMs: int
+
+
+class Investigation(TypedDict):
+    """``investigations show``, and each of ``investigate``'s: an alert and what was found as
+    of its start."""
+
+    id: int | None
+    alert: AlertRef
+    receivedAt: str
+    source: str
+    """``webhook`` (Alertmanager called) or ``api`` (crumbs investigate pulled)."""
+    cluster: str
+    namespace: str
+    at: str
+    """The time the cluster was explained as of: the alert's start."""
+    subject: SubjectRef | None
+    mappedBy: str | None
+    """The label that named the subject (``pod``, ``deployment``, ``instance``...)."""
+    outcome: str
+    """``explained`` (a cause), ``unexplained`` (findings, no cause), ``nothing`` (no finding),
+    ``unmapped`` (no object named: the namespace's or the cluster's scan)."""
+    headline: str
+    findings: list[FindingRef]
+    explanation: Explanation | None
+    notifications: list[DeliveryRef]
+
+
+class InvestigationSummary(TypedDict):
+    id: int
+    fingerprint: str
+    alertname: str
+    status: str
+    severity: str
+    cluster: str
+    namespace: str
+    startsAt: str
+    receivedAt: str
+    outcome: str
+    headline: str
+
+
+class Investigations(TypedDict):
+    investigations: list[InvestigationSummary]

@@ -59,6 +59,7 @@ def _root(
 def _register() -> None:
     from crumbs.cli import (
         agent,
+        alerts,
         ask,
         blame,
         demo,
@@ -94,6 +95,7 @@ def _register() -> None:
         ask,
         watch,
         serve,
+        alerts,
         agent,
         get,
         demo,
@@ -123,6 +125,8 @@ COMMANDS = (
     "trace",
     "mcp",
     "serve",
+    "investigate",
+    "investigations",
     "watch",
     "status",
     "agent",

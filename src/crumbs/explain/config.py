@@ -20,23 +20,11 @@ Environment: ``CRUMBS_LLM_URL``, ``CRUMBS_LLM_MODEL``, ``CRUMBS_LLM_API_KEY``
 from __future__ import annotations
 
 import os
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from crumbs.errors import UsageError
 from crumbs.explain.llm import LLMConfig
-from crumbs.files import reason, regular
-
-
-def config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(
-        os.environ.get("CRUMBS_CONFIG")
-        or Path(user_config_dir("crumbs", appauthor=False)) / "config.toml"
-    )
-
+from crumbs.settings import config_file, config_path
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "url": (str,),
@@ -53,16 +41,7 @@ _NAMES = {str: "a string", int: "a number", float: "a number", bool: "true or fa
 
 
 def _file() -> dict[str, Any]:
-    path = config_path()
-    if not path.exists():
-        return {}
-    try:
-        regular(path)
-        doc = tomllib.loads(path.read_text())
-    except OSError as err:
-        raise UsageError(f"{path}: {reason(err)}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: {err}") from None
+    path, doc = config_file()
     llm = doc.get("llm", {})
     if not isinstance(llm, dict):
         raise UsageError(f"{path}: [llm] must be a table")

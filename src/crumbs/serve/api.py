@@ -24,6 +24,7 @@ from crumbs.app import (
     drift,
     facts,
     history,
+    investigate,
     objects,
     releases,
     rollouts,
@@ -215,4 +216,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/traces/{id}", "One copilot run with every step, as recorded (and as sent: redacted).", contract.TraceDetail,
              lambda s, q: traces_app.trace_show(s, _trace_id(q.path["id"]))[1], (), "trace show"),
     Endpoint("/traces/{a}/diff/{b}", "The first step where two runs part, and how.", contract.TraceDiff, _trace_diff, (), "trace diff"),
+    Endpoint("/investigations", "Alerts investigated, newest first.", contract.Investigations,
+             lambda s, q: investigate.listed(s, q.integer("limit", 50, most=1000), q.one("fingerprint")),
+             (Param("limit", "How many (default 50).", integer=True), Param("fingerprint", "Only this alert's (Alertmanager's fingerprint).")), "investigations list"),
+    Endpoint("/investigations/{id}", "One alert investigated: the object, the findings as of its start, the notifications.", contract.Investigation,
+             lambda s, q: investigate.shown(s, _trace_id(q.path["id"])), (), "investigations show"),
 )  # fmt: skip

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from crumbs.store import Store
+from crumbs.store import investigations
 from crumbs.store import traces as stored_traces
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -77,6 +78,23 @@ class StoreCollector(Collector):
             )
             cost.add_metric([], t.cost)
             yield cost
+            outcomes, sent = investigations.counts(store.db)
+            by_outcome = CounterMetricFamily(
+                "crumbs_investigations",
+                "Alerts investigated, by outcome (explained, unexplained, nothing, unmapped).",
+                labels=["outcome"],
+            )
+            for outcome in ("explained", "unexplained", "nothing", "unmapped"):
+                by_outcome.add_metric([outcome], float(outcomes.get(outcome, 0)))
+            yield by_outcome
+            deliveries = CounterMetricFamily(
+                "crumbs_notifications",
+                "Notifications delivered or failed, by kind.",
+                labels=["kind", "state"],
+            )
+            for (kind, state), n in sorted(sent.items()):
+                deliveries.add_metric([kind, state], float(n))
+            yield deliveries
 
     def _findings_of(self, store: Store) -> dict[str, int]:
         stamp = store.facts_stamp()
@@ -117,7 +135,25 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
+        self.to_notification = Histogram(
+            "crumbs_alert_to_notification_seconds",
+            "From an alert's receipt to a notification sent about it.",
+            registry=self.registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+        )
+        self.intake_failures = Counter(
+            "crumbs_alert_intake_failures",
+            "Alerts whose investigation failed (the log of crumbs serve says why).",
+            registry=self.registry,
+        )
         self.registry.register(StoreCollector(open_store, findings))
+
+    def alerted(self, outcome: str, seconds: float | None) -> None:
+        """The alert intake's observations: a delivery's time since receipt, or a failure."""
+        if seconds is not None:
+            self.to_notification.observe(seconds)
+        elif outcome == "failed":
+            self.intake_failures.inc()
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

@@ -53,6 +53,9 @@ class Settings:
     model: Callable[[], Model] | None = None
     """What answers ``POST ask`` (default: the configured model, or the offline explainer)."""
     mcp: bool = True
+    alerting: Any = None
+    """The ``[alerts]`` and ``[notify]`` settings (:class:`crumbs.notify.config.Alerting`);
+    None: read from the configuration file at start."""
 
 
 class Context:
@@ -63,6 +66,10 @@ class Context:
         self.redactor: Redactor = sharing()
         self.metrics = Metrics(self.open_store, _findings_by_severity)
         self._local = threading.local()
+        from crumbs.serve.intake import Intake
+
+        alerting = settings.alerting if settings.alerting is not None else _configured_alerting()
+        self.intake = Intake(self.open_store, lambda: alerting, self.redactor, self.metrics.alerted)
 
     def open_store(self) -> Store:
         return Store.open(self.settings.db, create=False, redactor=self.redactor)
@@ -92,6 +99,25 @@ class Context:
                 raise
 
         return await run_in_threadpool(run)
+
+
+def _configured_alerting() -> Any:
+    from crumbs.notify.config import parse
+    from crumbs.settings import config_file
+
+    path, doc = config_file()
+    return parse(doc, str(path))
+
+
+async def _alertmanager(ctx: Context, request: Request) -> Response:
+    """Alertmanager's webhook (payload version 4): answered at once, investigated behind."""
+    body = await request.body()
+    try:
+        return json_response(await run_in_threadpool(ctx.intake.accept, body))
+    except CrumbsError as err:
+        return json_response({"error": str(err)}, 400)
+    except Exception:  # the queue is full: Alertmanager retries
+        return json_response({"error": "too many alerts waiting; retry"}, 503)
 
 
 def _findings_by_severity(store: Store) -> dict[str, int]:
@@ -251,22 +277,32 @@ def build(settings: Settings) -> Any:
         *[Route(PREFIX + e.path, _endpoint(ctx, e), name=e.name) for e in ENDPOINTS],
         Route(PREFIX + "/ask", functools.partial(_ask, ctx), methods=["POST"]),
         Route(PREFIX + "/traces/{id}/replay", functools.partial(_replay, ctx), methods=["POST"]),
+        Route(
+            PREFIX + "/alerts/alertmanager", functools.partial(_alertmanager, ctx), methods=["POST"]
+        ),
         *page_routes(ctx),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    lifespan = None
+    mcp: Any = None
     if settings.mcp:
         from crumbs.explain.mcp_server import http_app
 
         mcp = http_app(settings.db, settings.host, settings.port, settings.hosts)
         routes.append(Mount("", app=mcp))
 
-        @contextlib.asynccontextmanager
-        async def lifespan(app: Any) -> AsyncIterator[None]:
-            async with mcp.router.lifespan_context(mcp):
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            if mcp is None:
                 yield
+            else:
+                async with mcp.router.lifespan_context(mcp):
+                    yield
+        finally:
+            ctx.intake.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.ctx = ctx
     app.add_exception_handler(CrumbsError, lambda r, e: error_response(e))
     hosts = allowed_hosts(settings.host, settings.port, settings.hosts)
     return Guard(Observed(app, ctx), hosts, settings.token)

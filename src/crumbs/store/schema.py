@@ -314,6 +314,47 @@ def _log_keys(db: sqlite3.Connection) -> None:
     )
 
 
+def _investigations(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- An alert investigated (crumbs serve's webhook, crumbs investigate): the alert, the
+        -- object its labels named, what was found as of its start, and every notification.
+        CREATE TABLE investigations (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,         -- Alertmanager's: the same alert again
+            alertname TEXT NOT NULL,
+            status TEXT NOT NULL,              -- firing, resolved
+            severity TEXT NOT NULL,
+            cluster TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            received_at INTEGER NOT NULL,
+            source TEXT NOT NULL,              -- webhook, api
+            outcome TEXT NOT NULL,             -- explained, unexplained, nothing, unmapped
+            headline TEXT NOT NULL,
+            result BLOB NOT NULL,              -- zstd(JSON: the investigation, crumbs.contract.Investigation)
+            trace INTEGER REFERENCES traces(id)
+        );
+        CREATE INDEX investigations_fingerprint ON investigations (fingerprint, id);
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            investigation INTEGER NOT NULL REFERENCES investigations(id),
+            destination TEXT NOT NULL,         -- its name in the configuration
+            kind TEXT NOT NULL,                -- slack, teams, webhook
+            state TEXT NOT NULL,               -- sent, failed
+            attempts INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            thread TEXT NOT NULL,              -- slack: "CHANNEL TS" of the alert's first message
+            latency_ms INTEGER NOT NULL        -- from the alert's receipt to this delivery
+        );
+        CREATE INDEX notifications_investigation ON notifications (investigation);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -327,4 +368,5 @@ MIGRATIONS: list[Migration] = [
     ("0010_logs", _logs),
     ("0011_cluster_facts", _cluster_facts),
     ("0012_log_keys", _log_keys),
+    ("0013_investigations", _investigations),
 ]

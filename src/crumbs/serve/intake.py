@@ -1,0 +1,84 @@
+"""``POST /api/v1/alerts/alertmanager``: Alertmanager's webhook. The call is answered as soon as
+the payload is read (Alertmanager waits for nobody); one worker thread investigates each new
+alert of the group as of its start, keeps it and notifies, on a store connection of its own."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from crumbs.alerts import Alert
+from crumbs.app.alerting import handle
+from crumbs.errors import CrumbsError
+from crumbs.formats.alertmanager import webhook
+from crumbs.notify.config import Alerting
+from crumbs.redaction import Redactor
+from crumbs.store import Store
+from crumbs.store import investigations as kept
+from crumbs.timeutil import now_ns
+
+QUEUE = 10_000
+"""Alerts waiting; beyond it Alertmanager is told 503 (it retries)."""
+
+
+class Intake:
+    def __init__(self, open_store: Callable[[], Store], alerting: Callable[[], Alerting], redactor: Redactor,
+                 observe: Callable[[str, float | None], None]) -> None:  # fmt: skip
+        self._open = open_store
+        self._alerting = alerting
+        self._redactor = redactor
+        self._observe = observe
+        """Told each outcome (``explained``, ``nothing``...) and each delivery's seconds since receipt."""
+        self._queue: queue.Queue[tuple[Alert, int] | None] = queue.Queue(QUEUE)
+        self._thread = threading.Thread(target=self._run, name="crumbs-alerts", daemon=True)
+        self._thread.start()
+        self.failures = 0
+
+    def accept(self, body: bytes) -> dict[str, Any]:
+        """The payload read (a bad one: InputError, 400); its alerts queued."""
+        group = webhook(body, "alertmanager webhook")
+        received = now_ns()
+        for alert in group.alerts:
+            self._queue.put_nowait((alert, received))
+        return {"accepted": len(group.alerts), "groupKey": group.group_key}
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued alert is handled (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._queue.unfinished_tasks
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        store: Store | None = None
+        while (item := self._queue.get()) is not None:
+            alert, received = item
+            try:
+                if store is None:
+                    store = self._open()
+                if kept.seen(store.db, alert.fingerprint, alert.status, alert.starts_at):
+                    continue
+                done = handle(store, alert, self._alerting(), self._redactor, "webhook", received)
+                self._observe(done.investigation.outcome, None)
+                for ms in done.latencies_ms:
+                    self._observe("", ms / 1000)
+            except CrumbsError:
+                self.failures += 1
+                self._observe("failed", None)
+                if store is not None:
+                    store.close()
+                    store = None
+            except Exception:  # a bug in one alert's investigation must not stop the intake
+                self.failures += 1
+                self._observe("failed", None)
+            finally:
+                self._queue.task_done()
+        if store is not None:
+            store.close()
