@@ -59,10 +59,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, text: bool = False) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, text: bool = False
+    ) -> None:
         raw = body.encode() if text else orjson.dumps(body)
         self.send_response(status)
-        self.send_header("content-type", "text/plain" if text else "application/json; charset=utf-8")
+        self.send_header(
+            "content-type", "text/plain" if text else "application/json; charset=utf-8"
+        )
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("content-length", str(len(raw)))
@@ -80,9 +84,15 @@ class _Handler(BaseHTTPRequestHandler):
         if failure is not None:
             status, headers = failure
             if path.startswith("/api/"):
-                self._send(status, {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}, headers)
+                self._send(
+                    status,
+                    {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"},
+                    headers,
+                )
             else:
-                self._send(status, "throttled" if status == 429 else "server error", headers, text=True)
+                self._send(
+                    status, "throttled" if status == 429 else "server error", headers, text=True
+                )
             return
         if path.startswith("/api/"):
             self._slack(path, body)
@@ -100,7 +110,10 @@ class _Handler(BaseHTTPRequestHandler):
         except orjson.JSONDecodeError:
             self._send(200, {"ok": False, "error": "invalid_json"})
             return
-        channel = CHANNELS.get(args.get("channel"), args.get("channel") if str(args.get("channel")).startswith("C") else None)
+        channel = CHANNELS.get(
+            args.get("channel"),
+            args.get("channel") if str(args.get("channel")).startswith("C") else None,
+        )
         if channel is None:
             self._send(200, {"ok": False, "error": "channel_not_found"})
             return
@@ -112,13 +125,24 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/api/chat.postMessage":
                 ts = f"1795000000.{next(chat._ts):06d}"
                 chat.messages[(channel, ts)] = args
-                self._send(200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}})
+                self._send(
+                    200,
+                    {
+                        "ok": True,
+                        "channel": channel,
+                        "ts": ts,
+                        "message": {"text": args.get("text"), "ts": ts},
+                    },
+                )
             elif path == "/api/chat.update":
                 if (channel, args.get("ts")) not in chat.messages:
                     self._send(200, {"ok": False, "error": "message_not_found"})
                     return
                 chat.messages[(channel, args["ts"])] = args
-                self._send(200, {"ok": True, "channel": channel, "ts": args["ts"], "text": args.get("text")})
+                self._send(
+                    200,
+                    {"ok": True, "channel": channel, "ts": args["ts"], "text": args.get("text")},
+                )
             else:
                 self._send(200, {"ok": False, "error": "unknown_method"})
 

@@ -48,7 +48,9 @@ def chat() -> Iterator[ChatServer]:
 
 
 @pytest.fixture
-def alerted(served_db: str, chat: ChatServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def alerted(
+    served_db: str, chat: ChatServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     from crumbs.cli import main
 
     db = str(tmp_path_factory.mktemp("alerts") / "crumbs.db")
@@ -72,7 +74,12 @@ def alerted(served_db: str, chat: ChatServer, tmp_path_factory: pytest.TempPathF
 
 
 def post(served: Served, body: bytes) -> dict[str, Any]:
-    status, _, answer = request(served.base + "/api/v1/alerts/alertmanager", "POST", body, {"content-type": "application/json"})
+    status, _, answer = request(
+        served.base + "/api/v1/alerts/alertmanager",
+        "POST",
+        body,
+        {"content-type": "application/json"},
+    )
     assert status == 200, answer
     return json.loads(answer)
 
@@ -88,33 +95,57 @@ def wait_for(served: Served, n: int) -> list[dict[str, Any]]:
     raise AssertionError(f"{n} investigations expected, {len(listed)} arrived")
 
 
-def test_a_firing_alert_is_explained_as_of_its_start_and_sent_everywhere(alerted: Served, chat: ChatServer) -> None:
+def test_a_firing_alert_is_explained_as_of_its_start_and_sent_everywhere(
+    alerted: Served, chat: ChatServer
+) -> None:
     assert post(alerted, payload("firing", [KUBE_JOB_FAILED]))["accepted"] == 1
     (row,) = wait_for(alerted, 1)
     inv = alerted.json(f"/api/v1/investigations/{row['id']}")
     assert inv["subject"] == {"apiVersion": "", "kind": "Job", "namespace": "shop", "name": JOB}
     assert inv["mappedBy"] == "job_name" and inv["outcome"] == "explained"
-    assert inv["at"] == "2026-11-27T14:31:45Z"  # as of the alert's start, not the store's newest time
+    assert (
+        inv["at"] == "2026-11-27T14:31:45Z"
+    )  # as of the alert's start, not the store's newest time
     cause = inv["findings"][0]["causes"][0]
-    assert (cause["subject"]["kind"], cause["subject"]["name"], cause["actor"]["manager"]) == ("Deployment", "billing", "kubectl-patch")
-    assert "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in inv["headline"] and "kubectl-patch (human)" in inv["headline"]
+    assert (cause["subject"]["kind"], cause["subject"]["name"], cause["actor"]["manager"]) == (
+        "Deployment",
+        "billing",
+        "kubectl-patch",
+    )
+    assert (
+        "image ghcr.io/acme/billing:1.4.2 → 2.0.0" in inv["headline"]
+        and "kubectl-patch (human)" in inv["headline"]
+    )
     _wait_notified(alerted, row["id"], 3)
     inv = alerted.json(f"/api/v1/investigations/{row['id']}")
-    assert {(n["kind"], n["state"]) for n in inv["notifications"]} == {("slack", "sent"), ("teams", "sent"), ("webhook", "sent")}
+    assert {(n["kind"], n["state"]) for n in inv["notifications"]} == {
+        ("slack", "sent"),
+        ("teams", "sent"),
+        ("webhook", "sent"),
+    }
     (slack,) = chat.chat.to("/api/chat.postMessage")
     sent = slack.json()
     assert sent["channel"] == "#oncall" and sent["blocks"][0]["type"] == "header"
     assert "Firing: KubeJobFailed" in sent["blocks"][0]["text"]["text"]
-    assert any(b.get("elements", [{}])[0].get("url") == f"https://crumbs.example.com/investigations/{row['id']}" for b in sent["blocks"])
+    assert any(
+        b.get("elements", [{}])[0].get("url")
+        == f"https://crumbs.example.com/investigations/{row['id']}"
+        for b in sent["blocks"]
+    )
     (teams,) = chat.chat.to("/teams/")
     assert teams.json()["attachments"][0]["content"]["body"][1]["text"] == inv["headline"]
     (hook,) = chat.chat.to("/hook")
     stamp = hook.headers["x-crumbs-timestamp"]
-    expected = hmac.new(SECRET.encode(), stamp.encode() + b"." + hook.body, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        SECRET.encode(), stamp.encode() + b"." + hook.body, hashlib.sha256
+    ).hexdigest()
     assert hook.headers["x-crumbs-signature"] == f"sha256={expected}"
     assert json.loads(hook.body)["investigation"]["id"] == row["id"]
     for call in chat.chat.calls:  # nothing secret left the machine, whatever the destination
-        assert b"ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in call.body and b"hunter2" not in call.body
+        assert (
+            b"ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in call.body
+            and b"hunter2" not in call.body
+        )
 
 
 def _wait_notified(served: Served, investigation: int, n: int) -> None:
@@ -127,10 +158,14 @@ def _wait_notified(served: Served, investigation: int, n: int) -> None:
     raise AssertionError("notifications did not arrive")
 
 
-def test_the_same_alert_keeps_one_slack_thread_and_its_resolution_goes_there(alerted: Served, chat: ChatServer) -> None:
+def test_the_same_alert_keeps_one_slack_thread_and_its_resolution_goes_there(
+    alerted: Served, chat: ChatServer
+) -> None:
     post(alerted, payload("firing", [KUBE_JOB_FAILED]))
     wait_for(alerted, 1)
-    post(alerted, payload("firing", [KUBE_JOB_FAILED]))  # Alertmanager repeats the group: nothing new
+    post(
+        alerted, payload("firing", [KUBE_JOB_FAILED])
+    )  # Alertmanager repeats the group: nothing new
     resolved = {**KUBE_JOB_FAILED, "status": "resolved", "endsAt": "2026-11-27T15:10:00Z"}
     post(alerted, payload("resolved", [resolved]))
     rows = wait_for(alerted, 2)
@@ -143,17 +178,25 @@ def test_the_same_alert_keeps_one_slack_thread_and_its_resolution_goes_there(ale
     assert update["ts"] == posts[1]["thread_ts"] and update["text"].startswith("Resolved")
 
 
-def test_deliveries_retry_on_429_and_5xx_and_failures_are_recorded(alerted: Served, chat: ChatServer) -> None:
+def test_deliveries_retry_on_429_and_5xx_and_failures_are_recorded(
+    alerted: Served, chat: ChatServer
+) -> None:
     chat.chat.fail("/api/chat.postMessage", 429, 2, retry_after="0")
     chat.chat.fail("/teams/abc", 503, 1)
     chat.chat.fail("/hook", 400, 1)  # refused for good: not retried
     post(alerted, payload("firing", [KUBE_JOB_FAILED]))
     (row,) = wait_for(alerted, 1)
     _wait_notified(alerted, row["id"], 3)
-    by_kind = {n["kind"]: n for n in alerted.json(f"/api/v1/investigations/{row['id']}")["notifications"]}
+    by_kind = {
+        n["kind"]: n for n in alerted.json(f"/api/v1/investigations/{row['id']}")["notifications"]
+    }
     assert by_kind["slack"]["state"] == "sent" and by_kind["slack"]["attempts"] == 3
     assert by_kind["teams"]["state"] == "sent" and by_kind["teams"]["attempts"] == 2
-    assert by_kind["webhook"]["state"] == "failed" and by_kind["webhook"]["attempts"] == 1 and "HTTP 400" in by_kind["webhook"]["error"]
+    assert (
+        by_kind["webhook"]["state"] == "failed"
+        and by_kind["webhook"]["attempts"] == 1
+        and "HTTP 400" in by_kind["webhook"]["error"]
+    )
     metrics = alerted.get("/metrics")[2].decode()
     assert 'crumbs_notifications_total{kind="webhook",state="failed"} 1.0' in metrics
     assert 'crumbs_investigations_total{outcome="explained"} 1.0' in metrics
@@ -163,8 +206,14 @@ def test_deliveries_retry_on_429_and_5xx_and_failures_are_recorded(alerted: Serv
 def test_unmapped_and_quiet_alerts_are_told_as_such(alerted: Served, chat: ChatServer) -> None:
     """Negative controls: an alert naming nothing in the store gets the namespace's scan; one
     about a healthy object finds nothing; neither invents a cause."""
-    gone = alert("KubePodNotReady", {"namespace": "shop", "pod": "no-such-pod-abc"}, "2026-11-27T14:40:00Z")
-    healthy = alert("KubeDeploymentReplicasMismatch", {"namespace": "shop", "deployment": "checkout"}, "2026-11-27T12:00:00Z")
+    gone = alert(
+        "KubePodNotReady", {"namespace": "shop", "pod": "no-such-pod-abc"}, "2026-11-27T14:40:00Z"
+    )
+    healthy = alert(
+        "KubeDeploymentReplicasMismatch",
+        {"namespace": "shop", "deployment": "checkout"},
+        "2026-11-27T12:00:00Z",
+    )
     post(alerted, payload("firing", [gone, healthy]))
     rows = {r["alertname"]: r for r in wait_for(alerted, 2)}
     assert rows["KubePodNotReady"]["outcome"] == "unmapped"
@@ -177,7 +226,12 @@ def test_unmapped_and_quiet_alerts_are_told_as_such(alerted: Served, chat: ChatS
                                   payload("firing", [{**KUBE_JOB_FAILED, "startsAt": "yesterday"}]),
                                   payload("firing", [{**KUBE_JOB_FAILED, "labels": {}}])])  # fmt: skip
 def test_a_bad_payload_is_refused_in_one_line(alerted: Served, body: bytes) -> None:
-    status, _, answer = request(alerted.base + "/api/v1/alerts/alertmanager", "POST", body, {"content-type": "application/json"})
+    status, _, answer = request(
+        alerted.base + "/api/v1/alerts/alertmanager",
+        "POST",
+        body,
+        {"content-type": "application/json"},
+    )
     message = json.loads(answer)["error"]
     assert status == 400 and "\n" not in message and message.startswith("alertmanager webhook")
     assert alerted.json("/api/v1/investigations")["investigations"] == []

@@ -29,6 +29,8 @@ PAGES = {
     "trace": "/traces/1",
     "trace-diff": "/traces/1/diff/2",
     "ask": "/ask",
+    "investigations": "/investigations",
+    "investigation": "/investigations/1",
 }
 
 pytestmark = pytest.mark.slow
@@ -58,6 +60,12 @@ def runs(served: Served) -> Served:
         status, _, _ = request(served.base + "/api/v1/ask", "POST", json.dumps({"question": question}).encode(),
                                {"content-type": "application/json"})  # fmt: skip
         assert status == 200
+    from tests.serve.test_alerts import KUBE_JOB_FAILED, payload, wait_for
+
+    status, _, _ = request(served.base + "/api/v1/alerts/alertmanager", "POST", payload("firing", [KUBE_JOB_FAILED]),
+                           {"content-type": "application/json"})  # fmt: skip
+    assert status == 200
+    wait_for(served, 1)
     return served
 
 

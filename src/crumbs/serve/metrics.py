@@ -18,8 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from crumbs.store import Store
-from crumbs.store import investigations
+from crumbs.store import Store, investigations
 from crumbs.store import traces as stored_traces
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -100,6 +100,8 @@ def routes(ctx: Context) -> list[Route]:
         Route("/traces", page("traces.html", _traces)),
         Route("/traces/{id:int}", page("trace.html", views.trace_page)),
         Route("/traces/{a:int}/diff/{b:int}", page("trace_diff.html", views.trace_diff_page)),
+        Route("/investigations", page("investigations.html", _investigations)),
+        Route("/investigations/{id:int}", page("investigation.html", _investigation)),
         Route("/ask", ask_page),
         Route("/cite/{ref}", cite),
     ]
@@ -109,6 +111,18 @@ def _traces(store: Any, q: Query) -> dict[str, Any]:
     from crumbs.app.traces import trace_list
 
     return {"traces": trace_list(store, q.integer("limit", 50, most=1000))[1]["traces"]}
+
+
+def _investigations(store: Any, q: Query) -> dict[str, Any]:
+    from crumbs.app.investigate import listed
+
+    return dict(listed(store, q.integer("limit", 100, most=1000), q.one("fingerprint")))
+
+
+def _investigation(store: Any, q: Query) -> dict[str, Any]:
+    from crumbs.app.investigate import shown
+
+    return {"inv": shown(store, int(q.path["id"]))}
 
 
 def _multi(request: Request) -> dict[str, list[str]]:
