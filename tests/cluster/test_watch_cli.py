@@ -296,3 +296,24 @@ def test_watch_serves_what_it_records(
     assert proc.returncode == 0 and "Traceback" not in err, err
     with pytest.raises(OSError):
         request(base + "/healthz")
+
+
+def test_watch_notify_names_a_route(
+    kubeconfig: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--notify NAME`` must name a [[notify.routes]]: said in one line before anything runs."""
+    config = tmp_path / "config.toml"
+    config.write_text('[notify.destinations.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:9/x"\nsecret = "s"\n'
+                      '[[notify.routes]]\nname = "oncall"\ndestinations = ["hook"]\n')  # fmt: skip
+    monkeypatch.setenv("CRUMBS_CONFIG", str(config))
+    r = cli(
+        "watch",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--notify",
+        "pager",
+        "--for",
+        "1",
+        db=str(tmp_path / "x.db"),
+    )
+    assert r.code == 2 and "--notify pager: no [[notify.routes]] of that name" in r.err

@@ -37,8 +37,8 @@ def build_store(where: Path) -> str:
     (where / "node.json").write_text(json.dumps(NODE))
     (where / "billing.log").write_text(LOG)
     assert main(["--db", db, "ingest", str(where / "incident.jsonl")]) == 0
-    assert main(["--db", db, "ingest", "--cluster", "demo", str(where / "node.json")]) == 0
-    assert main(["--db", db, "ingest", "--cluster", "demo", "--pod", f"shop/{POD}", "-c", "billing", str(where / "billing.log")]) == 0  # fmt: skip
+    assert main(["--db", db, "ingest", str(where / "node.json")]) == 0
+    assert main(["--db", db, "ingest", "--pod", f"shop/{POD}", "-c", "billing", str(where / "billing.log")]) == 0  # fmt: skip
     return db
 
 

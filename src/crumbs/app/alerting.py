@@ -38,11 +38,19 @@ def handle(store: Store, alert: Alert, alerting: Alerting, redactor: Redactor, s
     inv = investigate(store, alert, alerting.rules, source, received)
     if explain is not None and alerting.explain:
         explain(store, inv)
+    return send(store, inv, alerting, redactor, received, sleep=sleep)
+
+
+def send(store: Store, inv: Investigation, alerting: Alerting, redactor: Redactor, received: int,
+         only: list[str] | None = None, sleep: Callable[[float], None] = time.sleep) -> Handled:  # fmt: skip
+    """Keep the investigation and deliver it where the routes say (``only``: these routes, by
+    name), each delivery recorded on it."""
+    alert = inv.alert
     investigation = keep(store, inv, redactor)
     out = Handled(inv)
     values = {"cluster": inv.cluster, "namespace": inv.namespace or alert.labels.get("namespace", ""),
               "alertname": alert.name, "severity": alert.severity}  # fmt: skip
-    destinations = alerting.for_(values)
+    destinations = alerting.for_(values, only)
     if not destinations:
         return out
     message = build(shown(store, investigation), alerting.link)

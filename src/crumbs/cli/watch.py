@@ -89,6 +89,17 @@ def watch(
     port: int = PORT_OPTION,
     token_file: str = TOKEN_OPTION,
     allowed_host: list[str] = ALLOWED_HOST_OPTION,
+    notify: list[str] = typer.Option(
+        None,
+        "--notify",
+        help="Also tell new error findings (one message per root cause) and their end to the [[notify.routes]] of this name (repeatable).",
+    ),
+    notify_every: float = typer.Option(
+        30.0,
+        "--notify-every",
+        min=1.0,
+        help="With --notify: seconds between looks (a finding is told when seen twice in a row).",
+    ),
 ) -> int:
     """Record every change of every resource into the store, until interrupted.
 
@@ -117,7 +128,8 @@ def watch(
         Store.open(wanted.db, create=True).close()  # the server reads the store the recorder writes
         server = Background(wanted)
         server.start()
-    with stop_event(duration) as stop, _stopping(server):
+    teller = _finding_teller(ctx, notify, notify_every) if notify else None
+    with stop_event(duration) as stop, _stopping(server), _telling(teller, stop):
         return _record(
             ctx,
             chosen,
@@ -129,6 +141,44 @@ def watch(
             secret_digests is OnOff.on,
             logs,
         )
+
+
+def _finding_teller(ctx: typer.Context, routes: list[str], every: float) -> Any:
+    from crumbs.app.findingalerts import FindingAlerts
+    from crumbs.notify.config import parse
+    from crumbs.redaction import sharing
+    from crumbs.settings import config_file
+
+    path, doc = config_file()
+    alerting = parse(doc, str(path))
+    unknown = [r for r in routes if r not in {x.name for x in alerting.routes}]
+    if unknown:
+        raise UsageError(f"--notify {unknown[0]}: no [[notify.routes]] of that name in {path}")
+    return FindingAlerts(alerting, list(routes), sharing()), every, db_path(ctx)
+
+
+@contextlib.contextmanager
+def _telling(teller: Any, stop: threading.Event) -> Iterator[None]:
+    """The findings teller on its own thread and store connection, until the recording stops."""
+    if teller is None:
+        yield
+        return
+    alerts, every, path = teller
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                with Store.open(path, create=False, redactor=alerts.redactor) as store:
+                    alerts.tick(store)
+            except Exception as err:  # told, and tried again next time: the recording goes on
+                sys.stderr.write(f"crumbs watch: warning: --notify: {type(err).__name__}: {err}\n")
+
+    thread = threading.Thread(target=run, name="crumbs-notify", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join(timeout=every + 30)
 
 
 @contextlib.contextmanager

@@ -59,6 +59,8 @@ class Destination:
 class Route:
     destinations: tuple[str, ...]
     match: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    name: str = ""
+    """What ``crumbs watch --notify NAME`` calls it."""
 
     def matches(self, values: dict[str, str]) -> bool:
         return all(values.get(k, "") in allowed for k, allowed in self.match.items())
@@ -72,9 +74,15 @@ class Alerting:
     link: str = ""
     explain: bool = False
 
-    def for_(self, values: dict[str, str]) -> list[Destination]:
-        """The destinations every matching route names, each once, in the order first named."""
-        names = [n for r in self.routes if r.matches(values) for n in r.destinations]
+    def for_(self, values: dict[str, str], only: list[str] | None = None) -> list[Destination]:
+        """The destinations every matching route names (of the routes named ``only``, if given),
+        each once, in the order first named."""
+        names = [
+            n
+            for r in self.routes
+            if (only is None or r.name in only) and r.matches(values)
+            for n in r.destinations
+        ]
         return [self.destinations[n] for n in dict.fromkeys(names)]
 
 
@@ -92,10 +100,10 @@ def parse(
         at = f"{where}: [[notify.routes]] #{i + 1}"
         if not isinstance(r, dict):
             raise UsageError(f"{at}: a table")
-        unknown = set(r) - {"destinations", *MATCHED}
+        unknown = set(r) - {"name", "destinations", *MATCHED}
         if unknown:
             raise UsageError(
-                f"{at}: unknown key {sorted(unknown)[0]!r} (known: destinations, {', '.join(MATCHED)})"
+                f"{at}: unknown key {sorted(unknown)[0]!r} (known: name, destinations, {', '.join(MATCHED)})"
             )
         names = _strings(r.get("destinations"), f"{at}: destinations")
         missing = [n for n in names if n not in destinations]
@@ -103,7 +111,13 @@ def parse(
             raise UsageError(
                 f"{at}: destinations {missing or names!r}: each must be a [notify.destinations.NAME]"
             )
-        routes.append(Route(names, {k: _strings(r[k], f"{at}: {k}") for k in MATCHED if k in r}))
+        routes.append(
+            Route(
+                names,
+                {k: _strings(r[k], f"{at}: {k}") for k in MATCHED if k in r},
+                str(r.get("name") or ""),
+            )
+        )
     rules = {}
     for name, m in _table(alerts, "map", where).items():
         m = _table({"x": m}, "x", f"{where}: [alerts.map.{name}]")
