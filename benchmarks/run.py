@@ -605,6 +605,12 @@ def bench_serve() -> None:
     serve_bench.run(WORK, million(), report, percentile)
 
 
+def bench_alerts() -> None:
+    import alerts_bench
+
+    alerts_bench.run(WORK, million(), report, percentile)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -620,6 +626,7 @@ BENCHES = {
     "history": bench_history,
     "askbig": bench_askbig,
     "serve": bench_serve,
+    "alerts": bench_alerts,
 }
 
 

@@ -83,7 +83,7 @@ def test_every_json_field_is_documented(demo_cli) -> None:
 CONTRACT = {
     "info": "Info", "timeline": "Timeline", "history": "History", "logs": "Logs", "diff": "Diff",
     "blame": "Blame", "rollouts": "Rollouts", "releases": "Releases", "drift": "Drift", "scan": "Findings",
-    "status": "Status", "activity": "Activity", "trace": "TraceDetail",
+    "status": "Status", "activity": "Activity", "trace": "TraceDetail", "investigations": "Investigation",
 }  # fmt: skip
 """Each command's JSON, as typed in crumbs.contract."""
 

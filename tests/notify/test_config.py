@@ -53,3 +53,16 @@ def test_a_setting_that_makes_no_sense_is_one_line(change: object, words: str) -
 def test_a_secret_named_by_a_variable_that_is_not_set() -> None:
     with pytest.raises(UsageError, match=r"\$HOOK_SECRET is not set"):
         parse(DOC, env={"SLACK_BOT_TOKEN": "x"})
+
+
+def test_a_route_can_ask_for_the_copilots_explanation() -> None:
+    import copy
+
+    doc = copy.deepcopy(DOC)
+    doc["notify"]["routes"][0]["explain"] = True
+    a = parse(doc, env=ENV)
+    shop = {"cluster": "prod", "namespace": "shop", "alertname": "X", "severity": "critical"}
+    assert a.explains(shop) and not a.explains({**shop, "namespace": "web"})
+    assert parse({**doc, "alerts": {"explain": True}}, env=ENV).explains(
+        {**shop, "namespace": "web"}
+    )

@@ -235,3 +235,28 @@ def test_a_bad_payload_is_refused_in_one_line(alerted: Served, body: bytes) -> N
     message = json.loads(answer)["error"]
     assert status == 400 and "\n" not in message and message.startswith("alertmanager webhook")
     assert alerted.json("/api/v1/investigations")["investigations"] == []
+
+
+def test_the_copilot_explains_when_asked_and_its_trace_is_kept(
+    served_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import shutil
+
+    db = str(tmp_path_factory.mktemp("explained") / "crumbs.db")
+    shutil.copy(served_db, db)
+    with start(db, alerting=parse({"alerts": {"explain": True}})) as served:
+        post(served, payload("firing", [KUBE_JOB_FAILED]))
+        (row,) = wait_for(served, 1)
+        inv = served.json(f"/api/v1/investigations/{row['id']}")
+    explanation = inv["explanation"]
+    assert explanation["trace"] and "billing" in explanation["answer"]
+    trace = served_trace(db, explanation["trace"])
+    assert "KubeJobFailed" in trace["question"] and trace["status"] == "ok"
+
+
+def served_trace(db: str, trace: int) -> dict[str, Any]:
+    from crumbs.app.traces import trace_show
+    from crumbs.store import Store
+
+    with Store.open(db, create=False) as store:
+        return dict(trace_show(store, trace)[1])

@@ -38,6 +38,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("/traces", ["trace", "list"]),
     ("/traces/1", ["trace", "show", "1"]),
     ("/traces/1/diff/2", ["trace", "diff", "1", "2"]),
+    ("/investigations", ["investigations", "list"]),
+    ("/investigations/1", ["investigations", "show", "1"]),
 ]  # fmt: skip
 
 
@@ -56,6 +58,12 @@ def two_runs(served: Served) -> Served:
         status, _, body = request(served.base + "/api/v1/ask", "POST", json.dumps({"question": question}).encode(),
                                   {"content-type": "application/json"})  # fmt: skip
         assert status == 200 and b"event: answer" in body, body[-500:]
+    from tests.serve.test_alerts import KUBE_JOB_FAILED, payload, wait_for
+
+    status, _, body = request(served.base + "/api/v1/alerts/alertmanager", "POST", payload("firing", [KUBE_JOB_FAILED]),
+                              {"content-type": "application/json"})  # fmt: skip
+    assert status == 200, body
+    wait_for(served, 1)
     return served
 
 

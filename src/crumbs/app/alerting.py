@@ -36,7 +36,7 @@ def handle(store: Store, alert: Alert, alerting: Alerting, redactor: Redactor, s
     """Investigate ``alert`` as of its start, keep it, notify every destination its routes name."""
     received = received_at if received_at is not None else now_ns()
     inv = investigate(store, alert, alerting.rules, source, received)
-    if explain is not None and alerting.explain:
+    if explain is not None and alerting.explains(_values(inv)):
         explain(store, inv)
     return send(store, inv, alerting, redactor, received, sleep=sleep)
 
@@ -48,9 +48,7 @@ def send(store: Store, inv: Investigation, alerting: Alerting, redactor: Redacto
     alert = inv.alert
     investigation = keep(store, inv, redactor)
     out = Handled(inv)
-    values = {"cluster": inv.cluster, "namespace": inv.namespace or alert.labels.get("namespace", ""),
-              "alertname": alert.name, "severity": alert.severity}  # fmt: skip
-    destinations = alerting.for_(values, only)
+    destinations = alerting.for_(_values(inv), only)
     if not destinations:
         return out
     message = build(shown(store, investigation), alerting.link)
@@ -66,3 +64,10 @@ def send(store: Store, inv: Investigation, alerting: Alerting, redactor: Redacto
         else:
             out.failed += 1
     return out
+
+
+def _values(inv: Investigation) -> dict[str, str]:
+    """What routes match on."""
+    a = inv.alert
+    return {"cluster": inv.cluster, "namespace": inv.namespace or a.labels.get("namespace", ""),
+            "alertname": a.name, "severity": a.severity}  # fmt: skip

@@ -61,6 +61,8 @@ class Route:
     match: dict[str, tuple[str, ...]] = field(default_factory=dict)
     name: str = ""
     """What ``crumbs watch --notify NAME`` calls it."""
+    explain: bool = False
+    """Its alerts also get the copilot's explanation (a model configured, or the offline one)."""
 
     def matches(self, values: dict[str, str]) -> bool:
         return all(values.get(k, "") in allowed for k, allowed in self.match.items())
@@ -73,6 +75,11 @@ class Alerting:
     rules: dict[str, Rule] = field(default_factory=dict)
     link: str = ""
     explain: bool = False
+
+    def explains(self, values: dict[str, str]) -> bool:
+        """Whether an alert with these values gets the copilot's explanation: ``[alerts] explain``,
+        or a matching route's ``explain = true``."""
+        return self.explain or any(r.explain and r.matches(values) for r in self.routes)
 
     def for_(self, values: dict[str, str], only: list[str] | None = None) -> list[Destination]:
         """The destinations every matching route names (of the routes named ``only``, if given),
@@ -100,10 +107,10 @@ def parse(
         at = f"{where}: [[notify.routes]] #{i + 1}"
         if not isinstance(r, dict):
             raise UsageError(f"{at}: a table")
-        unknown = set(r) - {"name", "destinations", *MATCHED}
+        unknown = set(r) - {"name", "explain", "destinations", *MATCHED}
         if unknown:
             raise UsageError(
-                f"{at}: unknown key {sorted(unknown)[0]!r} (known: name, destinations, {', '.join(MATCHED)})"
+                f"{at}: unknown key {sorted(unknown)[0]!r} (known: name, explain, destinations, {', '.join(MATCHED)})"
             )
         names = _strings(r.get("destinations"), f"{at}: destinations")
         missing = [n for n in names if n not in destinations]
@@ -116,6 +123,7 @@ def parse(
                 names,
                 {k: _strings(r[k], f"{at}: {k}") for k in MATCHED if k in r},
                 str(r.get("name") or ""),
+                bool(r.get("explain")),
             )
         )
     rules = {}

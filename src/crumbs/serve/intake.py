@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crumbs.alerts import Alert
-from crumbs.app.alerting import handle
+from crumbs.app.alerting import Explain, handle
 from crumbs.errors import CrumbsError
 from crumbs.formats.alertmanager import webhook
 from crumbs.notify.config import Alerting
@@ -26,11 +26,12 @@ QUEUE = 10_000
 
 class Intake:
     def __init__(self, open_store: Callable[[], Store], alerting: Callable[[], Alerting], redactor: Redactor,
-                 observe: Callable[[str, float | None], None]) -> None:  # fmt: skip
+                 observe: Callable[[str, float | None], None], explain: Explain | None = None) -> None:  # fmt: skip
         self._open = open_store
         self._alerting = alerting
         self._redactor = redactor
         self._observe = observe
+        self._explain = explain
         """Told each outcome (``explained``, ``nothing``...) and each delivery's seconds since receipt."""
         self._queue: queue.Queue[tuple[Alert, int] | None] = queue.Queue(QUEUE)
         self._thread = threading.Thread(target=self._run, name="crumbs-alerts", daemon=True)
@@ -65,7 +66,15 @@ class Intake:
                     store = self._open()
                 if kept.seen(store.db, alert.fingerprint, alert.status, alert.starts_at):
                     continue
-                done = handle(store, alert, self._alerting(), self._redactor, "webhook", received)
+                done = handle(
+                    store,
+                    alert,
+                    self._alerting(),
+                    self._redactor,
+                    "webhook",
+                    received,
+                    self._explain,
+                )
                 self._observe(done.investigation.outcome, None)
                 for ms in done.latencies_ms:
                     self._observe("", ms / 1000)

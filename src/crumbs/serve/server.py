@@ -38,6 +38,7 @@ from crumbs.serve.openapi import PREFIX, document
 from crumbs.serve.pages import STATIC
 from crumbs.serve.pages import routes as page_routes
 from crumbs.store import Store
+from crumbs.timeutil import format_time
 
 MAX_QUESTION = 4_000
 """Characters of a question (a question, not a document)."""
@@ -69,10 +70,35 @@ class Context:
         from crumbs.serve.intake import Intake
 
         alerting = settings.alerting if settings.alerting is not None else _configured_alerting()
-        self.intake = Intake(self.open_store, lambda: alerting, self.redactor, self.metrics.alerted)
+        self.intake = Intake(
+            self.open_store, lambda: alerting, self.redactor, self.metrics.alerted, self.explain
+        )
 
     def open_store(self) -> Store:
         return Store.open(self.settings.db, create=False, redactor=self.redactor)
+
+    def explain(self, store: Store, inv: Any) -> None:
+        """``[alerts] explain = true``: the copilot's answer about the alert, its trace kept."""
+        from crumbs.explain.loop import ask
+
+        a, subject = inv.alert, inv.subject
+        about = f"{subject['kind']} {subject['name']} in namespace {subject['namespace']}" if subject and subject["namespace"] else (
+            f"{subject['kind']} {subject['name']}" if subject else f"namespace {inv.namespace or '(all)'}")  # fmt: skip
+        question = f"The alert {a.name} ({a.severity or 'no severity'}) fired at {format_time(a.starts_at)} about {about}. What changed, who changed it, and why did it break?"  # fmt: skip
+        try:
+            answer = ask(store, question, self.model(), a.starts_at)
+        except ModelError as err:
+            inv.explanation = {
+                "answer": f"the copilot failed: {err}",
+                "trace": None,
+                "unverified": [],
+            }
+            return
+        inv.explanation = {
+            "answer": answer.text,
+            "trace": answer.trace_id,
+            "unverified": answer.unverified,
+        }
 
     def model(self) -> Model:
         if self.settings.model is not None:
