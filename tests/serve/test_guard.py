@@ -133,7 +133,7 @@ def test_metrics_tell_requests_and_the_store(served: Served) -> None:
         in text
     )
     assert "checkout" not in text  # routes by template: bounded labels
-    assert 'crumbs_store_newest_data_timestamp_seconds{cluster="demo"}' in text
+    assert 'crumbs_store_newest_data_timestamp_seconds{cluster="default"}' in text
     assert 'crumbs_findings{severity="error"} 2.0' in text
     assert "crumbs_copilot_tokens_total" in text and "crumbs_store_bytes" in text
 
