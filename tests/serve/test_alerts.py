@@ -260,3 +260,27 @@ def served_trace(db: str, trace: int) -> dict[str, Any]:
 
     with Store.open(db, create=False) as store:
         return dict(trace_show(store, trace)[1])
+
+
+def test_a_deleted_slack_thread_starts_a_new_one(alerted: Served, chat: ChatServer) -> None:
+    post(alerted, payload("firing", [KUBE_JOB_FAILED]))
+    (row,) = wait_for(alerted, 1)
+    _wait_notified(alerted, row["id"], 3)
+    chat.chat.messages.clear()  # someone deleted the alert's message in Slack
+    post(
+        alerted,
+        payload(
+            "resolved",
+            [{**KUBE_JOB_FAILED, "status": "resolved", "endsAt": "2026-11-27T15:10:00Z"}],
+        ),
+    )
+    rows = wait_for(alerted, 2)
+    _wait_notified(alerted, rows[0]["id"], 3)
+    slack = next(
+        n
+        for n in alerted.json(f"/api/v1/investigations/{rows[0]['id']}")["notifications"]
+        if n["kind"] == "slack"
+    )
+    assert slack["state"] == "sent", slack["error"]
+    last = chat.chat.to("/api/chat.postMessage")[-1].json()
+    assert "thread_ts" not in last and last["text"].startswith("Resolved")

@@ -22,6 +22,14 @@ BACKOFF = 0.5
 """Seconds before the second attempt; doubled each time (with Retry-After when it says more)."""
 MAX_WAIT = 30.0
 TIMEOUT = 10.0
+GONE = (
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+    "channel_not_found",
+    "is_archived",
+)
+"""Slack's words for a thread head that cannot be updated any more: the alert starts a new one."""
 SIGNATURE = "X-Crumbs-Signature"
 TIMESTAMP = "X-Crumbs-Timestamp"
 
@@ -75,15 +83,18 @@ def _slack(d: Destination, m: Message, thread: str, redactor: Redactor) -> str:
     client = WebClient(token=d.token, base_url=d.url, timeout=int(TIMEOUT))
     blocks, text = redactor.tree(slack_blocks(m)), redactor.string(m.text)
     try:
-        if not thread:
-            r = client.chat_postMessage(channel=d.channel, text=text, blocks=blocks)
-            return f"{r['channel']} {r['ts']}"
-        channel, ts = thread.split(" ", 1)
-        client.chat_update(
-            channel=channel, ts=ts, text=text, blocks=blocks
-        )  # the thread's head shows the latest
-        client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
-        return thread
+        if thread:
+            channel, ts = thread.split(" ", 1)
+            try:  # the thread's head shows the latest, the message goes in the thread
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
+                return thread
+            except SlackApiError as err:
+                if err.response.get("error") not in GONE:
+                    raise
+        # a new thread: the alert's first message, or its thread's head was deleted
+        r = client.chat_postMessage(channel=d.channel, text=text, blocks=blocks)
+        return f"{r['channel']} {r['ts']}"
     except SlackApiError as err:
         status = err.response.status_code
         error = err.response.get("error") if isinstance(err.response.data, dict) else None

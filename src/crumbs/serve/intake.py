@@ -1,12 +1,15 @@
 """``POST /api/v1/alerts/alertmanager``: Alertmanager's webhook. The call is answered as soon as
-the payload is read (Alertmanager waits for nobody); one worker thread investigates each new
-alert of the group as of its start, keeps it and notifies, on a store connection of its own."""
+the payload is read (Alertmanager waits for nobody); worker threads (one per core, up to 4)
+investigate each new alert of the group as of its start, keep it and notify, each on a store
+connection of its own."""
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +25,9 @@ from crumbs.timeutil import now_ns
 
 QUEUE = 10_000
 """Alerts waiting; beyond it Alertmanager is told 503 (it retries)."""
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+"""Investigations in parallel (SQLite reads are concurrent; each worker has its connection).
+An alert goes to the worker its fingerprint picks, so its firing and resolution keep order."""
 
 
 class Intake:
@@ -33,33 +39,41 @@ class Intake:
         self._observe = observe
         self._explain = explain
         """Told each outcome (``explained``, ``nothing``...) and each delivery's seconds since receipt."""
-        self._queue: queue.Queue[tuple[Alert, int] | None] = queue.Queue(QUEUE)
-        self._thread = threading.Thread(target=self._run, name="crumbs-alerts", daemon=True)
-        self._thread.start()
+        self._queues: list[queue.Queue[tuple[Alert, int] | None]] = [
+            queue.Queue(QUEUE // WORKERS) for _ in range(WORKERS)
+        ]
+        self._threads = [threading.Thread(target=self._run, args=(q,), name=f"crumbs-alerts-{i}", daemon=True)
+                         for i, q in enumerate(self._queues)]  # fmt: skip
+        for t in self._threads:
+            t.start()
         self.failures = 0
 
     def accept(self, body: bytes) -> dict[str, Any]:
         """The payload read (a bad one: InputError, 400); its alerts queued."""
         group = webhook(body, "alertmanager webhook")
         received = now_ns()
-        for alert in group.alerts:
-            self._queue.put_nowait((alert, received))
+        for alert in group.alerts:  # one alert's states always go to the same worker, in order
+            self._queues[zlib.crc32(alert.fingerprint.encode()) % WORKERS].put_nowait(
+                (alert, received)
+            )
         return {"accepted": len(group.alerts), "groupKey": group.group_key}
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued alert is handled (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+        while any(q.unfinished_tasks for q in self._queues) and time.monotonic() < deadline:
             time.sleep(0.02)
-        return not self._queue.unfinished_tasks
+        return not any(q.unfinished_tasks for q in self._queues)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
+        for q in self._queues:
+            q.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
 
-    def _run(self) -> None:
+    def _run(self, work: queue.Queue[tuple[Alert, int] | None]) -> None:
         store: Store | None = None
-        while (item := self._queue.get()) is not None:
+        while (item := work.get()) is not None:
             alert, received = item
             try:
                 if store is None:
@@ -88,6 +102,6 @@ class Intake:
                 self.failures += 1
                 self._observe("failed", None)
             finally:
-                self._queue.task_done()
+                work.task_done()
         if store is not None:
             store.close()

@@ -109,11 +109,11 @@ def deliveries(db: sqlite3.Connection, investigation: int) -> list[Delivery]:
 
 
 def thread_of(db: sqlite3.Connection, fingerprint: str, destination: str) -> str:
-    """The thread an alert's first delivery to ``destination`` opened ("" if none): its later
-    messages go there."""
+    """The thread an alert's deliveries to ``destination`` went to ("" if none; the newest, in
+    case its first was deleted and another begun): its later messages go there."""
     r = db.execute(
         "SELECT n.thread FROM notifications n JOIN investigations i ON i.id = n.investigation "
-        "WHERE i.fingerprint = ? AND n.destination = ? AND n.state = 'sent' AND n.thread != '' ORDER BY n.id LIMIT 1",
+        "WHERE i.fingerprint = ? AND n.destination = ? AND n.state = 'sent' AND n.thread != '' ORDER BY n.id DESC LIMIT 1",
         (fingerprint, destination),
     ).fetchone()
     return str(r[0]) if r else ""
