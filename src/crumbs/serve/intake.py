@@ -1,11 +1,9 @@
 """``POST /api/v1/alerts/alertmanager``: Alertmanager's webhook. The call is answered as soon as
-the payload is read (Alertmanager waits for nobody); worker threads (one per core, up to 4)
-investigate each new alert of the group as of its start, keep it and notify, each on a store
-connection of its own."""
+the payload is read (Alertmanager waits for nobody); a worker thread investigates each new alert
+of the group as of its start, keeps it and notifies, on a store connection of its own."""
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -25,9 +23,11 @@ from crumbs.timeutil import now_ns
 
 QUEUE = 10_000
 """Alerts waiting; beyond it Alertmanager is told 503 (it retries)."""
-WORKERS = max(1, min(4, os.cpu_count() or 1))
-"""Investigations in parallel (SQLite reads are concurrent; each worker has its connection).
-An alert goes to the worker its fingerprint picks, so its firing and resolution keep order."""
+WORKERS = 1
+"""Worker threads (each with its connection; an alert goes to the one its fingerprint picks, so
+its firing and resolution keep their order). One: an investigation is Python work, and two
+threads were measured no faster than one (the GIL; benchmarks/README.md) — more would take
+processes."""
 
 
 class Intake:
