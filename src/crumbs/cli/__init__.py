@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # output closed early (| head): quietly, as kubectl
+        _quiet_stdout()
         return 0
     except Exception:
         import traceback
@@ -194,6 +195,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_ERROR
     return int(result or 0)
+
+
+def _quiet_stdout() -> None:
+    """What is still buffered for a closed pipe goes nowhere (no "Exception ignored" at exit)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _prog_name() -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 
 from rich.console import Console
@@ -131,5 +133,15 @@ def event_line(ev: StoredEvent) -> str:
     )
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Output closed early (``| head``): stop writing and end quietly with 0, as kubectl does
+        (rich's default ends with 1). What was not written goes nowhere."""
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, (sys.stderr if self.stderr else sys.stdout).fileno())
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=True)

@@ -1,0 +1,40 @@
+"""Output closed early (``crumbs … | head``): the command stops quietly with 0, as kubectl does —
+no traceback, no "Exception ignored", no exit 1 (issue 21, item 5)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CRUMBS = str(Path(sys.executable).parent / "crumbs")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["timeline", "-o", "json"],
+        ["timeline", "--noise"],
+        ["get", "pods", "-n", "shop", "-o", "yaml"],
+    ],
+)
+def test_a_closed_pipe_ends_quietly(demo_cli, store_path: str, argv: list[str]) -> None:
+    # more than a pipe's buffer (64 KiB), so the writer meets the closed end
+    proc = subprocess.Popen(
+        [CRUMBS, "--db", store_path, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.read(10)
+    proc.stdout.close()  # like head after its line
+    err = proc.stderr.read()
+    code = proc.wait(timeout=60)
+    assert first and code == 0 and err == b"", (code, err[-500:])
+
+
+def test_a_pipe_that_stays_open_gets_everything(demo_cli, store_path: str) -> None:
+    out = subprocess.run(
+        [CRUMBS, "--db", store_path, "timeline", "-o", "json"], capture_output=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.rstrip().endswith(b"}") and len(out.stdout) > 65536
