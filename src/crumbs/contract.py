@@ -395,6 +395,9 @@ class DeprecatedApi(TypedDict):
 
 class ClusterFacts(TypedDict):
     version: str | None
+    versionFrom: str | None
+    """How the version is known: the Nodes' kubelet versions, or the kube-apiserver, -controller-manager,
+    -scheduler or kube-proxy image's tag (when the data has no Nodes)."""
     nodes: int
     namespaces: int
     deprecatedApisInUse: list[DeprecatedApi]

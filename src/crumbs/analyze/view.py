@@ -298,16 +298,33 @@ class ClusterView:
 
     @property
     def cluster_version(self) -> str | None:
-        """The highest kubelet version among the Nodes (the API server is at least as new)."""
+        """The cluster's Kubernetes version as far as the data says (:meth:`version_evidence`)."""
+        return self.version_evidence()[0]
+
+    def version_evidence(self) -> tuple[str | None, str]:
+        """The version and how it is known: the highest kubelet version among the Nodes (the API
+        server is at least as new); without Nodes, the tag of the control plane's or kube-proxy's
+        image in kube-system (kubeadm and most distributions tag them with the release)."""
         versions = [
             str(mapping(mapping(n.doc.get("status")).get("nodeInfo")).get("kubeletVersion") or "")
             for n in self.objects("Node")
         ]
         parsed = [v for v in (parse_version(v) for v in versions) if v]
-        if not parsed:
-            return None
-        major, minor, patch = max(parsed)
-        return f"v{major}.{minor}.{patch}"
+        if parsed:
+            return _shown(max(parsed)), "the Nodes' kubelet versions"
+        tags: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for kind in ("Pod", "DaemonSet", "Deployment"):
+            for rev in self.objects(kind, "kube-system"):
+                for image in _images(rev.doc):
+                    repo, _, tag = image.split("@", 1)[0].rpartition(":")
+                    name = repo.rsplit("/", 1)[-1]
+                    version = parse_version(tag) if name in CONTROL_PLANE_IMAGES else None
+                    if version:
+                        tags[name].append(version)
+        for name in CONTROL_PLANE_IMAGES:
+            if tags[name]:
+                return _shown(max(tags[name])), f"the {name} image"
+        return None, ""
 
 
 _USUAL_GROUP = {
@@ -316,6 +333,21 @@ _USUAL_GROUP = {
     "StatefulSet": "apps", "DaemonSet": "apps", "Job": "batch", "CronJob": "batch", "EndpointSlice": "discovery.k8s.io",
     "StorageClass": "storage.k8s.io", "IngressClass": "networking.k8s.io", "PriorityClass": "scheduling.k8s.io",
 }  # fmt: skip
+
+
+CONTROL_PLANE_IMAGES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+"""Images tagged with the cluster's release, in the order they are believed (the API server's first)."""
+
+
+def _shown(v: tuple[int, int, int]) -> str:
+    return f"v{v[0]}.{v[1]}.{v[2]}"
+
+
+def _images(doc: Obj) -> list[str]:
+    spec = mapping(doc.get("spec"))
+    if doc.get("kind") != "Pod":
+        spec = mapping(mapping(mapping(spec.get("template")).get("spec")))
+    return [str(c.get("image") or "") for c in spec.get("containers") or [] if isinstance(c, dict)]
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:

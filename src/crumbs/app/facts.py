@@ -14,6 +14,13 @@ from crumbs.store.source import StoreSource
 from crumbs.timeutil import format_time
 
 NODES: list[tuple[str | None, str]] = [("", "Node")]
+VERSION_KINDS: list[tuple[str | None, str]] = [
+    *NODES,
+    ("", "Pod"),
+    ("apps", "DaemonSet"),
+    ("apps", "Deployment"),
+]
+"""What says the version: the Nodes' kubelets, else kube-system's control-plane and kube-proxy images."""
 DEPRECATION_KINDS: list[tuple[str | None, str]] = [
     *NODES,
     ("", "Secret"),  # the Helm release records the apis analyzer reads releases from
@@ -22,15 +29,24 @@ DEPRECATION_KINDS: list[tuple[str | None, str]] = [
 
 
 def version_at(store: Store, at: int, cluster: str | None = None) -> str | None:
-    """The cluster's Kubernetes version at ``at`` (its newest kubelet), from its Nodes alone."""
-    return ClusterView(StoreSource(store.queries, cluster, kinds=NODES), at).cluster_version
+    """The cluster's Kubernetes version at ``at``: its newest kubelet, else its control plane's
+    or kube-proxy's image tag (kube-system and the Nodes only are read)."""
+    return version_evidence(store, at, cluster)[0]
+
+
+def version_evidence(store: Store, at: int, cluster: str | None = None) -> tuple[str | None, str]:
+    return ClusterView(
+        StoreSource(store.queries, cluster, kinds=VERSION_KINDS), at, "kube-system"
+    ).version_evidence()
 
 
 def compute(store: Store, cluster: str, at: int) -> contract.ClusterFacts:
     view = ClusterView(StoreSource(store.queries, cluster, kinds=DEPRECATION_KINDS), at)
     found = run(view, [registry.load_builtins()["apis"]], Options(causes=False))
+    version, source = version_evidence(store, at, cluster)
     return {
-        "version": view.cluster_version,
+        "version": version,
+        "versionFrom": source or None,
         "nodes": len(view.live("Node")),
         "namespaces": len(store.queries.namespaces_of(Selector(cluster=cluster))),
         "deprecatedApisInUse": [
@@ -45,11 +61,19 @@ def facts_of(store: Store, cluster: str) -> contract.ClusterFacts:
     changed since, else computed now (and kept, unless the store is read-only)."""
     stamp = store.facts_stamp()
     kept = store.stored_facts(cluster, stamp)
-    if kept is not None:
+    if (
+        kept is not None and "versionFrom" in kept
+    ):  # facts kept before versionFrom are computed again
         return kept
     at = store.queries.latest_time()
     if at is None:
-        return {"version": None, "nodes": 0, "namespaces": 0, "deprecatedApisInUse": []}
+        return {
+            "version": None,
+            "versionFrom": None,
+            "nodes": 0,
+            "namespaces": 0,
+            "deprecatedApisInUse": [],
+        }
     value = compute(store, cluster, at)
     store.keep_facts(cluster, stamp, at, value)
     return value
