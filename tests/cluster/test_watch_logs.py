@@ -145,7 +145,9 @@ def test_limits_hold_under_a_pod_restarting_every_second(
     assert counts.fetched + counts.over_budget + counts.dropped <= 40
     assert counts.dropped > 0  # the queue of 4 overflowed: dropped, never waited for
     assert len(fetched) <= 2 + 5 * elapsed + 1  # the token bucket
-    assert sum(1 for _ in _chunks(store_path)) == 3
+    # each body served is kept once: two fetches between the same two runs read the same text,
+    # which the store keeps once (its chunks are unique by content)
+    assert sum(1 for _ in _chunks(store_path)) == len(set(cluster.served_logs)) >= 1
 
 
 def test_failures_are_counted_and_a_403_stops_fetching(

@@ -232,6 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = "".join((f"{t} {text}" if stamp else text) + "\n" for t, text in lines).encode()
         if q.get("limitBytes"):
             body = body[: int(q["limitBytes"])]
+        with cluster.cond:
+            cluster.served_logs.append(body)
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))

@@ -107,6 +107,8 @@ class FakeCluster:
         self.requests: list[tuple[str, str]] = []
         self.gone_sent = False
         self.container_logs: dict[tuple[str, str, str, bool], list[tuple[str, str]]] = {}
+        self.served_logs: list[bytes] = []
+        """Every log body GET pods/log answered, in order (tests compare them with what was stored)."""
         """(namespace, pod, container, previous) → (RFC 3339 time, line): what pods/log serves."""
 
     def set_log(self, namespace: str, pod: str, container: str, lines: list[tuple[str, str]], previous: bool = False) -> None:  # fmt: skip
