@@ -39,12 +39,18 @@ def canonical(doc: Obj) -> bytes:
 
 
 def pack_text(text: bytes) -> bytes:
-    """Text kept compressed without a dictionary (logs): zstd."""
+    """Bytes kept compressed without a dictionary (logs, traces, investigations): zstd. A
+    compressor per call: zstandard's objects must not be shared between threads (``crumbs
+    serve`` writes traces and investigations from several)."""
     return zstandard.ZstdCompressor(level=LEVEL).compress(text)
 
 
+def unpack_bytes(data: bytes) -> bytes:
+    return zstandard.ZstdDecompressor().decompress(data)
+
+
 def unpack_text(data: bytes) -> str:
-    return zstandard.ZstdDecompressor().decompress(data).decode("utf-8", "replace")
+    return unpack_bytes(data).decode("utf-8", "replace")
 
 
 def digest(data: bytes) -> bytes:

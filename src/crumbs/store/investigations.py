@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import zstandard
 
 from crumbs.errors import NotFoundError
+from crumbs.store.codec import pack_text, unpack_bytes
 from crumbs.store.transaction import transaction
-
-_C = zstandard.ZstdCompressor(level=3)
-_D = zstandard.ZstdDecompressor()
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ def add(db: sqlite3.Connection, row: Row, result: Any) -> int:
             "ends_at, received_at, source, outcome, headline, result, trace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (row.fingerprint, row.alertname, row.status, row.severity, row.cluster, row.namespace, row.starts_at,
              row.ends_at, row.received_at, row.source, row.outcome, row.headline,
-             _C.compress(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS)), row.trace),
+             pack_text(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS)), row.trace),
         )  # fmt: skip
         return int(cur.lastrowid or 0)
 
@@ -77,7 +74,7 @@ def load(db: sqlite3.Connection, investigation: int) -> tuple[Row, Any]:
         raise NotFoundError(
             f"investigation {investigation}: not in the store (crumbs investigations list)"
         )
-    return Row(*r[:-1]), orjson.loads(_D.decompress(r[-1]))
+    return Row(*r[:-1]), orjson.loads(unpack_bytes(r[-1]))
 
 
 def deliver(db: sqlite3.Connection, investigation: int, d: Delivery) -> None:

@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import zstandard
 
 from crumbs.errors import NotFoundError
+from crumbs.store.codec import pack_text, unpack_bytes
 from crumbs.store.transaction import transaction
 
-_C = zstandard.ZstdCompressor(level=3)
-_D = zstandard.ZstdDecompressor()
 _COLUMNS = "id, started_at, question, mode, model, params, system_hash, store_at, answer, status, error, tokens_in, tokens_out, cost, latency_ms, replay_of"
 
 
@@ -62,7 +60,7 @@ def start(db: sqlite3.Connection, started_at: int, question: str, mode: str, mod
 
 
 def add_step(db: sqlite3.Connection, trace: int, n: int, kind: str, name: str, payload: Any, tokens: int, latency_ms: int) -> None:  # fmt: skip
-    data = _C.compress(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
+    data = pack_text(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
     with transaction(db):
         db.execute(
             "INSERT INTO trace_steps (trace, n, kind, name, payload, tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -96,7 +94,7 @@ def load_trace(db: sqlite3.Connection, trace_id: int) -> Trace:
         raise NotFoundError(f"no trace {trace_id} in the store (crumbs trace list)")
     t = _trace(row)
     t.steps = [
-        Step(n, kind, name, orjson.loads(_D.decompress(payload)), tokens, latency)
+        Step(n, kind, name, orjson.loads(unpack_bytes(payload)), tokens, latency)
         for n, kind, name, payload, tokens, latency in db.execute(
             "SELECT n, kind, name, payload, tokens, latency_ms FROM trace_steps WHERE trace = ? ORDER BY n",
             (trace_id,),
