@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crumbs.alerts import Alert
-from crumbs.app.investigate import Investigation, investigate, keep, shown
+from crumbs.app.investigate import Investigation, investigate, keep
 from crumbs.notify.config import Alerting
 from crumbs.notify.message import build
 from crumbs.notify.send import deliver
@@ -41,6 +41,15 @@ def handle(store: Store, alert: Alert, alerting: Alerting, redactor: Redactor, s
     return send(store, inv, alerting, redactor, received, sleep=sleep)
 
 
+def handle_new(store: Store, alert: Alert, alerting: Alerting, redactor: Redactor, source: str,
+               received_at: int | None = None, explain: Explain | None = None) -> Handled | None:  # fmt: skip
+    """:func:`handle`, unless this alert was investigated in this state already (Alertmanager
+    sends a group again while it fires; ``investigate`` meets the same alerts again): None."""
+    if kept.seen(store.db, alert.fingerprint, alert.status, alert.starts_at):
+        return None
+    return handle(store, alert, alerting, redactor, source, received_at, explain)
+
+
 def send(store: Store, inv: Investigation, alerting: Alerting, redactor: Redactor, received: int,
          only: list[str] | None = None, sleep: Callable[[float], None] = time.sleep) -> Handled:  # fmt: skip
     """Keep the investigation and deliver it where the routes say (``only``: these routes, by
@@ -51,7 +60,7 @@ def send(store: Store, inv: Investigation, alerting: Alerting, redactor: Redacto
     destinations = alerting.for_(_values(inv), only)
     if not destinations:
         return out
-    message = build(shown(store, investigation), alerting.link)
+    message = build(inv.json(redactor), alerting.link)  # as kept, its id now known
     for d in destinations:
         thread = kept.thread_of(store.db, alert.fingerprint, d.name) if d.kind == "slack" else ""
         result = deliver(d, message, thread, redactor, sleep)

@@ -17,7 +17,7 @@ from crumbs import contract
 from crumbs.alerts import Alert
 from crumbs.app import diagnose
 from crumbs.app.alerting import Handled, send
-from crumbs.app.investigate import Investigation
+from crumbs.app.investigate import Investigation, only_cluster
 from crumbs.notify.config import Alerting
 from crumbs.redaction import Redactor
 from crumbs.store import Store
@@ -88,15 +88,10 @@ class FindingAlerts:
             alert,
             now_ns(),
             "watch",
-            _cluster(store),
+            only_cluster(store),
             subject["namespace"],
             subject,
             "finding",
             g.findings,
         )
         return send(store, inv, self.alerting, self.redactor, inv.received_at, self.routes)
-
-
-def _cluster(store: Store) -> str:
-    names = store.queries.clusters()
-    return names[0] if len(names) == 1 else ""

@@ -109,7 +109,7 @@ def investigate(store: Store, alert: Alert, rules: dict[str, Rule] | None = None
             "namespace": namespace,
             "name": name,
         }
-        return Investigation(alert, received, source, cluster or _only_cluster(store), namespace, subject, t.label,
+        return Investigation(alert, received, source, cluster or only_cluster(store), namespace, subject, t.label,
                              d.json()["findings"])  # fmt: skip
     scope = namespace_of(alert.labels)
     try:
@@ -117,7 +117,7 @@ def investigate(store: Store, alert: Alert, rules: dict[str, Rule] | None = None
         findings = d.json()["findings"]
     except NotFoundError:
         findings = []
-    return Investigation(alert, received, source, cluster or _only_cluster(store), scope or "", None, None, findings)  # fmt: skip
+    return Investigation(alert, received, source, cluster or only_cluster(store), scope or "", None, None, findings)  # fmt: skip
 
 
 def _resolve(store: Store, t: Target, cluster: str | None, at: int) -> tuple[str, str, str] | None:
@@ -143,7 +143,8 @@ def _node_by_address(
     return None
 
 
-def _only_cluster(store: Store) -> str:
+def only_cluster(store: Store) -> str:
+    """The store's cluster when it holds one ("" when several: each says its own)."""
     names = store.queries.clusters()
     return names[0] if len(names) == 1 else ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
+from crumbs.cli.common import OUTPUT_OPTION, Output, db_path, emit_json, open_store
 from crumbs.errors import EXIT_OK, InputError, UsageError
 from crumbs.report.text import clean, console
 
@@ -27,25 +27,24 @@ def investigate(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Investigate every firing alert Alertmanager holds: why of the object its labels name, as of its start."""
-    from crumbs.app.alerting import handle
+    from crumbs.app.alerting import handle_new
     from crumbs.formats.alertmanager import api_alerts
-    from crumbs.notify.config import Alerting, parse
+    from crumbs.notify.config import Alerting, configured
     from crumbs.redaction import sharing
-    from crumbs.settings import config_file
-    from crumbs.store import investigations as kept
+    from crumbs.store import Store
 
-    path, doc = config_file()
-    alerting = parse(doc, str(path))
+    alerting = configured()
     if not notify:
         alerting = Alerting(rules=alerting.rules, link=alerting.link)
     alerts = api_alerts(_get(alertmanager, matcher or []), alertmanager)
     redactor = sharing()
-    done = []
-    with open_store(ctx) as store:
-        for alert in alerts:
-            if kept.seen(store.db, alert.fingerprint, alert.status, alert.starts_at):
-                continue
-            done.append(handle(store, alert, alerting, redactor, "api"))
+    # read as crumbs serve reads it: what is kept and sent is redacted as it is read
+    with Store.open(db_path(ctx), create=False, redactor=redactor) as store:
+        done = [
+            h
+            for h in (handle_new(store, a, alerting, redactor, "api") for a in alerts)
+            if h is not None
+        ]
     if output is Output.json:
         emit_json(
             {

@@ -145,15 +145,16 @@ def watch(
 
 def _finding_teller(ctx: typer.Context, routes: list[str], every: float) -> Any:
     from crumbs.app.findingalerts import FindingAlerts
-    from crumbs.notify.config import parse
+    from crumbs.notify.config import configured
     from crumbs.redaction import sharing
-    from crumbs.settings import config_file
+    from crumbs.settings import config_path
 
-    path, doc = config_file()
-    alerting = parse(doc, str(path))
+    alerting = configured()
     unknown = [r for r in routes if r not in {x.name for x in alerting.routes}]
     if unknown:
-        raise UsageError(f"--notify {unknown[0]}: no [[notify.routes]] of that name in {path}")
+        raise UsageError(
+            f"--notify {unknown[0]}: no [[notify.routes]] of that name in {config_path()}"
+        )
     return FindingAlerts(alerting, list(routes), sharing()), every, db_path(ctx)
 
 

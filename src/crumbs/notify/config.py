@@ -93,6 +93,14 @@ class Alerting:
         return [self.destinations[n] for n in dict.fromkeys(names)]
 
 
+def configured() -> Alerting:
+    """The ``[alerts]`` and ``[notify]`` tables of the configuration file (none: nothing routed)."""
+    from crumbs.settings import config_file
+
+    path, doc = config_file()
+    return parse(doc, str(path))
+
+
 def parse(
     doc: dict[str, Any], where: str = "config", env: dict[str, str] | None = None
 ) -> Alerting:

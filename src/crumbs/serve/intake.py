@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 from crumbs.alerts import Alert
-from crumbs.app.alerting import Explain, handle
+from crumbs.app.alerting import Explain, handle_new
 from crumbs.errors import CrumbsError
 from crumbs.formats.alertmanager import webhook
 from crumbs.notify.config import Alerting
 from crumbs.redaction import Redactor
 from crumbs.store import Store
-from crumbs.store import investigations as kept
 from crumbs.timeutil import now_ns
 
 QUEUE = 10_000
@@ -32,13 +30,13 @@ processes."""
 
 class Intake:
     def __init__(self, open_store: Callable[[], Store], alerting: Callable[[], Alerting], redactor: Redactor,
-                 observe: Callable[[str, float | None], None], explain: Explain | None = None) -> None:  # fmt: skip
+                 observe: Callable[[float | None], None], explain: Explain | None = None) -> None:  # fmt: skip
         self._open = open_store
         self._alerting = alerting
         self._redactor = redactor
         self._observe = observe
+        """Told each delivery's seconds since the alert's receipt, and None for an alert that failed."""
         self._explain = explain
-        """Told each outcome (``explained``, ``nothing``...) and each delivery's seconds since receipt."""
         self._queues: list[queue.Queue[tuple[Alert, int] | None]] = [
             queue.Queue(QUEUE // WORKERS) for _ in range(WORKERS)
         ]
@@ -46,7 +44,6 @@ class Intake:
                          for i, q in enumerate(self._queues)]  # fmt: skip
         for t in self._threads:
             t.start()
-        self.failures = 0
 
     def accept(self, body: bytes) -> dict[str, Any]:
         """The payload read (a bad one: InputError, 400); its alerts queued."""
@@ -57,13 +54,6 @@ class Intake:
                 (alert, received)
             )
         return {"accepted": len(group.alerts), "groupKey": group.group_key}
-
-    def drain(self, timeout: float = 30.0) -> bool:
-        """Wait until every queued alert is handled (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while any(q.unfinished_tasks for q in self._queues) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not any(q.unfinished_tasks for q in self._queues)
 
     def close(self) -> None:
         for q in self._queues:
@@ -78,9 +68,7 @@ class Intake:
             try:
                 if store is None:
                     store = self._open()
-                if kept.seen(store.db, alert.fingerprint, alert.status, alert.starts_at):
-                    continue
-                done = handle(
+                done = handle_new(
                     store,
                     alert,
                     self._alerting(),
@@ -89,18 +77,15 @@ class Intake:
                     received,
                     self._explain,
                 )
-                self._observe(done.investigation.outcome, None)
-                for ms in done.latencies_ms:
-                    self._observe("", ms / 1000)
+                for ms in done.latencies_ms if done else []:
+                    self._observe(ms / 1000)
             except CrumbsError:
-                self.failures += 1
-                self._observe("failed", None)
+                self._observe(None)
                 if store is not None:
                     store.close()
                     store = None
             except Exception:  # a bug in one alert's investigation must not stop the intake
-                self.failures += 1
-                self._observe("failed", None)
+                self._observe(None)
             finally:
                 work.task_done()
         if store is not None:

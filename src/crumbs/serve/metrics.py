@@ -147,12 +147,12 @@ class Metrics:
         )
         self.registry.register(StoreCollector(open_store, findings))
 
-    def alerted(self, outcome: str, seconds: float | None) -> None:
-        """The alert intake's observations: a delivery's time since receipt, or a failure."""
-        if seconds is not None:
-            self.to_notification.observe(seconds)
-        elif outcome == "failed":
+    def alerted(self, seconds: float | None) -> None:
+        """The alert intake's observations: a delivery's time since receipt, or (None) a failure."""
+        if seconds is None:
             self.intake_failures.inc()
+        else:
+            self.to_notification.observe(seconds)
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

@@ -67,9 +67,10 @@ class Context:
         self.redactor: Redactor = sharing()
         self.metrics = Metrics(self.open_store, _findings_by_severity)
         self._local = threading.local()
+        from crumbs.notify.config import configured
         from crumbs.serve.intake import Intake
 
-        alerting = settings.alerting if settings.alerting is not None else _configured_alerting()
+        alerting = settings.alerting if settings.alerting is not None else configured()
         self.intake = Intake(
             self.open_store, lambda: alerting, self.redactor, self.metrics.alerted, self.explain
         )
@@ -125,14 +126,6 @@ class Context:
                 raise
 
         return await run_in_threadpool(run)
-
-
-def _configured_alerting() -> Any:
-    from crumbs.notify.config import parse
-    from crumbs.settings import config_file
-
-    path, doc = config_file()
-    return parse(doc, str(path))
 
 
 async def _alertmanager(ctx: Context, request: Request) -> Response:
