@@ -18,6 +18,12 @@ def store_clock(store: Store) -> int:
     return latest
 
 
+def copilot_clock(store: Store) -> int | None:
+    """The time the copilot answers as of: the store's clock, or None for a store with no
+    revision yet (the copilot says it is empty rather than failing)."""
+    return store_clock(store) if store.queries.has_revisions() else None
+
+
 def parse_time_option(text: str, option: str, reference: int) -> int:
     t = parse_when(text, reference)
     if t is None:

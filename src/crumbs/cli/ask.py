@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from crumbs.app.query import store_clock
+from crumbs.app.query import copilot_clock
 from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
 from crumbs.errors import EXIT_OK, CrumbsError, UsageError
 from crumbs.explain.choose import choose_model
@@ -76,9 +76,8 @@ def answer_question(ctx: typer.Context, question: str, model: Model, budget: int
     from crumbs.explain.loop import ask as run
 
     with open_store(ctx) as store:
-        at = store_clock(store) if _has_data(store) else None
         try:
-            return run(store, question, model, at, budget)
+            return run(store, question, model, copilot_clock(store), budget)
         except ModelError as err:
             raise CopilotError(
                 f"{err} (the trace keeps what happened: crumbs trace list)"
@@ -87,13 +86,6 @@ def answer_question(ctx: typer.Context, question: str, model: Model, budget: int
 
 class CopilotError(CrumbsError):
     """The model could not be reached or failed; the trace keeps what happened."""
-
-
-def _has_data(store: object) -> bool:
-    from crumbs.store import Store
-
-    assert isinstance(store, Store)
-    return store.queries.has_revisions()
 
 
 trace_app = typer.Typer(
@@ -164,9 +156,8 @@ def trace_replay(
     from crumbs.explain.replay import replay
 
     with open_store(ctx) as store:
-        at = store_clock(store) if _has_data(store) else None
         try:
-            r = replay(store, trace_id, at)
+            r = replay(store, trace_id, copilot_clock(store))
         except ModelError as err:
             raise CopilotError(str(err)) from None
     if output is Output.json:

@@ -43,9 +43,8 @@ ENV.globals["qs"] = _query_string
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    """A page (or, asked by htmx, the fragment the template marks), with the CSRF cookie set."""
-    partial = request.headers.get("hx-request") == "true"
-    html = ENV.get_template(template).render(request=request, partial=partial, **context)
+    """A page (htmx picks the fragment it wants with ``hx-select``), with the CSRF cookie set."""
+    html = ENV.get_template(template).render(request=request, **context)
     response = HTMLResponse(html, status)
     if CSRF_COOKIE not in cookies({b"cookie": request.headers.get("cookie", "").encode("latin-1")}):
         response.set_cookie(CSRF_COOKIE, new_csrf(), httponly=False, samesite="strict", path="/")
@@ -55,7 +54,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 def routes(ctx: Context) -> list[Route]:
     def page(template: str, build: Any) -> Any:
         async def handle(request: Request) -> Response:
-            q = Query(request.path_params, _multi(request))
+            q = Query(request.path_params, query_params(request))
             try:
                 data = await ctx.read(lambda store: build(store, q))
             except NotFoundError as err:
@@ -97,35 +96,18 @@ def routes(ctx: Context) -> list[Route]:
             page("side_by_side.html", views.side_by_side),
         ),
         Route("/findings", page("findings.html", views.findings_page)),
-        Route("/traces", page("traces.html", _traces)),
+        Route("/traces", page("traces.html", views.traces_page)),
         Route("/traces/{id:int}", page("trace.html", views.trace_page)),
         Route("/traces/{a:int}/diff/{b:int}", page("trace_diff.html", views.trace_diff_page)),
-        Route("/investigations", page("investigations.html", _investigations)),
-        Route("/investigations/{id:int}", page("investigation.html", _investigation)),
+        Route("/investigations", page("investigations.html", views.investigations_page)),
+        Route("/investigations/{id:int}", page("investigation.html", views.investigation_page)),
         Route("/ask", ask_page),
         Route("/cite/{ref}", cite),
     ]
 
 
-def _traces(store: Any, q: Query) -> dict[str, Any]:
-    from crumbs.app.traces import trace_list
-
-    return {"traces": trace_list(store, q.integer("limit", 50, most=1000))[1]["traces"]}
-
-
-def _investigations(store: Any, q: Query) -> dict[str, Any]:
-    from crumbs.app.investigate import listed
-
-    return dict(listed(store, q.integer("limit", 100, most=1000), q.one("fingerprint")))
-
-
-def _investigation(store: Any, q: Query) -> dict[str, Any]:
-    from crumbs.app.investigate import shown
-
-    return {"inv": shown(store, int(q.path["id"]))}
-
-
-def _multi(request: Request) -> dict[str, list[str]]:
+def query_params(request: Request) -> dict[str, list[str]]:
+    """The query string, every value of each parameter (``?kind=a&kind=b``)."""
     out: dict[str, list[str]] = {}
     for k, v in request.query_params.multi_items():
         out.setdefault(k, []).append(v)
@@ -134,5 +116,5 @@ def _multi(request: Request) -> dict[str, list[str]]:
 
 def _plain(request: Request) -> dict[str, Any]:
     """The query string as the templates' filters read it (repeatable ones as lists)."""
-    multi = _multi(request)
+    multi = query_params(request)
     return {k: (v if k in ("kind", "channel", "actor") else v[-1]) for k, v in multi.items()}

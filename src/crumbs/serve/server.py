@@ -2,7 +2,8 @@
 app (Starlette and uvicorn are used in ``crumbs.serve`` only).
 
 Requests read the store with the sharing redaction (what the copilot and MCP see) in worker
-threads, each keeping its own connection; the only writes are the copilot's decision traces.
+threads, each keeping its own connection; the only writes are the copilot's decision traces
+and the alert intake's investigations.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from crumbs import contract
 from crumbs.app import diagnose
-from crumbs.app.query import store_clock
+from crumbs.app.query import copilot_clock
 from crumbs.errors import CrumbsError, NotFoundError, StoreError, UsageError
 from crumbs.explain.bearer import allowed_hosts
 from crumbs.explain.model import Model, ModelError
@@ -35,7 +36,7 @@ from crumbs.serve.api import ENDPOINTS, Endpoint, Query
 from crumbs.serve.guard import Guard
 from crumbs.serve.metrics import CONTENT_TYPE, Metrics
 from crumbs.serve.openapi import PREFIX, document
-from crumbs.serve.pages import STATIC
+from crumbs.serve.pages import STATIC, query_params
 from crumbs.serve.pages import routes as page_routes
 from crumbs.store import Store
 from crumbs.timeutil import format_time
@@ -158,20 +159,13 @@ def error_response(err: Exception) -> Response:
 
 def _endpoint(ctx: Context, e: Endpoint) -> Callable[[Request], Any]:
     async def handle(request: Request) -> Response:
-        q = Query(request.path_params, _query(request))
+        q = Query(request.path_params, query_params(request))
         try:
             return json_response(await ctx.read(lambda store: e.call(store, q)))
         except CrumbsError as err:
             return error_response(err)
 
     return handle
-
-
-def _query(request: Request) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in request.query_params.multi_items():
-        out.setdefault(k, []).append(v)
-    return out
 
 
 async def _ask(ctx: Context, request: Request) -> Response:
@@ -198,8 +192,7 @@ async def _ask(ctx: Context, request: Request) -> Response:
 
         try:
             with ctx.open_store() as store:
-                at = store_clock(store) if store.queries.has_revisions() else None
-                answer = ask(store, question.strip(), ctx.model(), at, budget or BUDGET,
+                answer = ask(store, question.strip(), ctx.model(), copilot_clock(store), budget or BUDGET,
                              listen=lambda s: put(("step", step_event(s))))  # fmt: skip
                 put(("answer", answer.json()))
         except (CrumbsError, ModelError) as err:
@@ -231,8 +224,7 @@ async def _replay(ctx: Context, request: Request) -> Response:
         return json_response({"error": "a trace id is a number"}, 400)
 
     def work(store: Store) -> contract.Replayed:
-        at = store_clock(store) if store.queries.has_revisions() else None
-        return replay(store, trace_id, at).json()
+        return replay(store, trace_id, copilot_clock(store)).json()
 
     try:
         return json_response(await ctx.read(work))

@@ -218,6 +218,24 @@ def findings_page(store: Store, q: Query) -> dict[str, Any]:
             "groups": [(sev, sorted(groups[sev].items())) for sev in ("error", "warning", "info") if sev in groups]}  # fmt: skip
 
 
+def traces_page(store: Store, q: Query) -> dict[str, Any]:
+    from crumbs.app.traces import trace_list
+
+    return {"traces": trace_list(store, q.integer("limit", 50, most=1000))[1]["traces"]}
+
+
+def investigations_page(store: Store, q: Query) -> dict[str, Any]:
+    from crumbs.app.investigate import listed
+
+    return dict(listed(store, q.integer("limit", 100, most=1000), q.one("fingerprint")))
+
+
+def investigation_page(store: Store, q: Query) -> dict[str, Any]:
+    from crumbs.app.investigate import shown
+
+    return {"inv": shown(store, int(q.path["id"]))}
+
+
 def trace_page(store: Store, q: Query) -> dict[str, Any]:
     from crumbs.app.traces import trace_show
     from crumbs.explain.steps import step_text
