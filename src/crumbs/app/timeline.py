@@ -118,9 +118,11 @@ def page(
             break
         below = (batch[-1].at, batch[-1].id)
         audit = by_object(q.audit(batch[-1].at - 3600 * NS, batch[0].at + SKEW, sel))
-        kept = [ch for ch in changes_of(batch[::-1], q.previous, audit)
-                if (noise or not is_noise(ch)) and (wanted is None or _through(ch, wanted)) and (not words or _by(ch, words))]  # fmt: skip
-        found.extend(kept)
+        found.extend(
+            ch
+            for ch in changes_of(batch[::-1], q.previous, audit)
+            if _shown(ch, noise, wanted, words)
+        )
         if len(batch) < limit * 2:
             break
         if len(found) >= limit:
@@ -130,7 +132,7 @@ def page(
         newest = q.events(lo, upper, sel, newest=limit + 1)
         more = more or len(newest) > limit
         found.extend(newest)
-        if sel.kinds is None or any(k == "Pod" for _, k in sel.kinds):
+        if _with_pods(sel):
             found.extend(c for c in q.log_captures(lo, upper, sel.namespace, sel.cluster)[-(limit + 1):]
                          if sel.name is None or c.pod == sel.name)  # fmt: skip
         if activity and sel.kinds is None:
@@ -186,18 +188,13 @@ def collect(
             )
         )
         words = [w.lower() for w in actors if w]
-        found.extend(
-            ch
-            for ch in changes_of(queries.between(start, end, sel), queries.previous, audit)
-            if (noise or not is_noise(ch))
-            and (channels is None or _through(ch, channels))
-            and (not words or _by(ch, words))
-        )
+        found.extend(ch for ch in changes_of(queries.between(start, end, sel), queries.previous, audit)
+                     if _shown(ch, noise, channels, words))  # fmt: skip
     if actors:
         return sorted(found, key=_order)  # who: changes only
     if events and channels is None:
         found.extend(queries.events(start, end, sel))
-    if events and channels is None and (sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)):
+    if events and channels is None and _with_pods(sel):
         # a container log was captured: a mark (the lines: crumbs logs)
         found.extend(c for c in queries.log_captures(start, end, sel.namespace, sel.cluster)
                      if sel.name is None or c.pod == sel.name)  # fmt: skip
@@ -208,6 +205,21 @@ def collect(
             if breadcrumb(e)
         )
     return sorted(found, key=_order)
+
+
+def _shown(ch: Change, noise: bool, channels: Collection[str] | None, words: list[str]) -> bool:
+    """A change a timeline shows: not noise-only (unless ``noise``), made through one of
+    ``channels`` (if given), by an actor one of ``words`` names (if given)."""
+    return (
+        (noise or not is_noise(ch))
+        and (channels is None or _through(ch, channels))
+        and (not words or _by(ch, words))
+    )
+
+
+def _with_pods(sel: Selector) -> bool:
+    """Whether the selection takes Pods in (their log captures are marks on a timeline)."""
+    return sel.kinds is None or any(k == "Pod" for _, k in sel.kinds)
 
 
 def _through(ch: Change, channels: Collection[str]) -> bool:

@@ -147,7 +147,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("timeline", "Changes (what, who, channel) and Events, oldest first. Times: RFC 3339.", "timeline", _WINDOW,
          direct=lambda store, a: _timeline(store, a)),
     Tool("events", "Kubernetes Events only, oldest first.", "timeline", _WINDOW, post=_events_only,
-         direct=lambda store, a: _timeline(store, a)),
+         direct=lambda store, a: _timeline(store, a, changes=False)),
     Tool("history", "Every revision of an object: id, time, what changed.", "history", (_TARGET, _NS),
          direct=lambda store, a: history.history(store, a["target"], namespace=a.get("namespace")).json()),
     Tool("diff", "What changed between two revisions (default: the last two): summary, paths, patch.", "diff", (_TARGET, _NS, Param("older", "3, -2 or #1234", "--from"), Param("newer", "", "--to")),
@@ -219,9 +219,10 @@ def _logs(store: Store, a: dict[str, Any]) -> contract.Logs:
     return logs_app.as_json(ns, q.pod, chunks)
 
 
-def _timeline(store: Store, a: dict[str, Any]) -> contract.Timeline:
+def _timeline(store: Store, a: dict[str, Any], changes: bool = True) -> contract.Timeline:
+    """``changes=False`` for the events tool: its Events without diffing every change of the window."""
     return timeline.timeline(store, since=a.get("since"), start=a.get("start"), end=a.get("end"),
-                             namespace=a.get("namespace"), kinds=_many(a, "kind")).json()  # fmt: skip
+                             namespace=a.get("namespace"), kinds=_many(a, "kind"), changes=changes).json()  # fmt: skip
 
 
 def _activity(store: Store, a: dict[str, Any]) -> contract.Activity:
