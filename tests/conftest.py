@@ -65,6 +65,33 @@ def store_path(tmp_path: Path) -> str:
     return str(tmp_path / "crumbs.db")
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One throwaway PostgreSQL server for the run (tests.pgserver)."""
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def backend_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty store's location on the parametrised backend: the store and CLI suites
+    run against both (``store_path`` overridden with ``params=BACKENDS`` in their conftest).
+    A database's pooled connections are closed after its test."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "crumbs.db")
+        return
+    server = request.getfixturevalue("postgres_server")
+    yield str(server.database())
+    from crumbs.store.postgres import close_pools
+
+    close_pools()
+
+
 @pytest.fixture
 def store(store_path: str) -> Iterator[Store]:
     s = Store.open(store_path)

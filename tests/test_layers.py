@@ -22,5 +22,5 @@ def test_the_contracts_confine_what_they_say() -> None:
     one is a visible change)."""
     text = (ROOT / ".importlinter").read_text()
     for lib in ("sqlite3", "kubernetes", "openai", "mcp", "wasmtime", "typer", "rich", "drain3",
-                "croniter", "ijson", "zstandard", "starlette", "uvicorn", "jinja2", "prometheus_client", "pydantic", "slack_sdk"):  # fmt: skip
+                "croniter", "ijson", "zstandard", "starlette", "uvicorn", "jinja2", "prometheus_client", "pydantic", "slack_sdk", "psycopg"):  # fmt: skip
         assert f"forbidden_modules =\n    {lib}\n" in text, lib

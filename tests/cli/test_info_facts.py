@@ -48,7 +48,6 @@ def test_missing_facts_computed_again_and_a_read_only_store_keeps_none(
     _ingest(cli, tmp_path / "a.jsonl", _node("n1", "v1.29.0"))
     with Store.open(store_path) as store:
         store.db.execute("DELETE FROM cluster_facts")
-        store.db.commit()
     with Store.open(store_path, readonly=True) as store:
         assert facts_of(store, "default")["version"] == "v1.29.0"
         assert store.stored_facts("default", store.facts_stamp()) is None  # read-only: not kept

@@ -9,6 +9,7 @@ import pytest
 
 from crumbs.store import Store
 from crumbs.store.logretention import DAY, LogPolicy, prune_logs
+from crumbs.store.transaction import transaction
 
 LINES = (
     "2026-11-27T14:05:01Z starting inventory 5.2.0\n"
@@ -84,11 +85,11 @@ def test_retention_by_age_then_bytes(store_path: str, cli, tmp_path: Path) -> No
         db = store.db
         kept = lambda: [r[0] for r in db.execute("SELECT pod FROM logs ORDER BY observed_at")]  # noqa: E731
         assert len(kept()) == 5
-        with db:
+        with transaction(db):
             assert prune_logs(db, LogPolicy(keep_days=10)) == 2  # over 10 days before the newest
         assert kept() == ["api-2", "api-3", "api-4"]
         one = db.execute("SELECT length(data) FROM logs WHERE pod = 'api-4'").fetchone()[0]
-        with db:
+        with transaction(db):
             assert prune_logs(db, LogPolicy(keep_bytes=one)) == 2  # the oldest go first
         assert kept() == ["api-4"]
         assert DAY == 86400 * 10**9

@@ -13,8 +13,10 @@ from crumbs.errors import StoreError, StoreVersionError
 from crumbs.model import Event, ObjectKey, Revision, RevisionType
 from crumbs.store import Selector, Store
 from crumbs.store.connection import APPLICATION_ID
+from crumbs.store.dbapi import Connection, is_postgres
 from crumbs.store.schema import MIGRATIONS
 from crumbs.timeutil import NS, parse_time
+from tests.backend import columns, disk_bytes, raw
 from tests.conftest import deployment
 
 T0 = parse_time("2026-11-27T14:00:00Z")
@@ -77,9 +79,8 @@ def test_foreign_files_are_refused(tmp_path: Path) -> None:
 
 def test_a_store_from_a_newer_crumbs_is_refused(store_path: str) -> None:
     Store.open(store_path).close()
-    db = sqlite3.connect(store_path)
+    db = raw(store_path)
     db.execute("INSERT INTO migrations VALUES ('9999_from_the_future', 0)")
-    db.commit()
     db.close()
     with pytest.raises(StoreVersionError, match="9999_from_the_future"):
         Store.open(store_path)
@@ -91,21 +92,22 @@ def test_pending_migrations_are_applied_in_order(
     Store.open(store_path).close()
     applied = []
 
-    def add_column(db: sqlite3.Connection) -> None:
+    def add_column(db: Connection) -> None:
         applied.append("0002")
         db.execute("ALTER TABLE objects ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(
-        "crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("9001_note", add_column)]
-    )
+    for backend in ("connection", "pgschema"):
+        monkeypatch.setattr(
+            f"crumbs.store.{backend}.MIGRATIONS", [*MIGRATIONS, ("9001_note", add_column)]
+        )
     Store.open(store_path).close()
     Store.open(store_path).close()
     assert applied == ["0002"]
-    names = [
-        r[0]
-        for r in sqlite3.connect(store_path).execute("SELECT name FROM migrations ORDER BY rowid")
-    ]
+    db = raw(store_path)
+    names = [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY applied_at, name")]
     assert names == [name for name, _ in MIGRATIONS] + ["9001_note"]
+    assert "note" in columns(db, "objects")
+    db.close()
 
 
 def test_a_failing_migration_leaves_the_store_as_it_was(
@@ -113,17 +115,18 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
 ) -> None:
     Store.open(store_path).close()
 
-    def broken(db: sqlite3.Connection) -> None:
+    def broken(db: Connection) -> None:
         db.execute("ALTER TABLE objects ADD COLUMN half TEXT")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(
-        "crumbs.store.connection.MIGRATIONS", [*MIGRATIONS, ("9001_broken", broken)]
-    )
+    for backend in ("connection", "pgschema"):
+        monkeypatch.setattr(
+            f"crumbs.store.{backend}.MIGRATIONS", [*MIGRATIONS, ("9001_broken", broken)]
+        )
     with pytest.raises(RuntimeError):
         Store.open(store_path)
-    db = sqlite3.connect(store_path)
-    assert "half" not in [r[1] for r in db.execute("PRAGMA table_info(objects)")]
+    db = raw(store_path)
+    assert "half" not in columns(db, "objects")
     assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [
         name for name, _ in MIGRATIONS
     ]
@@ -284,7 +287,7 @@ def test_secret_values_never_reach_the_disk(store: Store) -> None:
         assert (
             b"hunter2" not in blob and b"aHVudGVyMi" not in blob and b"tok-0123456789" not in blob
         )
-    assert b"hunter2" not in Path(store.path).read_bytes()
+    assert b"hunter2" not in disk_bytes(store) and b"tok-0123456789" not in disk_bytes(store)
     first, second = (r.doc for r in history)
     assert set(first["data"]) == {"password"} and first["data"]["password"].startswith(
         "crumbs-redacted:"
@@ -323,23 +326,45 @@ def test_a_batch_that_fails_midway_is_rolled_back_whole_and_the_writer_goes_on(
             w.add(cm(n))
         w.flush()
         db = w._local._db
-        pages = db.execute("PRAGMA page_count").fetchone()[0]
-        db.execute(
-            f"PRAGMA max_page_count = {pages + 8}"
-        )  # the disk fills up during the next batch
+        fill_the_disk(db)  # during the next batch
         with pytest.raises(StoreError, match="full"):
             for n in range(50, 100):
                 w.add(cm(n, os.urandom(3000).hex()))
             w.flush()
-        db.execute("PRAGMA max_page_count = 1073741823")
+        free_the_disk(db)
         w.add(cm(999))
     names = [r.key.name for r in store.queries.between(None, None)]
     assert names == [f"cm{n}" for n in range(50)] + ["cm999"]
-    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if not is_postgres(store.db):
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def fill_the_disk(db: Connection) -> None:
+    """The disk fills up: SQLite's page limit, or PostgreSQL's own error raised by a trigger
+    on the first large document (the message a full disk gives)."""
+    if not is_postgres(db):
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + 8}")
+        return
+    db.execute(
+        "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.size > 3000 THEN "
+        "RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; "
+        "END IF; RETURN NEW; END $$"
+    )
+    db.execute(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON blobs FOR EACH ROW EXECUTE FUNCTION full_disk()"
+    )
+
+
+def free_the_disk(db: Connection) -> None:
+    if not is_postgres(db):
+        db.execute("PRAGMA max_page_count = 1073741823")
+        return
+    db.execute("DROP TRIGGER full_disk ON blobs")
 
 
 def test_the_writer_process_reports_failures_and_drops_what_was_queued_behind(store: Store) -> None:
-    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker = raw(store.path)
     with store.writer(batch_size=10, parallel=True, busy_timeout_ms=200) as w:
         for n in range(20):
             w.add(cm(n))

@@ -8,8 +8,6 @@ the store, not per scrape), and the copilot's runs, tokens and cost from the dec
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -42,7 +40,7 @@ class StoreCollector(Collector):
             return
         with store:
             size = GaugeMetricFamily("crumbs_store_bytes", "Size of the store's database file.")
-            size.add_metric([], float(_size(store.path)))
+            size.add_metric([], float(store.size()))
             yield size
             newest = GaugeMetricFamily(
                 "crumbs_store_newest_data_timestamp_seconds",
@@ -104,14 +102,6 @@ class StoreCollector(Collector):
         with self._lock:
             self._cached = (stamp, counts)
         return counts
-
-
-def _size(path: str) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        with contextlib.suppress(OSError):  # no WAL file: nothing to add
-            total += os.stat(path + suffix).st_size
-    return total
 
 
 class Metrics:

@@ -1,4 +1,5 @@
-"""The trail store: an embedded, append-only SQLite timeline of object revisions.
+"""The trail store: an append-only timeline of object revisions, in an embedded SQLite file or
+a PostgreSQL database (:mod:`crumbs.store.postgres`).
 
     store = Store.open("crumbs.db")
     with store.writer() as w:
@@ -11,7 +12,7 @@ Nothing outside this package touches SQL.
 
 from __future__ import annotations
 
-import sqlite3
+import os
 
 from crumbs.contract import ClusterFacts
 from crumbs.keys import host_key, key_id
@@ -20,7 +21,8 @@ from crumbs.store import facts
 from crumbs.store.activity import ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder, RedactingDecoder
 from crumbs.store.connection import open_database, record_key_id
-from crumbs.store.location import sqlite_path
+from crumbs.store.dbapi import Connection
+from crumbs.store.location import Location, locate
 from crumbs.store.queries import Queries, Selector
 from crumbs.store.writer import Writer, WriteStats
 
@@ -33,9 +35,13 @@ def _no_key() -> None:
 
 class Store:
     def __init__(
-        self, path: str, db: sqlite3.Connection, readonly: bool, redactor: Redactor | None = None
+        self, location: Location, db: Connection, readonly: bool, redactor: Redactor | None = None
     ) -> None:
-        self.path = path
+        self.location = location
+        self.path = location.target
+        """Where it is, as :meth:`open` takes it again (a PostgreSQL URL with its credentials)."""
+        self.shown = location.shown
+        """Where it is, as it may be printed (a URL's password masked)."""
         self.db = db
         self.readonly = readonly
         self.redactor = redactor
@@ -53,8 +59,10 @@ class Store:
         readonly: bool = False,
         redactor: Redactor | None = None,
     ) -> Store:
-        path = sqlite_path(path)
-        return cls(path, open_database(path, create=create, readonly=readonly), readonly, redactor)
+        where = locate(path)
+        return cls(
+            where, open_database(where, create=create, readonly=readonly), readonly, redactor
+        )
 
     def writer(self, secret_digests: bool = True, **options: object) -> Writer:
         """The store's writer (it opens connections of its own).
@@ -90,6 +98,13 @@ class Store:
         if retain is None:
             return ActivityWriter(self.path, cluster)
         return ActivityWriter(self.path, cluster, retain)
+
+    def size(self) -> int:
+        """Bytes the store takes (the file and its WAL; the PostgreSQL database's size)."""
+        size = getattr(self.db, "size", None)
+        if size is not None:
+            return int(size())
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
 
     def close(self) -> None:
         self.db.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 import operator
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -22,6 +21,7 @@ import zstandard
 
 from crumbs.activity import NodeEvent
 from crumbs.store.connection import connect
+from crumbs.store.dbapi import Connection
 from crumbs.store.queries import window
 from crumbs.store.transaction import transaction
 
@@ -51,9 +51,10 @@ LEVEL = 1
 
 _ROLLUP = (
     "INSERT INTO node_rollups (cluster, minute, node, type, namespace, pod, subject, result, count,"
-    " first_at, last_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
-    " count = count + excluded.count, first_at = min(first_at, excluded.first_at),"
-    " last_at = max(last_at, excluded.last_at)"
+    " first_at, last_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (cluster, minute, node, type, namespace, pod,"
+    " subject, result) DO UPDATE SET count = node_rollups.count + excluded.count,"
+    " first_at = CASE WHEN excluded.first_at < node_rollups.first_at THEN excluded.first_at ELSE node_rollups.first_at END,"
+    " last_at = CASE WHEN excluded.last_at > node_rollups.last_at THEN excluded.last_at ELSE node_rollups.last_at END"
 )
 
 
@@ -76,7 +77,7 @@ class ActivityWriter:
         ).fetchone()[0]
 
     def _cluster_id(self, name: str) -> int:
-        self.db.execute("INSERT OR IGNORE INTO clusters (name) VALUES (?)", (name,))
+        self.db.execute("INSERT INTO clusters (name) VALUES (?) ON CONFLICT DO NOTHING", (name,))
         return int(self.db.execute("SELECT id FROM clusters WHERE name = ?", (name,)).fetchone()[0])
 
     def write(self, events: Sequence[NodeEvent]) -> None:
@@ -157,7 +158,7 @@ class Rollup:
 
 
 class ActivityQueries:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
         self._decompress = zstandard.ZstdDecompressor().decompress
 

@@ -20,7 +20,6 @@ means its document came before, in a ``b`` item. Within a batch:
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from crumbs.model import (
@@ -33,6 +32,7 @@ from crumbs.model import (
     RevisionType,
 )
 from crumbs.store.codec import Encoder, digest, pack_text
+from crumbs.store.dbapi import Connection, ensure_partitions
 from crumbs.store.logretention import LogPolicy, prune_logs
 from crumbs.store.transaction import transaction
 
@@ -97,7 +97,7 @@ def event_item(ev: Event) -> Item:
 
 
 class BatchWriter:
-    def __init__(self, db: sqlite3.Connection, ingest_time: int) -> None:
+    def __init__(self, db: Connection, ingest_time: int) -> None:
         self._db = db
         self.ingest_time = ingest_time
         self.log_policy = LogPolicy.from_environment()
@@ -217,13 +217,13 @@ class BatchWriter:
             encoder.train()
         stored += self._insert(new_blobs, revisions)
         n_events = self._insert_counted(
-            "INSERT OR IGNORE INTO events (object, at, type, reason, message, count, source, first_at, digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (object, at, type, reason, message, count, source, first_at, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             events,
         )
         n_releases = self._insert_counted(
-            "INSERT OR IGNORE INTO releases (cluster, namespace, name, revision, status, chart, chart_version, "
-            "app_version, at, first_deployed, description, storage, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO releases (cluster, namespace, name, revision, status, chart, chart_version, "
+            "app_version, at, first_deployed, description, storage, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             releases,
         )
         if len(latest_cache) > _CACHE_LIMIT or len(blobs) > _CACHE_LIMIT:
@@ -231,14 +231,14 @@ class BatchWriter:
             self._objects.clear()
             blobs.clear()
         n_audits = self._insert_counted(
-            "INSERT OR IGNORE INTO audit (object, at, verb, user, groups, source_ips, user_agent, code, subresource, "
-            "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO audit (object, at, verb, "user", groups, source_ips, user_agent, code, subresource, '
+            "resource_version, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             audits,
         )
         n_logs = self._insert_counted(
-            "INSERT OR IGNORE INTO logs (cluster, namespace, pod, container, previous, first_at, last_at, "
+            "INSERT INTO logs (cluster, namespace, pod, container, previous, first_at, last_at, "
             "observed_at, lines, raw_bytes, source, pod_uid, restarts, digest, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             logs,
         )
         if n_logs:
@@ -246,7 +246,7 @@ class BatchWriter:
         return stored, unchanged, n_events, n_releases, n_audits, n_logs
 
     def _insert_counted(self, sql: str, rows: list[tuple[object, ...]]) -> int:
-        """``INSERT OR IGNORE`` rows; how many were new."""
+        """Insert rows (``ON CONFLICT DO NOTHING``); how many were new."""
         if not rows:
             return 0
         before = self._db.total_changes
@@ -261,7 +261,7 @@ class BatchWriter:
         if new_blobs:
             enc = self._encoder
             self._db.executemany(
-                "INSERT OR IGNORE INTO blobs (digest, dict, size, data) VALUES (?, ?, ?, ?)",
+                "INSERT INTO blobs (digest, dict, size, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 zip(
                     (d for d, _ in new_blobs),
                     [enc.dict_id] * len(new_blobs),
@@ -271,6 +271,7 @@ class BatchWriter:
                 ),
             )
         if revisions:
+            ensure_partitions(self._db, (r[1] for r in revisions))
             self._db.executemany(
                 "INSERT INTO revisions (object, at, type, blob, origin) VALUES (?, ?, ?, ?, ?)",
                 revisions,
@@ -302,7 +303,9 @@ class BatchWriter:
     def _cluster_id(self, name: str) -> int:
         cid = self._clusters.get(name)
         if cid is None:
-            self._db.execute("INSERT OR IGNORE INTO clusters (name) VALUES (?)", (name,))
+            self._db.execute(
+                "INSERT INTO clusters (name) VALUES (?) ON CONFLICT DO NOTHING", (name,)
+            )
             cid = self._db.execute("SELECT id FROM clusters WHERE name = ?", (name,)).fetchone()[0]
             self._clusters[name] = cid
         return cid

@@ -9,16 +9,17 @@ from typing import cast
 import orjson
 
 from crumbs.contract import ClusterFacts
+from crumbs.store.dbapi import Connection
 
 
-def stamp(db: sqlite3.Connection) -> str:
+def stamp(db: Connection) -> str:
     """What the facts depend on: the newest revision and Helm release ids."""
     revisions = db.execute("SELECT coalesce(max(id), 0) FROM revisions").fetchone()[0]
     releases = db.execute("SELECT coalesce(max(id), 0) FROM releases").fetchone()[0]
     return f"{revisions}:{releases}"
 
 
-def read(db: sqlite3.Connection, cluster: str, current: str) -> ClusterFacts | None:
+def read(db: Connection, cluster: str, current: str) -> ClusterFacts | None:
     """The facts of ``cluster`` if they were computed at ``current`` (else None: stale)."""
     row = db.execute(
         "SELECT f.stamp, f.facts FROM cluster_facts f JOIN clusters c ON c.id = f.cluster WHERE c.name = ?",
@@ -30,16 +31,15 @@ def read(db: sqlite3.Connection, cluster: str, current: str) -> ClusterFacts | N
     return cast(ClusterFacts, value) if isinstance(value, dict) else None
 
 
-def write(db: sqlite3.Connection, cluster: str, current: str, at: int, facts: ClusterFacts) -> bool:
+def write(db: Connection, cluster: str, current: str, at: int, facts: ClusterFacts) -> bool:
     """Keep them; False when the store cannot be written (read-only): they are computed again."""
     try:
-        with db:
-            db.execute(
-                "INSERT INTO cluster_facts (cluster, stamp, at, facts) "
-                "SELECT id, ?, ?, ? FROM clusters WHERE name = ? "
-                "ON CONFLICT (cluster) DO UPDATE SET stamp = excluded.stamp, at = excluded.at, facts = excluded.facts",
-                (current, at, orjson.dumps(facts), cluster),
-            )
+        db.execute(  # one statement: atomic alone
+            "INSERT INTO cluster_facts (cluster, stamp, at, facts) "
+            "SELECT id, ?, ?, ? FROM clusters WHERE name = ? "
+            "ON CONFLICT (cluster) DO UPDATE SET stamp = excluded.stamp, at = excluded.at, facts = excluded.facts",
+            (current, at, orjson.dumps(facts), cluster),
+        )
     except sqlite3.OperationalError:
         return False
     return True

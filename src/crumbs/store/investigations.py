@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ import orjson
 
 from crumbs.errors import NotFoundError
 from crumbs.store.codec import pack_text, unpack_bytes
+from crumbs.store.dbapi import Connection
 from crumbs.store.transaction import transaction
 
 
@@ -46,19 +46,19 @@ class Delivery:
 _COLUMNS = "id, fingerprint, alertname, status, severity, cluster, namespace, starts_at, ends_at, received_at, source, outcome, headline, trace"
 
 
-def add(db: sqlite3.Connection, row: Row, result: Any) -> int:
+def add(db: Connection, row: Row, result: Any) -> int:
     with transaction(db):
         cur = db.execute(
             "INSERT INTO investigations (fingerprint, alertname, status, severity, cluster, namespace, starts_at, "
-            "ends_at, received_at, source, outcome, headline, result, trace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "ends_at, received_at, source, outcome, headline, result, trace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (row.fingerprint, row.alertname, row.status, row.severity, row.cluster, row.namespace, row.starts_at,
              row.ends_at, row.received_at, row.source, row.outcome, row.headline,
              pack_text(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS)), row.trace),
         )  # fmt: skip
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchall()[0][0])
 
 
-def rows(db: sqlite3.Connection, limit: int = 50, fingerprint: str | None = None) -> list[Row]:
+def rows(db: Connection, limit: int = 50, fingerprint: str | None = None) -> list[Row]:
     where, params = ("WHERE fingerprint = ?", [fingerprint]) if fingerprint else ("", [])
     found = db.execute(
         f"SELECT {_COLUMNS} FROM investigations {where} ORDER BY id DESC LIMIT ?", [*params, limit]
@@ -66,7 +66,7 @@ def rows(db: sqlite3.Connection, limit: int = 50, fingerprint: str | None = None
     return [Row(*r) for r in found]
 
 
-def load(db: sqlite3.Connection, investigation: int) -> tuple[Row, Any]:
+def load(db: Connection, investigation: int) -> tuple[Row, Any]:
     r = db.execute(
         f"SELECT {_COLUMNS}, result FROM investigations WHERE id = ?", (investigation,)
     ).fetchone()
@@ -77,7 +77,7 @@ def load(db: sqlite3.Connection, investigation: int) -> tuple[Row, Any]:
     return Row(*r[:-1]), orjson.loads(unpack_bytes(r[-1]))
 
 
-def deliver(db: sqlite3.Connection, investigation: int, d: Delivery) -> None:
+def deliver(db: Connection, investigation: int, d: Delivery) -> None:
     with transaction(db):
         db.execute(
             "INSERT INTO notifications (investigation, destination, kind, state, attempts, at, error, thread, latency_ms) "
@@ -96,7 +96,7 @@ def deliver(db: sqlite3.Connection, investigation: int, d: Delivery) -> None:
         )
 
 
-def deliveries(db: sqlite3.Connection, investigation: int) -> list[Delivery]:
+def deliveries(db: Connection, investigation: int) -> list[Delivery]:
     found = db.execute(
         "SELECT destination, kind, state, attempts, at, error, thread, latency_ms FROM notifications "
         "WHERE investigation = ? ORDER BY id",
@@ -105,7 +105,7 @@ def deliveries(db: sqlite3.Connection, investigation: int) -> list[Delivery]:
     return [Delivery(*r) for r in found]
 
 
-def thread_of(db: sqlite3.Connection, fingerprint: str, destination: str) -> str:
+def thread_of(db: Connection, fingerprint: str, destination: str) -> str:
     """The thread an alert's deliveries to ``destination`` went to ("" if none; the newest, in
     case its first was deleted and another begun): its later messages go there."""
     r = db.execute(
@@ -116,7 +116,7 @@ def thread_of(db: sqlite3.Connection, fingerprint: str, destination: str) -> str
     return str(r[0]) if r else ""
 
 
-def counts(db: sqlite3.Connection) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+def counts(db: Connection) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
     """Investigations by outcome, and notifications by (kind, state): ``/metrics``."""
     outcomes = {
         o: n for o, n in db.execute("SELECT outcome, count(*) FROM investigations GROUP BY 1")
@@ -128,7 +128,7 @@ def counts(db: sqlite3.Connection) -> tuple[dict[str, int], dict[tuple[str, str]
     return outcomes, sent
 
 
-def seen(db: sqlite3.Connection, fingerprint: str, status: str, starts_at: int) -> bool:
+def seen(db: Connection, fingerprint: str, status: str, starts_at: int) -> bool:
     """Whether this alert was investigated in this state already (Alertmanager sends a group
     again and again while it fires: each alert is investigated once per firing and once resolved)."""
     r = db.execute(

@@ -9,10 +9,10 @@ crash logs of a large cluster; ``CRUMBS_LOGS_KEEP_DAYS`` and ``CRUMBS_LOGS_KEEP_
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 
 from crumbs.errors import UsageError
+from crumbs.store.dbapi import Connection
 from crumbs.timeutil import NS
 
 DAY = 86400 * NS
@@ -43,7 +43,7 @@ def _positive(text: str, name: str) -> float:
     return value
 
 
-def prune_logs(db: sqlite3.Connection, policy: LogPolicy) -> int:
+def prune_logs(db: Connection, policy: LogPolicy) -> int:
     """Drop the chunks older than the policy's age, then the oldest until its bytes hold;
     how many went. Runs inside the caller's transaction."""
     newest = db.execute("SELECT MAX(observed_at) FROM logs").fetchone()[0]

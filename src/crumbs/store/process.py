@@ -37,6 +37,7 @@ PR_SET_PDEATHSIG = 1
 MAX_IN_FLIGHT = 2
 PIPE_BUFFER = 1 << 20
 _LENGTH = struct.Struct(">Q")
+_LOCATION = "CRUMBS_WRITER_DB"
 
 
 def write_frame(stream: IO[bytes], message: tuple[Any, ...]) -> None:
@@ -63,12 +64,14 @@ class RemoteBatchWriter:
 
     def __init__(self, path: str, ingest_time: int, busy_timeout_ms: int) -> None:
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        # a URL's credentials go by the environment, not the command line (`ps` shows that)
+        url = "://" in path
         self._process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "crumbs.store.process",
-                path,
+                "-" if url else path,
                 str(ingest_time),
                 str(busy_timeout_ms),
                 str(os.getpid()),
@@ -76,6 +79,7 @@ class RemoteBatchWriter:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
+            env={**os.environ, _LOCATION: path} if url else None,
         )
         assert self._process.stdin is not None
         _widen_pipe(self._process.stdin)
@@ -198,8 +202,7 @@ def serve(path: str, ingest_time: int, busy_timeout_ms: int, parent: int) -> Non
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the channel
-    db = connect(path)
-    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    db = connect(os.environ.pop(_LOCATION, "") or path, busy_timeout_ms=busy_timeout_ms)
     writer = BatchWriter(db, ingest_time)
     failed = False
     try:

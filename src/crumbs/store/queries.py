@@ -6,7 +6,6 @@ time order (``at``, then revision id, which is insertion order).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -23,6 +22,7 @@ from crumbs.model import (
     StoredRevision,
 )
 from crumbs.store.codec import Decoder, unpack_text
+from crumbs.store.dbapi import Connection
 from crumbs.timeutil import parse_time
 
 _REVISION_COLUMNS = "r.id, r.object, r.at, r.type, b.dict, b.data, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, r.origin"
@@ -65,14 +65,14 @@ class Selector:
                     f"(o.grp, o.kind) IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})"
                 )
                 params.extend(x for pair in pairs for x in pair)
-            parts.append("(" + (" OR ".join(alternatives) or "0") + ")")
-        return " AND ".join(parts) or "1"
+            parts.append("(" + (" OR ".join(alternatives) or "FALSE") + ")")
+        return " AND ".join(parts) or "TRUE"
 
 
 class Queries:
     def __init__(
         self,
-        db: sqlite3.Connection,
+        db: Connection,
         decoder: Decoder,
         redact_text: Callable[[str], str] | None = None,
     ) -> None:
@@ -433,7 +433,7 @@ class Queries:
         time_cond = window("a.at", start, end, params)
         cond = sel.where(params)
         rows = self.db.execute(
-            "SELECT c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a.user, a.groups, a.source_ips, "
+            'SELECT c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a."user", a.groups, a.source_ips, '
             "a.user_agent, a.code, a.audit_id, a.subresource, a.resource_version FROM audit a JOIN objects o ON o.id = a.object "
             f"JOIN clusters c ON c.id = o.cluster WHERE {time_cond} AND {cond} ORDER BY a.at, a.id",
             params,
@@ -488,7 +488,7 @@ class Queries:
             "SELECT r.id, c.name, r.namespace, r.name, r.revision, r.status, r.chart, r.chart_version, r.app_version, "
             "r.at, r.first_deployed, r.description, r.storage, b.dict, b.data FROM releases r "
             "JOIN clusters c ON c.id = r.cluster JOIN blobs b ON b.digest = r.blob "
-            f"WHERE {' AND '.join(conds) or '1'} ORDER BY c.name, r.namespace, r.name, r.revision, r.at, r.id",
+            f"WHERE {' AND '.join(conds) or 'TRUE'} ORDER BY c.name, r.namespace, r.name, r.revision, r.at, r.id",
             params,
         )
         latest: dict[tuple[str, str, str, int], StoredRelease] = {}
@@ -597,7 +597,7 @@ def window(
     if end is not None:
         parts.append(f"{column} <= ?")
         params.append(end)
-    return " AND ".join(parts) or "1"
+    return " AND ".join(parts) or "TRUE"
 
 
 def _with_ordinal(rev: StoredRevision, n: int) -> StoredRevision:

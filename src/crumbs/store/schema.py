@@ -7,20 +7,21 @@ list does not hold was written by a newer Crumbs and is not opened.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
-Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+from crumbs.store.dbapi import Connection
+
+Migration = tuple[str, Callable[[Connection], None]]
 
 
-def run_script(db: sqlite3.Connection, script: str) -> None:
+def run_script(db: Connection, script: str) -> None:
     """Statements one at a time: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";\n"):
         if statement.strip():
             db.execute(statement)
 
 
-def _initial(db: sqlite3.Connection) -> None:
+def _initial(db: Connection) -> None:
     run_script(
         db,
         """
@@ -75,7 +76,7 @@ def _initial(db: sqlite3.Connection) -> None:
     )
 
 
-def _helm_releases(db: sqlite3.Connection) -> None:
+def _helm_releases(db: Connection) -> None:
     run_script(
         db,
         """
@@ -103,7 +104,7 @@ def _helm_releases(db: sqlite3.Connection) -> None:
     )
 
 
-def _audit(db: sqlite3.Connection) -> None:
+def _audit(db: Connection) -> None:
     run_script(
         db,
         """
@@ -128,7 +129,7 @@ def _audit(db: sqlite3.Connection) -> None:
     )
 
 
-def _watch_status(db: sqlite3.Connection) -> None:
+def _watch_status(db: Connection) -> None:
     run_script(
         db,
         """
@@ -152,7 +153,7 @@ def _watch_status(db: sqlite3.Connection) -> None:
     )
 
 
-def _traces(db: sqlite3.Connection) -> None:
+def _traces(db: Connection) -> None:
     run_script(
         db,
         """
@@ -190,7 +191,7 @@ def _traces(db: sqlite3.Connection) -> None:
     )
 
 
-def _node_activity(db: sqlite3.Connection) -> None:
+def _node_activity(db: Connection) -> None:
     run_script(
         db,
         """
@@ -225,14 +226,14 @@ def _node_activity(db: sqlite3.Connection) -> None:
     )
 
 
-def _key_outside(db: sqlite3.Connection) -> None:
+def _key_outside(db: Connection) -> None:
     """The salt that keyed Secret value digests leaves the store: digests are now keyed with the
     host key (crumbs.keys), kept outside. Digests written before stay (without the salt they
     cannot be tested); a value that changes across the switch shows as changed."""
     db.execute("DELETE FROM meta WHERE key = 'salt'")
 
 
-def _watch_resume(db: sqlite3.Connection) -> None:
+def _watch_resume(db: Connection) -> None:
     run_script(
         db,
         """
@@ -244,7 +245,7 @@ def _watch_resume(db: sqlite3.Connection) -> None:
     )
 
 
-def _revision_origin(db: sqlite3.Connection) -> None:
+def _revision_origin(db: Connection) -> None:
     run_script(
         db,
         """
@@ -256,7 +257,7 @@ def _revision_origin(db: sqlite3.Connection) -> None:
     )
 
 
-def _logs(db: sqlite3.Connection) -> None:
+def _logs(db: Connection) -> None:
     run_script(
         db,
         """
@@ -285,7 +286,7 @@ def _logs(db: sqlite3.Connection) -> None:
     )
 
 
-def _cluster_facts(db: sqlite3.Connection) -> None:
+def _cluster_facts(db: Connection) -> None:
     run_script(
         db,
         """
@@ -302,7 +303,7 @@ def _cluster_facts(db: sqlite3.Connection) -> None:
     )
 
 
-def _log_keys(db: sqlite3.Connection) -> None:
+def _log_keys(db: Connection) -> None:
     run_script(
         db,
         """
@@ -314,7 +315,7 @@ def _log_keys(db: sqlite3.Connection) -> None:
     )
 
 
-def _investigations(db: sqlite3.Connection) -> None:
+def _investigations(db: Connection) -> None:
     run_script(
         db,
         """

@@ -3,7 +3,6 @@ canonical JSON compressed with zstd. :mod:`crumbs.explain.trace` records runs th
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ import orjson
 
 from crumbs.errors import NotFoundError
 from crumbs.store.codec import pack_text, unpack_bytes
+from crumbs.store.dbapi import Connection
 from crumbs.store.transaction import transaction
 
 _COLUMNS = "id, started_at, question, mode, model, params, system_hash, store_at, answer, status, error, tokens_in, tokens_out, cost, latency_ms, replay_of"
@@ -47,19 +47,19 @@ class Trace:
     steps: list[Step] = field(default_factory=list)
 
 
-def start(db: sqlite3.Connection, started_at: int, question: str, mode: str, model: str,
+def start(db: Connection, started_at: int, question: str, mode: str, model: str,
           params: dict[str, Any], system_hash: str, store_at: int | None, replay_of: int | None) -> int:  # fmt: skip
     """A new run, status ``running``; its id."""
     with transaction(db):
         cur = db.execute(
             "INSERT INTO traces (started_at, question, mode, model, params, system_hash, store_at, answer, status, error, "
-            "tokens_in, tokens_out, cost, latency_ms, replay_of) VALUES (?, ?, ?, ?, ?, ?, ?, '', 'running', '', 0, 0, NULL, 0, ?)",
+            "tokens_in, tokens_out, cost, latency_ms, replay_of) VALUES (?, ?, ?, ?, ?, ?, ?, '', 'running', '', 0, 0, NULL, 0, ?) RETURNING id",
             (started_at, question, mode, model, orjson.dumps(params).decode(), system_hash, store_at, replay_of),
         )  # fmt: skip
-    return int(cur.lastrowid or 0)
+        return int(cur.fetchall()[0][0])
 
 
-def add_step(db: sqlite3.Connection, trace: int, n: int, kind: str, name: str, payload: Any, tokens: int, latency_ms: int) -> None:  # fmt: skip
+def add_step(db: Connection, trace: int, n: int, kind: str, name: str, payload: Any, tokens: int, latency_ms: int) -> None:  # fmt: skip
     data = pack_text(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
     with transaction(db):
         db.execute(
@@ -68,7 +68,7 @@ def add_step(db: sqlite3.Connection, trace: int, n: int, kind: str, name: str, p
         )
 
 
-def finish(db: sqlite3.Connection, trace: int, answer: str, status: str, error: str,
+def finish(db: Connection, trace: int, answer: str, status: str, error: str,
            tokens_in: int, tokens_out: int, cost: float | None, latency_ms: int) -> None:  # fmt: skip
     with transaction(db):
         db.execute(
@@ -83,12 +83,12 @@ def _trace(row: tuple[Any, ...]) -> Trace:
     return Trace(*values)
 
 
-def list_traces(db: sqlite3.Connection, limit: int = 50) -> list[Trace]:
+def list_traces(db: Connection, limit: int = 50) -> list[Trace]:
     rows = db.execute(f"SELECT {_COLUMNS} FROM traces ORDER BY id DESC LIMIT ?", (limit,))
     return [_trace(r) for r in rows]
 
 
-def load_trace(db: sqlite3.Connection, trace_id: int) -> Trace:
+def load_trace(db: Connection, trace_id: int) -> Trace:
     row = db.execute(f"SELECT {_COLUMNS} FROM traces WHERE id = ?", (trace_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"no trace {trace_id} in the store (crumbs trace list)")
@@ -111,7 +111,7 @@ class Totals:
     cost: float
 
 
-def totals(db: sqlite3.Connection) -> Totals:
+def totals(db: Connection) -> Totals:
     """Every run's tokens and cost added up (``/metrics``)."""
     row = db.execute(
         "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), coalesce(sum(cost), 0) FROM traces"

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from crumbs.store.dbapi import Connection
+
 
 @contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(db: Connection) -> Iterator[Connection]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -3,10 +3,10 @@ and for where a restarted watch resumes."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crumbs.store.dbapi import Connection
 from crumbs.store.transaction import transaction
 
 
@@ -29,7 +29,7 @@ class ResourceStatus:
 _COLUMNS = "cluster, resource, kind, state, resource_version, last_event_at, last_contact_at, events, lists, errors, last_error, updated_at"
 
 
-def save(db: sqlite3.Connection, rows: Sequence[tuple[ResourceStatus, str, str]]) -> None:
+def save(db: Connection, rows: Sequence[tuple[ResourceStatus, str, str]]) -> None:
     """Each row with the resourceVersion and field selector committed to the store, where a
     restart picks up (``""``: nothing committed this run: the place an earlier run left stays)."""
     values = [
@@ -40,13 +40,13 @@ def save(db: sqlite3.Connection, rows: Sequence[tuple[ResourceStatus, str, str]]
             f"INSERT INTO watch_status ({_COLUMNS}, resume_version, resume_selector) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster, resource) DO UPDATE SET "
             + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[2:])
-            + ", resume_version = CASE WHEN excluded.resume_version != '' THEN excluded.resume_version ELSE resume_version END"
-            + ", resume_selector = CASE WHEN excluded.resume_version != '' THEN excluded.resume_selector ELSE resume_selector END",
+            + ", resume_version = CASE WHEN excluded.resume_version != '' THEN excluded.resume_version ELSE watch_status.resume_version END"
+            + ", resume_selector = CASE WHEN excluded.resume_version != '' THEN excluded.resume_selector ELSE watch_status.resume_selector END",
             values,
         )
 
 
-def resume_points(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str]]:
+def resume_points(db: Connection) -> dict[tuple[str, str], tuple[str, str]]:
     """(cluster, resource) → (resourceVersion, field selector) where an earlier run stopped."""
     rows = db.execute(
         "SELECT cluster, resource, resume_version, resume_selector FROM watch_status WHERE resume_version != ''"
@@ -54,7 +54,7 @@ def resume_points(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, st
     return {(c, r): (v, s) for c, r, v, s in rows}
 
 
-def load(db: sqlite3.Connection, cluster: str | None = None) -> list[ResourceStatus]:
+def load(db: Connection, cluster: str | None = None) -> list[ResourceStatus]:
     sql = f"SELECT {_COLUMNS} FROM watch_status"
     params: tuple[str, ...] = ()
     if cluster:

@@ -287,8 +287,7 @@ class Writer:
                 self.stats.add(counts)
             return
         if self._local is None:
-            db = connect(self._path)
-            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            db = connect(self._path, busy_timeout_ms=self._busy_timeout_ms)
             self._local = BatchWriter(db, self.ingest_time)
         try:
             self.stats.add(self._local.write(batch))
