@@ -618,3 +618,28 @@ class InvestigationSummary(TypedDict):
 
 class Investigations(TypedDict):
     investigations: list[InvestigationSummary]
+
+
+class CopiedTable(TypedDict):
+    table: str
+    rows: int
+    digest: str
+
+
+class StoreCopy(TypedDict):
+    source: str
+    destination: str
+    tables: list[CopiedTable]
+    verified: bool
+    seconds: float
+
+
+class StorePrune(TypedDict):
+    store: str
+    cut: str
+    revisionsForgotten: int
+    revisionsKept: int
+    events: int
+    audit: int
+    documents: int
+    partitionsDropped: list[str]

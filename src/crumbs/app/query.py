@@ -14,7 +14,7 @@ def store_clock(store: Store) -> int:
     """The latest time the store has seen: "now" for recorded data."""
     latest = store.queries.latest_time()
     if latest is None:
-        raise NotFoundError(f"{store.path}: the store is empty (run `crumbs ingest PATH` first)")
+        raise NotFoundError(f"{store.shown}: the store is empty (run `crumbs ingest PATH` first)")
     return latest
 
 

@@ -40,7 +40,7 @@ def _root(
         None,
         "--db",
         envvar="CRUMBS_DB",
-        help="The store (SQLite file). Default: crumbs.db in the user data dir.",
+        help="The store: an SQLite file (a path or sqlite:///path) or postgresql://user@host:5432/db. Default: crumbs.db in the user data dir.",
         show_default=False,
     ),
     version: bool = typer.Option(
@@ -75,6 +75,7 @@ def _register() -> None:
         rollouts,
         scan,
         serve,
+        store,
         timeline,
         watch,
     )
@@ -98,6 +99,7 @@ def _register() -> None:
         alerts,
         agent,
         get,
+        store,
         demo,
     ):
         module.register(app)
@@ -132,6 +134,7 @@ COMMANDS = (
     "agent",
     "activity",
     "get",
+    "store",
     "demo",
 )
 """Every command, in the order the README documents them (a test checks both)."""

@@ -120,7 +120,7 @@ def _trace(
             bpftrace=bpftrace,
             on_ready=lambda: err.print(
                 f"tracing node {clean(name)}"
-                + (f" into {clean(store.path)}" if store else "")
+                + (f" into {clean(store.shown)}" if store else "")
                 + " (Ctrl-C to stop)",
                 style="dim",
                 highlight=False,

@@ -46,6 +46,7 @@ def demo(
     explicit = (ctx.find_root().obj or {}).get("db")
     path = explicit or os.path.join(tempfile.mkdtemp(prefix="crumbs-demo-"), "demo.db")
     with Store.open(path, create=True) as store:
+        path = store.shown
         load(store)
         entries = collect(store.queries, None, None)
         clock = store.queries.latest_time() or 0

@@ -153,7 +153,7 @@ def ingest(
     if output is Output.json:
         emit_json(
             {
-                "store": store.path,
+                "store": store.shown,
                 "read": read,
                 "stored": {
                     "revisions": stats.revisions,
@@ -194,7 +194,7 @@ def ingest(
             + (f", {stats.logs} container logs" if stats.logs else "")
             + (f", {activity.written} node events" if activity.written else "")
             + " "
-            f"from {read['files']} files into {clean(store.path)} in {seconds:.2f}s{rejected}{stopped}",
+            f"from {read['files']} files into {clean(store.shown)} in {seconds:.2f}s{rejected}{stopped}",
             highlight=False,
         )
     return EXIT_ERROR if problems else EXIT_OK

@@ -210,7 +210,7 @@ def _record(
     started = time.monotonic()
     store = Store.open(db_path(ctx), create=True)
     names = ", ".join(t.name for t in chosen)
-    out.print(f"recording {clean(names)} into {clean(store.path)} (Ctrl-C to stop)", style="dim")
+    out.print(f"recording {clean(names)} into {clean(store.shown)} (Ctrl-C to stop)", style="dim")
 
     def tick(rec: Recorder) -> None:
         if not tty:

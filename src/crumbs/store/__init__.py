@@ -13,6 +13,7 @@ Nothing outside this package touches SQL.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from crumbs.contract import ClusterFacts
 from crumbs.keys import host_key, key_id
@@ -21,9 +22,11 @@ from crumbs.store import facts
 from crumbs.store.activity import ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder, RedactingDecoder
 from crumbs.store.connection import open_database, record_key_id
+from crumbs.store.copy import Copied, copy_tables
 from crumbs.store.dbapi import Connection
 from crumbs.store.location import Location, locate
 from crumbs.store.queries import Queries, Selector
+from crumbs.store.retention import Pruned, prune
 from crumbs.store.writer import Writer, WriteStats
 
 __all__ = ["Queries", "Selector", "Store", "WriteStats", "Writer"]
@@ -98,6 +101,17 @@ class Store:
         if retain is None:
             return ActivityWriter(self.path, cluster)
         return ActivityWriter(self.path, cluster, retain)
+
+    def copy_into(
+        self, other: Store, progress: Callable[[str, int], None] | None = None
+    ) -> list[Copied]:
+        """Copy every table into the empty store ``other`` (any backend) and verify it."""
+        return copy_tables(self.db, other.db, progress)
+
+    def prune(self, before: int) -> Pruned:
+        """Forget the history before ``before`` (ns), keeping each object's state then
+        (:mod:`crumbs.store.retention`)."""
+        return prune(self.db, before)
 
     def size(self) -> int:
         """Bytes the store takes (the file and its WAL; the PostgreSQL database's size)."""

@@ -120,6 +120,7 @@ class PgConnection:
         self._own_writes = 0
         self._partitions: set[str] | None = None
         self._clock = False
+        self._base: int | None = None
 
     # -- sqlite3.Connection's interface---------------------------------
 
@@ -194,9 +195,10 @@ class PgConnection:
         (inside the caller's write transaction: another writer waits on the lock)."""
         if self._partitions is None:
             self._partitions = set(_partition_names(self))
+            self._base = base_cut(self)
         for start, end, name in {_month(t) for t in times}:
-            if name in self._partitions:
-                continue
+            if name in self._partitions or (self._base is not None and start < self._base):
+                continue  # there, or within what a prune kept in revisions_before
             lower = "MINVALUE" if start <= _FIRST else str(start)
             upper = "MAXVALUE" if end >= _LAST else str(end)
             self.execute(
@@ -244,17 +246,52 @@ def _partition_names(db: PgConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def drop_partitions_before(db: PgConnection, before: int) -> list[str]:
-    """Retention: drop the months of revisions that end at or before ``before`` (ns), whole —
-    no row-by-row delete, no bloat. Returns the partitions dropped."""
-    dropped = []
+BASE = "revisions_before"
+
+
+def base_cut(db: PgConnection) -> int | None:
+    """Where ``revisions_before`` (what earlier prunes kept) ends, if there is one."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'revisions_before'").fetchone()
+    return int(row[0]) if row else None
+
+
+def compact_before(
+    db: PgConnection, before: int, survivors: str
+) -> tuple[int, int, int, list[str]]:
+    """Inside the caller's write transaction: the months wholly before ``before`` (and an earlier
+    prune's ``revisions_before``) become one ``revisions_before`` holding only the survivors
+    (``survivors``: SQL of their ids, one parameter, the cut). Returns (cut, revisions forgotten,
+    revisions kept, partitions dropped)."""
+    cut = _month(before)[0]
+    old = base_cut(db)
+    if old is not None and cut <= old:
+        return old, 0, 0, []
+    doomed = [BASE] if old is not None else []
     for name in sorted(_partition_names(db)):
         m = re.fullmatch(r"revisions_(\d{4})_(\d{2})", name)
-        if m and _bounds(int(m[1]), int(m[2]))[1] <= before:
-            db.execute(f"DROP TABLE {name}")
-            dropped.append(name)
+        if m and _bounds(int(m[1]), int(m[2]))[1] <= cut:
+            doomed.append(name)
+    total = int(db.execute("SELECT count(*) FROM revisions WHERE at < ?", (cut,)).fetchone()[0])
+    db.execute(f"CREATE TABLE {BASE}_new (LIKE revisions INCLUDING DEFAULTS)")
+    kept = db.execute(
+        f"INSERT INTO {BASE}_new (id, object, at, type, blob, origin) SELECT id, object, at, type, blob, origin "
+        f"FROM revisions WHERE at < ? AND id IN ({survivors})",
+        (cut, cut),
+    ).rowcount
+    for name in doomed:
+        db.execute(f"ALTER TABLE revisions DETACH PARTITION {name}")
+        db.execute(f"DROP TABLE {name}")
+    db.execute(f"ALTER TABLE {BASE}_new RENAME TO {BASE}")
+    db.execute(
+        f"ALTER TABLE revisions ATTACH PARTITION {BASE} FOR VALUES FROM (MINVALUE) TO ({cut})"
+    )
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('revisions_before', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(cut),),
+    )
     db.forget_partitions()
-    return dropped
+    return cut, total - max(kept, 0), max(kept, 0), [n for n in doomed if n != BASE]
 
 
 # -- pools -------------------------------------------------------------------
