@@ -611,6 +611,12 @@ def bench_alerts() -> None:
     alerts_bench.run(WORK, million(), report, percentile)
 
 
+def bench_postgres() -> None:
+    import postgres_bench
+
+    postgres_bench.run(WORK, report, percentile)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -627,6 +633,7 @@ BENCHES = {
     "askbig": bench_askbig,
     "serve": bench_serve,
     "alerts": bench_alerts,
+    "postgres": bench_postgres,
 }
 
 

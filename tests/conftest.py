@@ -68,8 +68,12 @@ def store_path(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[object]:
     """One throwaway PostgreSQL server for the run (tests.pgserver)."""
-    from tests.pgserver import PostgresServer
+    from tests.pgserver import PostgresServer, binaries
 
+    if binaries() is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL is missing: `make test` installs Debian's postgresql")
+        pytest.skip("needs Debian's postgresql (make debian)")
     server = PostgresServer()
     yield server
     server.close()

@@ -1,7 +1,7 @@
-"""A throwaway PostgreSQL server for the tests: Debian's ``postgresql`` binaries, ``initdb`` in a
-temporary directory (as the unprivileged ``postgres`` user when the suite runs as root), a free
-port on 127.0.0.1, trust authentication, torn down after. Skipped locally without the package,
-a failure in CI (``make test`` installs it)."""
+"""A throwaway PostgreSQL server for the tests and benchmarks: Debian's ``postgresql`` binaries,
+``initdb`` in a temporary directory (as the unprivileged ``postgres`` user when run as root), a
+free port on 127.0.0.1, trust authentication, torn down after. (The tests' fixture skips locally
+without the package and fails in CI: ``make test`` installs it.)"""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-
-import pytest
-
-from tests.conftest import IN_CI
 
 _names = itertools.count(1)
 
@@ -37,13 +33,14 @@ def free_port() -> int:
 class PostgresServer:
     """One server; ``database()`` makes a fresh database on it for each test."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """``durable``: PostgreSQL's defaults (fsync, synchronous commit), for benchmarks; else
+        a test server that skips them."""
         bindir = binaries()
         if bindir is None:
-            if IN_CI:
-                pytest.fail("PostgreSQL is missing: `make test` installs Debian's postgresql")
-            pytest.skip("needs Debian's postgresql (make debian)")
+            raise FileNotFoundError("PostgreSQL's binaries (Debian's postgresql) are not installed")
         self.bindir = bindir
+        self.durable = durable
         self.base = Path(tempfile.mkdtemp(prefix="crumbs-pg-"))
         self.data = self.base / "data"
         self.port = free_port()
@@ -60,8 +57,11 @@ class PostgresServer:
                        capture_output=True, timeout=120)  # fmt: skip
 
     def start(self) -> None:
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")  # fmt: skip
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base} -c max_connections=200"
+        )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-o", options,
                   "-w", "-t", "60", "start")  # fmt: skip
 

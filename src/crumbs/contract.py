@@ -405,6 +405,9 @@ class ClusterFacts(TypedDict):
 
 class ClusterInfo(ClusterFacts):
     name: str
+    newest: str | None
+    """Data freshness: the newest time observed in this cluster (a revision's; None: only
+    declared manifests)."""
 
 
 Info = TypedDict(

@@ -110,7 +110,9 @@ def info(store: Store) -> contract.Info:
     cluster's facts, and what a model should know of the cluster's API versions."""
     q = store.queries
     newest, oldest = q.latest_time(), q.earliest_time()
+    fresh = q.newest_by_cluster()
     return {"store": store.shown, "from": format_time(oldest) if oldest else None,
             "to": format_time(newest) if newest else None, "counts": q.counts(),
-            "clusters": [contract.ClusterInfo(name=name, **facts_of(store, name)) for name in q.clusters()],
+            "clusters": [contract.ClusterInfo(name=name, newest=format_time(fresh[name]) if name in fresh else None,
+                                              **facts_of(store, name)) for name in q.clusters()],
             "apiFacts": cluster_facts(store, newest)}  # fmt: skip

@@ -29,7 +29,7 @@ def info(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> int:
     out.print(", ".join(f"{v:,} {k}" for k, v in counts.items()), style="dim")
     for c in clusters:
         out.print(
-            f"cluster {clean(c['name'])}: Kubernetes {clean(c['version'] or 'unknown')}{' (from ' + clean(c['versionFrom']) + ')' if c.get('versionFrom') else ''}, {c.get('nodes', 0)} nodes, {c['namespaces']} namespaces"
+            f"cluster {clean(c['name'])}: Kubernetes {clean(c['version'] or 'unknown')}{' (from ' + clean(c['versionFrom']) + ')' if c.get('versionFrom') else ''}, {c.get('nodes', 0)} nodes, {c['namespaces']} namespaces, newest data {c.get('newest') or '-'}"
         )
         for d in c.get("deprecatedApisInUse") or []:
             out.print(f"  {d['severity']}: {plain(d['title'])}", style="yellow", markup=False)

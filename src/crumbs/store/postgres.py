@@ -125,6 +125,11 @@ class PgConnection:
     # -- sqlite3.Connection's interface---------------------------------
 
     @property
+    def broken(self) -> bool:
+        """The server is gone (restarted, the link dropped): this connection is done for."""
+        return bool(self._conn.closed or self._conn.broken)
+
+    @property
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
 

@@ -292,6 +292,11 @@ class Writer:
         try:
             self.stats.add(self._local.write(batch))
         except sqlite3.Error as err:
+            if getattr(
+                self._local._db, "broken", False
+            ):  # a lost server: the next batch reconnects
+                self._local.close()
+                self._local = None
             raise StoreError(f"cannot write to the store: {err}") from None
 
     def _prestart(self) -> None:
