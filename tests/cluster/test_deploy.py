@@ -222,3 +222,47 @@ def test_the_deployment_serves_behind_a_token_with_probes_and_a_service() -> Non
     monitor = yaml.safe_load((DEPLOY / "examples" / "servicemonitor.yaml").read_text())
     assert monitor["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] == "crumbs-serve"
     assert monitor["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
+
+
+def test_the_fleet_records_into_and_serves_from_one_postgresql_store() -> None:
+    """Issue 19: deploy/fleet/ points each cluster's recorder at the central database (no volume)
+    and central.yaml serves it; both take the URL from the same Secret, and their arguments are
+    the real CLI's."""
+    import inspect
+
+    import jsonpatch
+
+    from crumbs.cli import app as cli_app
+
+    k = yaml.safe_load((DEPLOY / "fleet" / "kustomization.yaml").read_text())
+    assert k["resources"] == ["../"]
+    docs = _docs()
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    patch = next(p for p in k["patches"] if p["target"]["kind"] == "Deployment")
+    recorder = jsonpatch.apply_patch(dep, yaml.safe_load(patch["patch"]))["spec"]["template"][
+        "spec"
+    ]["containers"][0]
+    assert recorder["args"] == ["watch"]
+    deleted = next(p for p in k["patches"] if p["target"]["kind"] == "PersistentVolumeClaim")
+    assert yaml.safe_load(deleted["patch"])["$patch"] == "delete"
+    central = [d for d in yaml.safe_load_all((DEPLOY / "fleet" / "central.yaml").read_text()) if d]
+    serve_dep = next(d for d in central if d["kind"] == "Deployment")
+    serve = serve_dep["spec"]["template"]["spec"]["containers"][0]
+    for container in (recorder, serve):
+        env = {e["name"]: e for e in container["env"]}
+        assert env["CRUMBS_DB"]["valueFrom"]["secretKeyRef"] == {
+            "name": "crumbs-postgres",
+            "key": "url",
+        }
+    command = next(c for c in cli_app.registered_commands if c.name == "serve")
+    options = {str(p.default.param_decls[0]) for p in inspect.signature(command.callback).parameters.values()  # type: ignore[arg-type]
+               if hasattr(p.default, "param_decls") and p.default.param_decls}  # fmt: skip
+    assert (
+        serve["args"][0] == "serve" and {a for a in serve["args"] if a.startswith("--")} <= options
+    )
+    assert serve["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    svc = next(d for d in central if d["kind"] == "Service")
+    assert (
+        svc["spec"]["selector"].items()
+        <= serve_dep["spec"]["template"]["metadata"]["labels"].items()
+    )

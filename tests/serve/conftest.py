@@ -31,8 +31,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def build_store(where: Path) -> str:
-    db = str(where / "crumbs.db")
+def build_store(where: Path, db: str | None = None) -> str:
+    """The demo store plus a Node and a pod's log, in ``where`` (or at the location ``db``)."""
+    db = db or str(where / "crumbs.db")
     (where / "incident.jsonl").write_bytes(recording())
     (where / "node.json").write_text(json.dumps(NODE))
     (where / "billing.log").write_text(LOG)

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from crumbs.cli import main
 from crumbs.serve.api import ENDPOINTS
-from tests.serve.conftest import POD, Served, request
+from tests.conftest import BACKENDS
+from tests.serve.conftest import POD, Served, build_store, request
 
 # (API path, CLI argv): the same question asked both ways
 CASES: list[tuple[str, list[str]]] = [
@@ -49,6 +51,21 @@ def cli_json(capsys: pytest.CaptureFixture[str], db: str, argv: list[str]) -> An
     out = capsys.readouterr()
     assert code in (0, 3), (argv, out.err)
     return json.loads(out.out)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The API is asked over an SQLite store and over a PostgreSQL one (issue 19)."""
+    where = tmp_path_factory.mktemp("served")
+    if request.param == "sqlite":
+        yield build_store(where)
+        return
+    yield build_store(where, request.getfixturevalue("postgres_server").database())
+    from crumbs.store.postgres import close_pools
+
+    close_pools()
 
 
 @pytest.fixture(scope="module")
