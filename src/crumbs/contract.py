@@ -472,8 +472,29 @@ class ResourceStatusRef(TypedDict):
     updated: str
 
 
+class ShippingRef(TypedDict):
+    cluster: str
+    peer: str
+    role: str
+    """``sender`` (watch or agent shipping to ``peer``) or ``receiver`` (serve's ingest)."""
+    state: str
+    pending: int
+    spoolBytes: int
+    shipped: int
+    lost: int
+    batches: int
+    errors: int
+    lastError: str | None
+    lastDelivery: str | None
+    newest: str | None
+    lagSeconds: float | None
+    """The receiver's: now minus the newest record time received from the cluster."""
+    updated: str
+
+
 class Status(TypedDict):
     resources: list[ResourceStatusRef]
+    shipping: list[ShippingRef]
 
 
 TokenCount = TypedDict("TokenCount", {"in": int, "out": int})

@@ -18,6 +18,7 @@ from crumbs.cli.common import (
     emit_json,
     open_store,
 )
+from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console
@@ -66,6 +67,11 @@ def agent(
         help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
     ),
     bpftrace: str = typer.Option("bpftrace", "--bpftrace", help="The bpftrace binary."),
+    to: str = TO_OPTION,
+    token_file: str = typer.Option(
+        None, "--token-file", help="With --to: the file holding this cluster's ingest token."
+    ),
+    spool_max_mb: float = SPOOL_OPTION,
 ) -> int:
     """Trace exec, exit, TCP connect/accept and DNS on this node with eBPF; tie each to its pod.
 
@@ -76,7 +82,17 @@ def agent(
     """
     if no_store and not output:
         raise UsageError("--no-store needs --output (else the events go nowhere)")
-    with stop_event(duration) as stop:
+    if to and no_store:
+        raise UsageError("--to ships from the store (the spool): not with --no-store")
+    shipper = None
+    if to:
+        from crumbs.store import Store
+
+        with Store.open(db_path(ctx), create=True) as spool:
+            known = spool.queries.clusters()
+        name = cluster or (known[0] if len(known) == 1 else "default")
+        shipper = shipper_for(ctx, to, token_file, name, spool_max_mb)
+    with stop_event(duration) as stop, shipping(shipper):
         return _trace(
             ctx, stop, node, cluster, output, no_store, retain, bpftrace, pods_every, pod_ttl
         )

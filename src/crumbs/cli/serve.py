@@ -57,14 +57,26 @@ def serve(
     token_file: str = TOKEN_OPTION,
     allowed_host: list[str] = ALLOWED_HOST_OPTION,
     offline: bool = OFFLINE_OPTION,
+    ingest_tokens: str = typer.Option(
+        None,
+        "--ingest-tokens",
+        help="Take what recorders ship (POST /api/v1/ingest): a file of 'token,cluster' lines, each token writing one cluster.",
+    ),  # fmt: skip
 ) -> int:
-    """Serve the web UI, the JSON API (/api/v1, described at /openapi.json), /metrics, /healthz, /readyz and MCP (/mcp); read-only."""
+    """Serve the web UI, the JSON API (/api/v1, described at /openapi.json), /metrics, /healthz, /readyz and MCP (/mcp); read-only unless it takes ingest."""
     from crumbs.serve.server import Settings
     from crumbs.serve.server import serve as run
 
     chosen = settings(ctx, host, port, token_file, allowed_host, offline)
     assert isinstance(chosen, Settings)
-    with open_store(ctx):  # a clear error now if there is no store, rather than on every request
+    if ingest_tokens:
+        from crumbs.serve.ingest import Tokens
+
+        Tokens.load(ingest_tokens)  # a bad file is one line now, not an error per request
+        chosen.ingest_tokens = ingest_tokens
+    # a clear error now if there is no store, rather than on every request (one taking ingest
+    # starts empty)
+    with open_store(ctx, create=bool(ingest_tokens)):
         pass
     typer.echo(
         f"crumbs serve: http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C to stop)",

@@ -21,6 +21,7 @@ from crumbs.cli.common import (
     open_store,
 )
 from crumbs.cli.serve import ALLOWED_HOST_OPTION, HOST_OPTION, PORT_OPTION, TOKEN_OPTION, settings
+from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping, shipping_lines
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console, plain
@@ -100,6 +101,8 @@ def watch(
         min=1.0,
         help="With --notify: seconds between looks (a finding is told when seen twice in a row).",
     ),
+    to: str = TO_OPTION,
+    spool_max_mb: float = SPOOL_OPTION,
 ) -> int:
     """Record every change of every resource into the store, until interrupted.
 
@@ -119,6 +122,17 @@ def watch(
             )
         selectors[resource] = selector
     chosen = targets(context or None, kubeconfig)
+    shipper = None
+    if to:
+        if serve:
+            raise UsageError(
+                "--to and --serve: a recorder that ships serves nothing (serve the central store)"
+            )
+        if len(chosen) != 1:
+            raise UsageError(
+                f"--to: one cluster per recorder (its token names it), not {len(chosen)}"
+            )
+        shipper = shipper_for(ctx, to, token_file, chosen[0].name, spool_max_mb)
     server = None
     if serve:
         from crumbs.serve.server import Background, Settings
@@ -129,7 +143,7 @@ def watch(
         server = Background(wanted)
         server.start()
     teller = _finding_teller(ctx, notify, notify_every) if notify else None
-    with stop_event(duration) as stop, _stopping(server), _telling(teller, stop):
+    with stop_event(duration) as stop, _stopping(server), _telling(teller, stop), shipping(shipper):
         return _record(
             ctx,
             chosen,
@@ -272,6 +286,9 @@ def status(
         emit_json(doc)
         return EXIT_OK
     out = console()
+    shipping_lines(out, doc["shipping"])
+    if not rows and doc["shipping"]:
+        return EXIT_OK
     if not rows:
         out.print(
             f"no watch has recorded into {clean(db_path(ctx))} yet (crumbs watch)", style="dim"

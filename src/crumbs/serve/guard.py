@@ -39,6 +39,9 @@ SECURITY_HEADERS = [
 ]
 OPEN_PATHS = ("/healthz", "/readyz", "/login")
 """Answered without the token: the kubelet's probes, and the page that takes one."""
+OWN_AUTH = ("/api/v1/ingest",)
+"""Paths that check tokens of their own (each recorder's, bound to its cluster): neither the
+server's token nor the Host check applies (recorders come by any address, as Prometheus does)."""
 TOKEN_COOKIE = "crumbs_token"
 CSRF_COOKIE = "crumbs_csrf"
 CSRF_HEADER = b"x-crumbs-csrf"
@@ -87,7 +90,7 @@ class Guard:
         path = str(scope.get("path") or "/")
         method = str(scope.get("method") or "GET")
         jar = cookies(headers)
-        probe = path in ("/healthz", "/readyz")
+        probe = path in ("/healthz", "/readyz") or path in OWN_AUTH
         bearer = self.token is not None and hmac.compare_digest(
             headers.get(b"authorization", b""), f"Bearer {self.token}".encode()
         )
@@ -105,6 +108,7 @@ class Guard:
         if (
             self.token is not None
             and not path.startswith(OPEN_PATHS)
+            and path not in OWN_AUTH
             and not (bearer or self._cookie_ok(jar))
         ):
             await _refuse(send, 401, "a token is required (Authorization: Bearer <token>, or /login?token=)",

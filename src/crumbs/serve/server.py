@@ -3,7 +3,7 @@ app (Starlette and uvicorn are used in ``crumbs.serve`` only).
 
 Requests read the store with the sharing redaction (what the copilot and MCP see) in worker
 threads, each keeping its own connection; the only writes are the copilot's decision traces
-and the alert intake's investigations.
+the alert intake's investigations, and (with ``--ingest-tokens``) what recorders ship.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from crumbs.explain.model import Model, ModelError
 from crumbs.redaction import Redactor, sharing
 from crumbs.serve.api import ENDPOINTS, Endpoint, Query
 from crumbs.serve.guard import Guard
+from crumbs.serve.ingest import PATH as INGEST_PATH
+from crumbs.serve.ingest import Ingest, Tokens
 from crumbs.serve.metrics import CONTENT_TYPE, Metrics
 from crumbs.serve.openapi import PREFIX, document
 from crumbs.serve.pages import STATIC, query_params
@@ -58,6 +60,8 @@ class Settings:
     alerting: Any = None
     """The ``[alerts]`` and ``[notify]`` settings (:class:`crumbs.notify.config.Alerting`);
     None: read from the configuration file at start."""
+    ingest_tokens: str | None = None
+    """``--ingest-tokens FILE``: recorders may ship here (``POST /api/v1/ingest``)."""
 
 
 class Context:
@@ -280,6 +284,9 @@ def _route(scope: dict[str, Any]) -> str:
 def build(settings: Settings) -> Any:
     """The ASGI app: the guard around the metrics around Starlette."""
     ctx = Context(settings)
+    ingest = Ingest(
+        settings.db, Tokens.load(settings.ingest_tokens) if settings.ingest_tokens else None
+    )
     routes: list[BaseRoute] = [
         Route("/healthz", lambda r: json_response({"alive": True})),
         Route("/readyz", lambda r: _ready(ctx)),
@@ -291,6 +298,7 @@ def build(settings: Settings) -> Any:
         Route(
             PREFIX + "/alerts/alertmanager", functools.partial(_alertmanager, ctx), methods=["POST"]
         ),
+        Route(INGEST_PATH, ingest.handle, methods=["POST"]),
         *page_routes(ctx),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

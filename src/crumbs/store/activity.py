@@ -263,3 +263,20 @@ class ActivityQueries:
         return int(
             self.db.execute("SELECT coalesce(sum(count), 0) FROM node_event_chunks").fetchone()[0]
         )
+
+    def chunks_after(self, after: int, limit: int) -> list[tuple[int, list[NodeEvent]]]:
+        """Raw event chunks stored after id ``after``, in id order (for shipping)."""
+        rows = self.db.execute(
+            "SELECT id, data FROM node_event_chunks WHERE id > ? ORDER BY id LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return [
+            (
+                cid,
+                [
+                    unpack(v, cid * CHUNK + i)
+                    for i, v in enumerate(orjson.loads(self._decompress(data)))
+                ],
+            )
+            for cid, data in rows
+        ]

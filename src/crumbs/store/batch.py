@@ -130,6 +130,7 @@ class BatchWriter:
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         if self._version is not None and version != self._version:
             self._latest.clear()
+            self._blobs.clear()  # a prune or a shipper's trim may have removed documents
         self._version = version
 
     def _forget(self) -> None:

@@ -49,6 +49,19 @@ def unpack_bytes(data: bytes) -> bytes:
     return zstandard.ZstdDecompressor().decompress(data)
 
 
+def unpack_bounded(data: bytes, limit: int) -> bytes | None:
+    """zstd from outside (a request body): at most ``limit`` bytes out, else None (a bomb, or
+    too much); ValueError when it is not zstd."""
+    import io
+
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+        out = reader.read(limit + 1)
+    except zstandard.ZstdError as err:
+        raise ValueError(f"not zstd: {err}") from None
+    return None if len(out) > limit else out
+
+
 def unpack_text(data: bytes) -> str:
     return unpack_bytes(data).decode("utf-8", "replace")
 

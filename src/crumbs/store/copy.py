@@ -110,6 +110,13 @@ TABLES: tuple[Table, ...] = (
         ("id",),
         True,
     ),  # fmt: skip
+    Table(
+        "shipping",
+        _cols(
+            "cluster peer role state pending spool_bytes shipped lost batches errors last_error last_ok_at newest_at updated_at"
+        ),
+        ("cluster", "peer", "role"),
+    ),
 )
 
 

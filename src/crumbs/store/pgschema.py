@@ -330,6 +330,31 @@ def _investigations(db: Connection) -> None:
     )
 
 
+def _shipping(db: Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE shipping (
+            cluster text NOT NULL,
+            peer text NOT NULL,
+            role text NOT NULL,
+            state text NOT NULL,
+            pending bigint NOT NULL,
+            spool_bytes bigint NOT NULL,
+            shipped bigint NOT NULL,
+            lost bigint NOT NULL,
+            batches bigint NOT NULL,
+            errors bigint NOT NULL,
+            last_error text NOT NULL,
+            last_ok_at bigint,
+            newest_at bigint,
+            updated_at bigint NOT NULL,
+            PRIMARY KEY (cluster, peer, role)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -344,4 +369,5 @@ MIGRATIONS: list[Migration] = [
     ("0011_cluster_facts", _cluster_facts),
     ("0012_log_keys", _log_keys),
     ("0013_investigations", _investigations),
+    ("0014_shipping", _shipping),
 ]

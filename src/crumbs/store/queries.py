@@ -513,6 +513,57 @@ class Queries:
             latest[(cl, ns, nm, rev)] = StoredRelease(rid, cl, ns, nm, rev, status, chart, cv, av, t, first, desc, storage, payload)  # fmt: skip
         return list(latest.values())
 
+    # -- in id order, for shipping (crumbs.ship) ----------------------------------
+
+    def revisions_after(self, after: int, limit: int) -> list[StoredRevision]:
+        """Revisions stored after id ``after``, in id (storage) order."""
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id > ? ORDER BY r.id LIMIT ?",
+            (after, limit),
+        )
+        return list(self._revisions(rows))
+
+    def events_after(self, after: int, limit: int) -> list[StoredEvent]:
+        rows = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events e JOIN objects o ON o.id = e.object JOIN clusters c ON c.id = o.cluster "
+            "WHERE e.id > ? ORDER BY e.id LIMIT ?",
+            (after, limit),
+        )
+        return [StoredEvent(eid, ObjectKey(cl, grp, kind, ns, name), uid, at, etype, reason, self._text(msg), count, source, first)
+                for eid, at, etype, reason, msg, count, source, first, cl, grp, kind, ns, name, uid in rows]  # fmt: skip
+
+    def releases_after(self, after: int, limit: int) -> list[StoredRelease]:
+        rows = self.db.execute(
+            "SELECT r.id, c.name, r.namespace, r.name, r.revision, r.status, r.chart, r.chart_version, r.app_version, "
+            "r.at, r.first_deployed, r.description, r.storage, b.dict, b.data FROM releases r "
+            "JOIN clusters c ON c.id = r.cluster JOIN blobs b ON b.digest = r.blob WHERE r.id > ? ORDER BY r.id LIMIT ?",
+            (after, limit),
+        )
+        return [StoredRelease(rid, cl, ns, nm, rev, status, chart, cv, av, t, first, desc, storage, self.decoder.decode(d, data))
+                for rid, cl, ns, nm, rev, status, chart, cv, av, t, first, desc, storage, d, data in rows]  # fmt: skip
+
+    def audit_after(self, after: int, limit: int) -> list[tuple[int, AuditRecord]]:
+        rows = self.db.execute(
+            'SELECT a.id, c.name, o.grp, o.kind, o.namespace, o.name, o.uid, a.at, a.verb, a."user", a.groups, a.source_ips, '
+            "a.user_agent, a.code, a.audit_id, a.subresource, a.resource_version FROM audit a JOIN objects o ON o.id = a.object "
+            "JOIN clusters c ON c.id = o.cluster WHERE a.id > ? ORDER BY a.id LIMIT ?",
+            (after, limit),
+        )
+        return [(aid, AuditRecord(ObjectKey(cl, g, k, ns, nm), uid, at, verb, user, tuple(filter(None, groups.split("\n"))),
+                                  tuple(filter(None, ips.split("\n"))), agent, code, audit_id, sub, rv))
+                for aid, cl, g, k, ns, nm, uid, at, verb, user, groups, ips, agent, code, audit_id, sub, rv in rows]  # fmt: skip
+
+    def logs_after(self, after: int, limit: int) -> list[StoredLog]:
+        rows = self.db.execute(
+            "SELECT l.id, c.name, l.namespace, l.pod, l.container, l.previous, l.first_at, l.last_at, l.observed_at, "
+            "l.lines, l.raw_bytes, l.source, l.data, l.pod_uid, l.restarts FROM logs l JOIN clusters c ON c.id = l.cluster "
+            "WHERE l.id > ? ORDER BY l.id LIMIT ?",
+            (after, limit),
+        )
+        return [StoredLog(lid, cl, ns, p, cont, None if prev is None else bool(prev), first, last, seen, n, raw, src,
+                          unpack_text(data), uid, restarts)
+                for lid, cl, ns, p, cont, prev, first, last, seen, n, raw, src, data, uid, restarts in rows]  # fmt: skip
+
     # -- the store as a whole ------------------------------------------------
 
     def has_revisions(self) -> bool:

@@ -356,6 +356,33 @@ def _investigations(db: Connection) -> None:
     )
 
 
+def _shipping(db: Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Shipping to and from a central store (watch --to, agent --to; serve's ingest): one
+        -- row per (cluster, peer, role) for `crumbs status`.
+        CREATE TABLE shipping (
+            cluster TEXT NOT NULL,
+            peer TEXT NOT NULL,                -- sender: the server's URL; receiver: 'ingest'
+            role TEXT NOT NULL,                -- sender, receiver
+            state TEXT NOT NULL,               -- shipping, retrying, refused, full, receiving
+            pending INTEGER NOT NULL,          -- sender: records not yet delivered
+            spool_bytes INTEGER NOT NULL,      -- sender: bytes the spool holds
+            shipped INTEGER NOT NULL,          -- records delivered (sender) or received (receiver)
+            lost INTEGER NOT NULL,             -- records dropped undelivered when the spool was full
+            batches INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            last_error TEXT NOT NULL,
+            last_ok_at INTEGER,                -- the last delivery or receipt (wall clock)
+            newest_at INTEGER,                 -- the newest record time delivered or received
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (cluster, peer, role)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_helm_releases", _helm_releases),
@@ -370,4 +397,5 @@ MIGRATIONS: list[Migration] = [
     ("0011_cluster_facts", _cluster_facts),
     ("0012_log_keys", _log_keys),
     ("0013_investigations", _investigations),
+    ("0014_shipping", _shipping),
 ]
