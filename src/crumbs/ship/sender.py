@@ -45,6 +45,7 @@ EVERY = 0.5
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
 TIMEOUT = 60.0
+STATUS_EVERY = 5.0
 USER_AGENT = "crumbs-shipper"
 
 
@@ -54,6 +55,8 @@ class Delivery:
     records: int
     marks: spool.Marks
     newest: int | None
+    status: bool = False
+    """It carries the recorder's resource rows."""
 
 
 class Shipper:
@@ -86,9 +89,13 @@ class Shipper:
             while not stop.wait(wait):
                 wait = self.step(store)
             deadline = time.monotonic() + drain_seconds
+            self._status_sent = 0.0  # the last resource rows go too
             while time.monotonic() < deadline:
-                if self.step(store) != EVERY or self.status.pending == 0:
+                wait = self.step(store)
+                if self.status.pending == 0 and self._status_sent:
                     break
+                if wait:
+                    time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
             self._save(store)
 
     def step(self, store: Store) -> float:
@@ -96,6 +103,7 @@ class Shipper:
         with self._lock:
             marks = spool.marks(store.db, self.peer)
             self.status.spool_bytes = spool.spool_bytes(store.db)
+            lost = 0
             if self.status.spool_bytes > self.spool_max:
                 lost = spool.drop_oldest(store.db, marks)
                 if lost:
@@ -111,7 +119,11 @@ class Shipper:
                 self._save(store)
                 return EVERY
             wait = self._send(delivery)
+            if wait and lost:
+                self.status.state = "full"  # undelivered, and dropping: say the worse
             if wait == 0:
+                if delivery.status:
+                    self._status_sent = time.monotonic()
                 spool.save_marks(store.db, self.peer, delivery.marks)
                 spool.trim_shipped(store.db, delivery.marks)
                 self.status.pending = spool.pending(store.db, delivery.marks)
@@ -163,20 +175,20 @@ class Shipper:
             for cid, events in store.activity.chunks_after(marks.of("node_event_chunks"), 1):
                 moved.ids["node_event_chunks"] = cid
                 lines += [wire.node_line(e) for e in events]
-        if moved.ids == marks.ids:
-            return None
-        if self._status_due():
+        records = len(lines)
+        with_status = self._status_due(force=records == 0)
+        if with_status:
             lines += [wire.status_line(s) for s in _watch_status(store, self.cluster)]
-        return Delivery(pack_text(wire.body_of(lines)), len(lines), moved, newest)
+        if not lines and not with_status:
+            return None
+        return Delivery(pack_text(wire.body_of(lines)), records, moved, newest, with_status)
 
     _status_sent = 0.0
 
-    def _status_due(self) -> bool:
-        now = time.monotonic()
-        if now - self._status_sent >= 10:
-            self._status_sent = now
-            return True
-        return False
+    def _status_due(self, force: bool) -> bool:
+        """The recorder's resource rows go along every few seconds (alone when nothing else does)."""
+        since = time.monotonic() - self._status_sent
+        return since >= STATUS_EVERY and (force or since >= 2 * STATUS_EVERY)
 
     # -- sending ------------------------------------------------------------------------
 
