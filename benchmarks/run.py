@@ -617,6 +617,12 @@ def bench_postgres() -> None:
     postgres_bench.run(WORK, report, percentile)
 
 
+def bench_ingest_central() -> None:
+    import ingest_bench
+
+    ingest_bench.run(WORK, report)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -634,6 +640,7 @@ BENCHES = {
     "serve": bench_serve,
     "alerts": bench_alerts,
     "postgres": bench_postgres,
+    "fleet": bench_ingest_central,
 }
 
 

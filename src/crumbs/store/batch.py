@@ -40,6 +40,8 @@ _DELETED = int(RevisionType.DELETED)
 _MODIFIED = int(RevisionType.MODIFIED)
 _ADDED = int(RevisionType.ADDED)
 _CACHE_LIMIT = 500_000
+_CHUNK = 150
+"""Objects per prefetch query (6 parameters each: within SQLite's 999 of old builds)."""
 
 Item = tuple[Any, ...]
 ObjectFields = tuple[str, str, str, str, str, str]
@@ -150,6 +152,7 @@ class BatchWriter:
         releases: list[tuple[object, ...]] = []
         audits: list[tuple[object, ...]] = []
         logs: list[tuple[object, ...]] = []
+        self._prefetch(batch)
         for item in batch:
             if item[0] == "l":
                 *columns, text, d = item[2:]
@@ -332,6 +335,58 @@ class BatchWriter:
             ).fetchone()[0]
         self._objects[fields] = oid
         return int(oid)
+
+    def _prefetch(self, batch: list[Item]) -> None:
+        """The batch's objects' ids and newest revisions in a few queries, not one or two per
+        object: a round trip is nothing to SQLite and everything to a database over a network.
+        New objects are inserted together; what is found is cached as the per-item path
+        would cache it."""
+        wanted = {item[1:7] for item in batch if item[0] in "rea"} - self._objects.keys()
+        if not wanted:
+            return
+        rows = [(self._cluster_id(f[0]), *f[1:]) for f in sorted(wanted)]
+        found = self._lookup(rows)
+        missing = [r for r in rows if r not in found]
+        if missing:
+            self._db.executemany(
+                "INSERT INTO objects (cluster, grp, kind, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                missing,
+            )
+            for row, oid in self._lookup(missing).items():
+                found[row] = oid
+                self._latest[oid] = None  # new: no history to look up
+        names = {cid: name for name, cid in self._clusters.items()}
+        unknown = []
+        for row, oid in found.items():
+            self._objects[(names[row[0]], *row[1:])] = oid
+            if oid not in self._latest:
+                unknown.append(oid)
+        for start in range(0, len(unknown), _CHUNK):
+            part = unknown[start : start + _CHUNK]
+            for oid, at, blob, rtype in self._db.execute(
+                "SELECT object, at, blob, type FROM (SELECT object, at, blob, type, row_number() OVER "
+                "(PARTITION BY object ORDER BY at DESC, id DESC) AS n FROM revisions WHERE object IN "
+                f"({', '.join('?' * len(part))})) newest WHERE n = 1",
+                part,
+            ):
+                self._latest[oid] = (at, blob, rtype)
+            for oid in part:
+                self._latest.setdefault(oid, None)
+
+    def _lookup(self, rows: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        """(cluster id, group, kind, namespace, name, uid) → object id, for those stored."""
+        out: dict[tuple[Any, ...], int] = {}
+        for start in range(0, len(rows), _CHUNK):
+            part = rows[start : start + _CHUNK]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(part))
+            for oid, *key in self._db.execute(
+                "SELECT id, cluster, grp, kind, namespace, name, uid FROM objects WHERE "
+                f"(cluster, grp, kind, namespace, name, uid) IN (VALUES {values})",
+                [x for r in part for x in r],
+            ):
+                out[tuple(key)] = int(oid)
+        return out
 
     def _latest_of(self, oid: int) -> Latest | None:
         row = self._db.execute(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from crumbs.store.dbapi import Connection, is_postgres
+from crumbs.store.retention import delete_orphans
 from crumbs.store.transaction import transaction
 
 STREAMS = ("revisions", "events", "releases", "audit", "logs", "node_event_chunks")
@@ -86,7 +87,7 @@ def trim_shipped(db: Connection, m: Marks) -> int:
         )
         for stream in STREAMS[1:]:
             db.execute(f"DELETE FROM {stream} WHERE id <= ?", (m.of(stream),))
-        _orphans(db)
+        delete_orphans(db)
         return db.total_changes - before
 
 
@@ -116,15 +117,8 @@ def drop_oldest(db: Connection, m: Marks, share: float = 0.5) -> int:
             before = db.total_changes
             db.execute(f"DELETE FROM {stream} WHERE id > ? AND id <= ?{keep}", (after, upto))
             lost += db.total_changes - before
-        _orphans(db)
+        delete_orphans(db)
     return lost
-
-
-def _orphans(db: Connection) -> None:
-    db.execute(
-        "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM revisions r WHERE r.blob = blobs.digest) "
-        "AND NOT EXISTS (SELECT 1 FROM releases h WHERE h.blob = blobs.digest)"
-    )
 
 
 # -- status rows ---------------------------------------------------------------------
