@@ -71,7 +71,11 @@ def run(work: Path, report: Report) -> None:
         direct = server.database()
         seconds = postgres_bench._write(direct, (r for i in range(3) for r in postgres_bench._clusters(synth.history(3_000, PER_CLUSTER // 3_000, seed=i))))  # fmt: skip
         n = PER_CLUSTER * 3
-        report("90k revisions written straight into PostgreSQL (baseline)", f"{n / seconds:,.0f} revisions/s", "")
+        report(
+            "90k revisions written straight into PostgreSQL (baseline)",
+            f"{n / seconds:,.0f} revisions/s",
+            "",
+        )
         central = server.database()
         port = free_port()
         serve = subprocess.Popen([sys.executable, "-m", "crumbs", "--db", central, "serve", "--port", str(port),
@@ -84,9 +88,13 @@ def run(work: Path, report: Report) -> None:
             except OSError:
                 time.sleep(0.1)
         t = time.perf_counter()
-        shippers = [subprocess.Popen([sys.executable, __file__, "ship", spool, url, f"{c}-bench-token-0123456789"],
-                                     env={**os.environ, "PYTHONPATH": str(ROOT / "src")})  # fmt: skip
-                    for spool, c in zip(spools, CLUSTERS, strict=True)]
+        shippers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "ship", spool, url, f"{c}-bench-token-0123456789"],
+                env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+            )  # fmt: skip
+            for spool, c in zip(spools, CLUSTERS, strict=True)
+        ]
         for p in shippers:
             p.wait()
         took = time.perf_counter() - t

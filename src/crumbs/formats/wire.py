@@ -93,8 +93,10 @@ _STATUS_FIELDS = {
 
 
 def revision_line(rev: StoredRevision) -> bytes:
-    return orjson.dumps({"type": rev.type.name, "object": rev.doc, "time": format_time(rev.at),
-                         "at": rev.at, "uid": rev.uid, "origin": rev.origin.name.lower()})  # fmt: skip
+    """The document goes as the store keeps it (its JSON bytes), never decoded and encoded again."""
+    head = orjson.dumps({"type": rev.type.name, "time": format_time(rev.at), "at": rev.at, "uid": rev.uid,
+                         "origin": rev.origin.name.lower()})  # fmt: skip
+    return head[:-1] + b',"object":' + rev.json() + b"}"
 
 
 def event_line(e: StoredEvent) -> bytes:

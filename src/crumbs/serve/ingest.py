@@ -8,8 +8,9 @@
 - **What.** The wire format (:mod:`crumbs.formats.wire`), ``Content-Encoding: zstd`` allowed;
   at most :data:`MAX_BODY` bytes, decompressed too (413 beyond). A bad line: 400 naming it, and
   nothing of the body is stored.
-- **How much.** At most :data:`CONCURRENT` bodies are written at once; beyond, 429 with
-  ``Retry-After: 1`` at once (the sender waits and sends again: its spool holds the records).
+- **How much.** At most :data:`CONCURRENT` bodies are written at once; others wait up to
+  :data:`QUEUE_WAIT` seconds for a slot, then get 429 with ``Retry-After: 1`` (the sender waits
+  and sends again: its spool holds the records).
 - **Answer.** 200 with the counts once the records are committed.
 """
 
@@ -32,6 +33,8 @@ from crumbs.store.codec import unpack_bounded
 
 MAX_BODY = 64 * 1024 * 1024
 CONCURRENT = 2
+QUEUE_WAIT = 2.0
+"""Seconds a body waits for a slot before the sender is told 429."""
 PATH = "/api/v1/ingest"
 
 
@@ -94,13 +97,19 @@ class Ingest:
         size = request.headers.get("content-length")
         if size is not None and size.isdigit() and int(size) > MAX_BODY:
             return _error(413, f"a body of at most {MAX_BODY // (1024 * 1024)} MiB")
-        if not self._slots.acquire(blocking=False):
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _error(413, f"a body of at most {MAX_BODY // (1024 * 1024)} MiB")
+        zstd = request.headers.get("content-encoding", "").lower() == "zstd"
+        return await run_in_threadpool(self._work, cluster, body, zstd)
+
+    def _work(self, cluster: str, body: bytes, zstd: bool) -> Response:
+        """In a worker thread: wait a little for a slot (a short queue smooths bursts), then
+        decode and write; still busy after :data:`QUEUE_WAIT`: 429."""
+        if not self._slots.acquire(timeout=QUEUE_WAIT):
             return _error(429, "busy: send again", {"retry-after": "1"})
         try:
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                return _error(413, f"a body of at most {MAX_BODY // (1024 * 1024)} MiB")
-            if request.headers.get("content-encoding", "").lower() == "zstd":
+            if zstd:
                 try:
                     plain = unpack_bounded(body, MAX_BODY)
                 except ValueError as err:
@@ -115,16 +124,13 @@ class Ingest:
             except WireError as err:
                 return _error(400, str(err))
             try:
-                got = await run_in_threadpool(self._write, cluster, records)
+                with Store.open(self.db, create=True) as store:
+                    got = receive(store, cluster, records).json()
             except StoreError as err:
                 return _error(503, f"the store cannot be written: {err}", {"retry-after": "5"})
             return JSONResponse({"cluster": cluster, **got})
         finally:
             self._slots.release()
-
-    def _write(self, cluster: str, records: list) -> dict[str, int]:  # type: ignore[type-arg]
-        with Store.open(self.db, create=True) as store:
-            return receive(store, cluster, records).json()
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -521,7 +521,7 @@ class Queries:
             f"SELECT {_REVISION_COLUMNS} FROM revisions r {_REVISION_JOINS} WHERE r.id > ? ORDER BY r.id LIMIT ?",
             (after, limit),
         )
-        return list(self._revisions(rows))
+        return list(self._revisions(rows, lazy=True))  # shipped as the stored JSON, never decoded
 
     def events_after(self, after: int, limit: int) -> list[StoredEvent]:
         rows = self.db.execute(
