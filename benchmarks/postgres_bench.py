@@ -25,18 +25,10 @@ def _clusters(revs: Iterator) -> Iterator:
 
 
 def _write(location: str, revs: Iterator) -> float:
-    from crumbs.store import Store
+    """Seconds in the store's writer (run.py's measure)."""
+    from run import store_time
 
-    with Store.open(location) as store:
-        spent, clock = 0.0, time.perf_counter
-        with store.writer() as w:
-            for r in revs:
-                t = clock()
-                w.add(r)
-                spent += clock() - t
-            t = clock()
-        spent += clock() - t
-    return spent
+    return store_time(location, revs)
 
 
 def _sample(fn: Callable[[], object]) -> float:

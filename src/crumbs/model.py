@@ -548,3 +548,21 @@ class Finding:
             )
         )
         return "F" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class ResourceStatus:
+    """What a recorder knows of one resource it follows (``crumbs status``; shipped centrally)."""
+
+    cluster: str
+    resource: str
+    kind: str
+    state: str
+    resource_version: str
+    last_event_at: int | None
+    last_contact_at: int | None
+    events: int
+    lists: int
+    errors: int
+    last_error: str
+    updated_at: int

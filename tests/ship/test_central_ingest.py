@@ -282,3 +282,35 @@ def test_a_busy_server_is_waited_out(
                 and shipper.status.pending == 6
                 and shipper.status.lost == 0
             )
+
+
+def test_node_events_ship_as_agent_to_sends_them(
+    central: tuple[Central, dict[str, Path]], tmp_path: Path
+) -> None:
+    """What `crumbs agent --to` ships: the node event chunks of its spool, with their rollups
+    rebuilt centrally; the CLI refuses --to without a store to spool in."""
+    from crumbs.activity import NodeEvent
+    from crumbs.cli import main
+    from crumbs.ship.sender import Shipper
+
+    server, tokens = central
+    spool = str(tmp_path / "agent-spool.db")
+    t0 = parse_time("2026-11-27T10:00:00Z")
+    with Store.open(spool) as store:
+        writer = store.activity_writer("fake")
+        writer.write([NodeEvent(at=t0 + i * NS, type="connect", node="n1", namespace="shop", pod="api-1",
+                                daddr="10.0.0.9", dport=5432, outcome="refused") for i in range(300)])  # fmt: skip
+        writer.close()
+        shipper = Shipper(spool, server.url, tokens["north"].read_text().strip(), "fake", 10**9)
+        for _ in range(5):
+            shipper.step(store)
+            if shipper.status.pending == 0:
+                break
+        assert shipper.status.pending == 0 and shipper.status.shipped >= 300
+    with Store.open(server.db, create=False) as store:
+        got = store.activity.events(cluster="north")
+        assert len(got) == 300 and {(e.pod, e.daddr, e.result) for e in got} == {
+            ("api-1", "10.0.0.9", "refused")
+        }
+        assert sum(r.count for r in store.activity.rollups(cluster="north")) == 300
+    assert main(["--db", spool, "agent", "--no-store", "--output", "-", "--to", server.url]) == 2

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crumbs.activity import NodeEvent
-from crumbs.formats.wire import Record, WatchStatus
+from crumbs.formats.wire import Record
+from crumbs.model import ResourceStatus
 from crumbs.store import Store
 from crumbs.store import shipping as spool
-from crumbs.store.watchstatus import ResourceStatus, save
+from crumbs.store.watchstatus import save
 from crumbs.timeutil import now_ns
 
 
@@ -35,7 +36,7 @@ class Received:
 
 def receive(store: Store, cluster: str, records: Iterable[Record]) -> Received:
     nodes: list[NodeEvent] = []
-    statuses: list[WatchStatus] = []
+    statuses: list[ResourceStatus] = []
     newest: int | None = None
     n = 0
     with store.writer(parallel=False) as w:
@@ -44,7 +45,7 @@ def receive(store: Store, cluster: str, records: Iterable[Record]) -> Received:
             if isinstance(rec, NodeEvent):
                 nodes.append(rec)
                 continue
-            if isinstance(rec, WatchStatus):
+            if isinstance(rec, ResourceStatus):
                 statuses.append(rec)
                 continue
             if rec.at is not None and (newest is None or rec.at > newest):
@@ -57,8 +58,6 @@ def receive(store: Store, cluster: str, records: Iterable[Record]) -> Received:
         finally:
             writer.close()
     if statuses:
-        save(store.db, [(ResourceStatus(cluster, s.resource, s.kind, s.state, s.resource_version, s.last_event_at,
-                                        s.last_contact_at, s.events, s.lists, s.errors, s.last_error, s.updated_at), "", "")
-                        for s in statuses])  # fmt: skip
+        save(store.db, [(s, "", "") for s in statuses])  # the wire gave them the token's cluster
     spool.received(store.db, cluster, n, newest, now_ns())
     return Received(n, w.stats.revisions, w.stats.unchanged, w.stats.events, len(nodes))

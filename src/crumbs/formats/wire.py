@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -45,6 +44,7 @@ from crumbs.model import (
     LogChunk,
     ObjectKey,
     Origin,
+    ResourceStatus,
     Revision,
     RevisionType,
     StoredEvent,
@@ -61,24 +61,7 @@ class WireError(CrumbsError):
     """A body that is not the wire format: one line naming where."""
 
 
-@dataclass(frozen=True)
-class WatchStatus:
-    """A recorder's view of one resource, as ``crumbs status`` shows it (the cluster is the sender's)."""
-
-    resource: str
-    kind: str
-    state: str
-    resource_version: str
-    last_event_at: int | None
-    last_contact_at: int | None
-    events: int
-    lists: int
-    errors: int
-    last_error: str
-    updated_at: int
-
-
-Record = Revision | Event | HelmRelease | AuditRecord | LogChunk | NodeEvent | WatchStatus
+Record = Revision | Event | HelmRelease | AuditRecord | LogChunk | NodeEvent | ResourceStatus
 
 _ORIGINS = {o.name.lower(): o for o in Origin}
 _NODE_FIELDS = {f.name for f in dataclasses.fields(NodeEvent) if f.name != "id"}
@@ -135,7 +118,7 @@ def node_line(e: NodeEvent) -> bytes:
     )
 
 
-def status_line(s: WatchStatus) -> bytes:
+def status_line(s: ResourceStatus) -> bytes:
     return orjson.dumps(
         {"record": "status", **{wire: getattr(s, attr) for wire, attr in _STATUS_FIELDS.items()}}
     )
@@ -259,7 +242,7 @@ def _record(doc: dict[str, Any], cluster: str) -> Record:
             _int(fields, attr)
         for attr in ("last_event_at", "last_contact_at"):
             _int(fields, attr, optional=True)
-        return WatchStatus(**fields)  # type: ignore[arg-type]  # each field checked above
+        return ResourceStatus(cluster, **fields)  # type: ignore[arg-type]  # each field checked above
     raise ValueError(f"unknown record {kind!r}")
 
 

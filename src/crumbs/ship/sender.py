@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from crumbs.errors import StoreError
 from crumbs.formats import wire
+from crumbs.model import ResourceStatus
 from crumbs.store import Store
 from crumbs.store import shipping as spool
 from crumbs.store.codec import pack_text
@@ -241,22 +242,7 @@ def _retry_after(value: str | None) -> float:
         return 1.0
 
 
-def _watch_status(store: Store, cluster: str) -> list[wire.WatchStatus]:
+def _watch_status(store: Store, cluster: str) -> list[ResourceStatus]:
     from crumbs.store import watchstatus
 
-    return [
-        wire.WatchStatus(
-            r.resource,
-            r.kind,
-            r.state,
-            r.resource_version,
-            r.last_event_at,
-            r.last_contact_at,
-            r.events,
-            r.lists,
-            r.errors,
-            r.last_error,
-            r.updated_at,
-        )  # fmt: skip
-        for r in watchstatus.load(store.db, cluster)
-    ]
+    return watchstatus.load(store.db, cluster)

@@ -16,6 +16,7 @@ Differences that matter:
 
 from __future__ import annotations
 
+from crumbs.store import schema
 from crumbs.store.dbapi import Connection
 from crumbs.store.schema import Migration, run_script
 
@@ -355,19 +356,6 @@ def _shipping(db: Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [
-    ("0001_initial", _initial),
-    ("0002_helm_releases", _helm_releases),
-    ("0003_audit", _audit),
-    ("0004_watch_status", _watch_status),
-    ("0005_traces", _traces),
-    ("0006_node_activity", _node_activity),
-    ("0007_key_outside", _key_outside),
-    ("0008_watch_resume", _watch_resume),
-    ("0009_revision_origin", _revision_origin),
-    ("0010_logs", _logs),
-    ("0011_cluster_facts", _cluster_facts),
-    ("0012_log_keys", _log_keys),
-    ("0013_investigations", _investigations),
-    ("0014_shipping", _shipping),
-]
+MIGRATIONS: list[Migration] = [(name, globals()[step.__name__]) for name, step in schema.MIGRATIONS]
+"""SQLite's migrations, name for name, each by the function of the same name here (a missing
+one fails at import)."""

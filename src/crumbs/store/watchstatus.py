@@ -4,26 +4,12 @@ and for where a restarted watch resumes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from crumbs.model import ResourceStatus
 from crumbs.store.dbapi import Connection
 from crumbs.store.transaction import transaction
 
-
-@dataclass(frozen=True)
-class ResourceStatus:
-    cluster: str
-    resource: str
-    kind: str
-    state: str
-    resource_version: str
-    last_event_at: int | None
-    last_contact_at: int | None
-    events: int
-    lists: int
-    errors: int
-    last_error: str
-    updated_at: int
+__all__ = ["ResourceStatus", "load", "resume_points", "save"]
 
 
 _COLUMNS = "cluster, resource, kind, state, resource_version, last_event_at, last_contact_at, events, lists, errors, last_error, updated_at"
