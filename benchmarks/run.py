@@ -623,6 +623,12 @@ def bench_ingest_central() -> None:
     ingest_bench.run(WORK, report)
 
 
+def bench_postgres_10m() -> None:
+    import postgres_bench
+
+    postgres_bench.run_big(WORK, report, percentile)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -641,6 +647,7 @@ BENCHES = {
     "alerts": bench_alerts,
     "postgres": bench_postgres,
     "fleet": bench_ingest_central,
+    "postgres10m": bench_postgres_10m,
 }
 
 
