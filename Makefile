@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # store's own tests, bpftrace for the node agent's (real eBPF), util-linux for unshare, chromium
 # for the web UI's (Playwright drives Debian's browser: its own download cannot work here),
 # prometheus-alertmanager and prometheus for the alert intake's (real ones route and scrape).
-DEBIAN_PACKAGES := sqlite3 bpftrace util-linux chromium prometheus-alertmanager prometheus postgresql
+DEBIAN_PACKAGES := sqlite3 bpftrace util-linux chromium prometheus-alertmanager prometheus postgresql nftables
 # ...and what the benchmarks add: the libbpf loader compared with bpftrace, the C load generator.
 BENCH_PACKAGES := clang bpftool libbpf-dev gcc
 
