@@ -629,6 +629,12 @@ def bench_postgres_10m() -> None:
     postgres_bench.run_big(WORK, report, percentile)
 
 
+def bench_conntrack() -> None:
+    import conntrack_bench
+
+    conntrack_bench.run(report)
+
+
 BENCHES = {
     "ingest": bench_ingest,
     "logs": bench_logs,
@@ -648,6 +654,7 @@ BENCHES = {
     "postgres": bench_postgres,
     "fleet": bench_ingest_central,
     "postgres10m": bench_postgres_10m,
+    "conntrack": bench_conntrack,
 }
 
 
