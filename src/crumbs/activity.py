@@ -76,6 +76,10 @@ class NodeEvent:
     server: str = ""
     id: int | None = None
     """The row id in the store, once stored."""
+    backend: str = ""
+    """``ip:port`` the kernel translated the dialled address to (a Service's DNAT, from
+    conntrack): the pod that really got the connection; ``""`` when nothing was translated or
+    conntrack was not read."""
 
     @property
     def subject(self) -> str:

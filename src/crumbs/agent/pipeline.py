@@ -18,6 +18,7 @@ import orjson
 from crumbs.activity import NodeEvent
 from crumbs.agent.attribute import Attributor
 from crumbs.agent.decode import Decoder
+from crumbs.agent.natjoin import NatJoin
 from crumbs.formats.nodeevents import to_json
 from crumbs.model import Obj
 
@@ -54,7 +55,10 @@ class Pipeline:
         pods_every: float = 5.0,
         batch: int = 4096,
         max_delay: float = 0.5,
+        nat: NatJoin | None = None,
     ) -> None:
+        self.nat = nat
+        """Connect events get the backend conntrack saw their connection translated to."""
         self.decoder = decoder
         self.attributor = attributor
         self.sinks = sinks
@@ -95,6 +99,8 @@ class Pipeline:
         self._since = time.monotonic()
         if not batch:
             return
+        if self.nat is not None:
+            batch = [self.nat.fill(e) for e in batch]
         for e in batch:
             self.by_type[e.type] += 1
         self.events += len(batch)

@@ -13,6 +13,7 @@ from crumbs.agent.attribute import Attributor, PodDirectory
 from crumbs.agent.bpftrace import AgentError, BpftraceSession, check_environment
 from crumbs.agent.cgroups import CgroupIndex, cgroup2_mount
 from crumbs.agent.decode import Decoder
+from crumbs.agent.natjoin import NatJoin, follow
 from crumbs.agent.pipeline import Pipeline, Sink
 from crumbs.model import Obj
 from crumbs.store import Selector, Store
@@ -59,10 +60,13 @@ def run_agent(
 ) -> AgentStats:
     binary = check_environment(bpftrace)
     attributor = Attributor(node, CgroupIndex(cgroup2_mount()), PodDirectory(ttl))
-    pipeline = Pipeline(Decoder(), attributor, sinks, pods, pods_every)
+    nat = NatJoin()
+    pipeline = Pipeline(Decoder(), attributor, sinks, pods, pods_every, nat=nat)
+    stats = AgentStats()
+    notes: list[str] = []
+    follow(nat, stop, notes.append)
     pipeline.refresh_pods(force=True)
     session = BpftraceSession(binary)
-    stats = AgentStats()
     started = time.monotonic()
     session.start()
     if on_ready:
@@ -76,7 +80,7 @@ def run_agent(
         stats.malformed = pipeline.decoder.malformed
         stats.unattributed = attributor.unattributed
         stats.seconds = time.monotonic() - started
-        stats.errors = list(session.counters.errors)
+        stats.errors = [*notes, *session.counters.errors]
         return stats
 
     try:

@@ -48,6 +48,7 @@ def to_json(e: NodeEvent) -> dict[str, Any]:
             "daddr": e.daddr,
             "dport": e.dport,
             "dialed": e.dialed,
+            "backend": e.backend,
             "outcome": e.outcome,
         }
     elif t == "dns":
@@ -154,6 +155,7 @@ def from_json(value: dict[str, Any]) -> NodeEvent:
         daddr=_str(c, "daddr"),
         dport=_int(c, "dport"),
         dialed=_str(c, "dialed"),
+        backend=_str(c, "backend"),
         outcome=_str(c, "outcome"),
         exit_code=_opt_int(x, "code"),
         signal=_opt_int(x, "signal"),
