@@ -74,12 +74,13 @@ class NodeEvent:
     """``NOERROR``, ``NXDOMAIN``, ``SERVFAIL``…; empty for a query."""
     answers: list[str] = field(default_factory=list)
     server: str = ""
-    id: int | None = None
-    """The row id in the store, once stored."""
     backend: str = ""
     """``ip:port`` the kernel translated the dialled address to (a Service's DNAT, from
     conntrack): the pod that really got the connection; ``""`` when nothing was translated or
-    conntrack was not read."""
+    conntrack was not read. (Before ``id``: the store packs the fields in order, and chunks
+    stored before it existed unpack with it empty.)"""
+    id: int | None = None
+    """The row id in the store, once stored."""
 
     @property
     def subject(self) -> str:

@@ -335,3 +335,45 @@ def test_runs_are_dated_against_the_cronjobs_deletion(cli, tmp_path: Path) -> No
     assert f"after its deletion at {format_time(T0 + 300 * S, precise=False)}" in title
     assert found[0]["since"] == format_time(T0 + 420 * S)
     assert len([e for e in found[0]["evidence"] if e["kind"] == "node-event"]) == 2
+
+
+def _through_nat(recorded: Path, backend: str, at: float) -> None:
+    """Connections the client made to the Service's ClusterIP, translated by the node's
+    kube-proxy (conntrack) to ``backend``, appended to the recorded node events."""
+    client = {"namespace": NS, "pod": "client-1", "pod_uid": "uid-pod-client-1", "container": "client",
+              "comm": "client", "saddr": "10.244.1.20"}  # fmt: skip
+    lines = [event(at + k, "connect", daddr="10.96.0.50", dport=80, dialed="10.96.0.50:80", backend=backend,
+                   outcome="refused", sport=41000 + k, **client) for k in range(2)]  # fmt: skip
+    nat = recorded / "nat.jsonl"
+    nat.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_the_race_behind_a_cluster_ip_names_the_backend_and_the_nodes_lag(
+    cli, recorded: Path
+) -> None:
+    """Issue 20: the socket saw only the ClusterIP; conntrack's backend is the terminating pod,
+    2 s after the EndpointSlice marked it so (a lagging kube-proxy on node-1)."""
+    _through_nat(recorded, "10.244.1.17:8080", 92)
+    assert cli("ingest", str(recorded / "nat.jsonl")).code == 0
+    races = [
+        f for f in scan(cli, recorded, "discovery") if f["rule"] == "connect-to-removed-endpoint"
+    ]
+    nat = next((f for f in races if "10.96.0.50:80" in f["detail"]), None)
+    assert nat is not None, [(f["title"], f["detail"]) for f in races]
+    assert "node node-1 translated 10.96.0.50:80 to 10.244.1.17:8080" in nat["detail"]
+    assert (
+        "2.0s after the endpoint was terminating" in nat["detail"] and "sync lag" in nat["detail"]
+    )
+    assert nat["subject"]["name"] == "billing" and "minSyncPeriod" in nat["remediation"]
+
+
+def test_a_translation_to_a_ready_pod_is_no_race(cli, recorded: Path) -> None:
+    """The negative control: the node's rules already pointed at the new pod."""
+    _through_nat(recorded, "10.244.1.30:8080", 92)
+    assert cli("ingest", str(recorded / "nat.jsonl")).code == 0
+    races = [
+        f for f in scan(cli, recorded, "discovery") if f["rule"] == "connect-to-removed-endpoint"
+    ]
+    assert races and all(
+        "10.96.0.50:80" not in f["detail"] for f in races
+    )  # only the recorded race

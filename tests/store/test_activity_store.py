@@ -53,3 +53,16 @@ def test_filters(store: Store) -> None:
     assert [e.pod for e in store.activity.events(types=["connect"], pod="b")] == ["b"]
     assert [e.type for e in store.activity.events(start=15, end=30)] == ["connect", "exec"]
     assert [r.pod for r in store.activity.rollups(types=["exec"])] == ["host"]
+
+
+def test_chunks_packed_before_a_field_was_added_still_unpack() -> None:
+    """The store packs a node event's fields in order; a chunk written before ``backend`` existed
+    (one value fewer) reads back with it empty, and one written now keeps it."""
+    from crumbs.activity import NodeEvent
+    from crumbs.store.activity import PACKED, pack, unpack
+
+    e = NodeEvent(at=5, type="connect", daddr="10.96.0.10", dport=80, backend="10.244.2.7:8080")
+    assert unpack(list(pack(e)), 9).backend == "10.244.2.7:8080"
+    old = [v for name, v in zip(("version", *PACKED), pack(e), strict=True) if name != "backend"]
+    back = unpack(old, 9)
+    assert (back.backend, back.daddr, back.id) == ("", "10.96.0.10", 9)

@@ -6,7 +6,10 @@ Two rules over the connects the node agent saw (``crumbs agent`` or an importer)
   it was not a ready endpoint of the Service it belonged to — removed,
   terminating, or not yet ready — by the EndpointSlice history in the store.
   How the client got the address (a DNS answer it cached, the ClusterIP it
-  dialled) is shown when the node events tell.
+  dialled) is shown when the node events tell. Behind kube-proxy's NAT the socket
+  only knows the ClusterIP: the pod is the ``backend`` conntrack saw the
+  connection translated to, and the time between the EndpointSlice change and
+  the connection is how far that node's kube-proxy lagged.
 - ``refused-during-rollout``: connections refused, reset or timed out to a pod
   of a workload that was rolling out at that moment (its template changed in
   the ten minutes before, or the pod was deleted within two minutes).
@@ -46,8 +49,10 @@ POD_GONE_NEAR = 2 * MINUTE
 REMEDIATION = (
     "give the server pods a preStop delay (e.g. `sleep 10`) so they keep serving until every client "
     "and proxy has dropped them, with terminationGracePeriodSeconds above it; make sure readiness "
-    "fails before shutdown; clients must not cache endpoints or DNS answers beyond their TTL "
-    "(dial the Service's ClusterIP, or re-resolve and retry on connection errors)"
+    "fails before shutdown (readiness gates where a load balancer must drain first); clients must not "
+    "cache endpoints or DNS answers beyond their TTL (dial the Service's ClusterIP, or re-resolve and "
+    "retry on connection errors); where a node's kube-proxy lags, check its minSyncPeriod "
+    "(KubeProxyConfiguration iptables, ipvs or nftables) and kubeproxy_sync_proxy_rules_duration_seconds"
 )
 
 Slice = list[StoredRevision]
@@ -128,10 +133,11 @@ class Endpoints:
     "Service-discovery races from node events: connects to endpoints already removed, refusals during rollouts",
 )
 def analyze(view: ClusterView) -> Iterator[Finding]:
-    connects = [e for e in view.node_events() if e.type == "connect" and e.daddr]
+    connects = [e for e in view.node_events() if e.type == "connect" and (e.daddr or e.backend)]
     if not connects:
         return
     endpoints = Endpoints(view)
+    by_cluster_ip = _cluster_ips(view)
     pods = PodIndex(view)
     resolved = _resolutions(view.node_events())
     raced: dict[tuple[tuple[str, str], str, str], list[tuple[NodeEvent, str, int | None]]] = (
@@ -139,26 +145,55 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     )
     counted: set[int] = set()
     for i, e in enumerate(connects):
-        services = endpoints.by_ip.get(e.daddr)
+        ip = _dest(e)
+        services = endpoints.by_ip.get(ip)
         if not services:
             continue
-        states = {svc: endpoints.state(svc, e.daddr, e.at) for svc in services}
+        dialled = by_cluster_ip.get(_host(e.dialed) or e.daddr) if e.backend else None
+        if dialled is not None:  # the kernel chose this pod for that Service's ClusterIP
+            services = {dialled} & services or {dialled}
+        states = {svc: endpoints.state(svc, ip, e.at) for svc in services}
         ready_elsewhere = any(state == READY for state, _ in states.values())
         for svc, (state, since) in states.items():
-            if state == READY or (ready_elsewhere and not _named(resolved, e, svc)):
+            if state == READY or (
+                ready_elsewhere and dialled is None and not _named(resolved, e, svc)
+            ):
                 continue
             if state == ABSENT:
-                first = endpoints.first_seen(svc, e.daddr)
+                first = endpoints.first_seen(svc, ip)
                 if since is None and (first is None or first - e.at > ROLLOUT_BEFORE):
                     continue  # the address joined this Service long after: another pod's IP
                 state = "removed" if since is not None else "not yet added"
-            raced[(svc, e.where, e.daddr)].append((e, state, since))
+            raced[(svc, e.where, ip)].append((e, state, since))
             counted.add(i)
     for (svc, client, ip), hits in raced.items():
         yield _race(view, endpoints, pods, resolved, svc, client, ip, hits)
     yield from _rollouts(
         view, pods, [e for i, e in enumerate(connects) if i not in counted and e.outcome in FAILED]
     )
+
+
+def _host(address: str) -> str:
+    """``ip`` of ``ip:port`` (``[v6]:port`` too); ``""`` for none."""
+    host, sep, _ = address.rpartition(":")
+    return host.strip("[]") if sep else ""
+
+
+def _dest(e: NodeEvent) -> str:
+    """Where the connection really went: the backend conntrack saw it translated to, else the
+    socket's destination."""
+    return _host(e.backend) or e.daddr
+
+
+def _cluster_ips(view: ClusterView) -> dict[str, tuple[str, str]]:
+    """Each Service's ClusterIP(s) → (namespace, name)."""
+    out: dict[str, tuple[str, str]] = {}
+    for s in view.objects("Service"):
+        sp = spec(s.doc)
+        for ip in [sp.get("clusterIP"), *sequence(sp.get("clusterIPs"))]:
+            if isinstance(ip, str) and ip and ip != "None":
+                out[ip] = (s.key.namespace, s.key.name)
+    return out
 
 
 def _resolutions(events: list[NodeEvent]) -> dict[tuple[str, str], list[NodeEvent]]:
@@ -225,7 +260,20 @@ def _race(
             f"the client resolved {dns.qname} to {ip} at {format_time(dns.at, precise=False)}"
         )
     cluster_ip = str(spec(service.doc).get("clusterIP") or "") if service else ""
-    if cluster_ip and any(e.dialed.startswith(cluster_ip + ":") for e in events):
+    translated = [e for e in events if e.backend]
+    if translated:
+        lagged = (
+            f": kube-proxy there still sent new connections {(first.at - since) / NS:.1f}s after the "
+            f"endpoint was {state} (its sync lag behind the EndpointSlice change)"
+            if since is not None and state in ("removed", TERMINATING, NOT_READY)
+            else ""
+        )
+        nodes = sorted({e.node for e in translated if e.node})
+        how.append(
+            f"node {', '.join(nodes) or '?'} translated {translated[0].dialed or translated[0].daddr} "
+            f"to {translated[0].backend}{lagged}"
+        )
+    elif cluster_ip and any(e.dialed.startswith(cluster_ip + ":") for e in events):
         how.append(f"it dialled the ClusterIP {cluster_ip}")
     when = (
         f"{(first.at - since) / NS:.1f}s after it was {state}"
@@ -259,7 +307,7 @@ def _rollouts(view: ClusterView, pods: PodIndex, failed: list[NodeEvent]) -> Ite
     groups: dict[ObjectKey, list[tuple[NodeEvent, StoredRevision, str]]] = defaultdict(list)
     owners: dict[ObjectKey, StoredRevision] = {}
     for e in failed:
-        backend = pods.at_ip(e.daddr, e.at)
+        backend = pods.at_ip(_dest(e), e.at)
         if backend is None:
             continue
         owner = top_owner(view, backend)
