@@ -386,14 +386,17 @@ class BatchWriter:
                 self._latest.setdefault(oid, None)
 
     def _lookup(self, rows: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
-        """(cluster id, group, kind, namespace, name, uid) → object id, for those stored."""
+        """(cluster id, group, kind, namespace, name, uid) → object id, for those stored. A join
+        with the list, so each row is one seek in the objects' unique index (SQLite scanned the
+        whole table for a row-value ``IN (VALUES …)``: 74% of a 10M build's writer time)."""
         out: dict[tuple[Any, ...], int] = {}
         for start in range(0, len(rows), _CHUNK):
             part = rows[start : start + _CHUNK]
-            values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(part))
+            values = ", ".join(["(CAST(? AS BIGINT), ?, ?, ?, ?, ?)"] * len(part))
             for oid, *key in self._db.execute(
-                "SELECT id, cluster, grp, kind, namespace, name, uid FROM objects WHERE "
-                f"(cluster, grp, kind, namespace, name, uid) IN (VALUES {values})",
+                f"SELECT o.id, o.cluster, o.grp, o.kind, o.namespace, o.name, o.uid FROM (VALUES {values}) AS v "
+                "JOIN objects o ON o.cluster = v.column1 AND o.grp = v.column2 AND o.kind = v.column3 "
+                "AND o.namespace = v.column4 AND o.name = v.column5 AND o.uid = v.column6",
                 [x for r in part for x in r],
             ):
                 out[tuple(key)] = int(oid)
