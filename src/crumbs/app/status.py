@@ -26,10 +26,6 @@ def watch_status(store: Store, cluster: str | None = None) -> tuple[list[Resourc
         for r in rows]}  # fmt: skip
 
 
-def shipping_rows(store: Store, cluster: str | None = None) -> list[ShippingStatus]:
-    return load_shipping(store.db, cluster)
-
-
 def _shipping(s: ShippingStatus, now: int) -> contract.ShippingRef:
     lag = round((now - s.newest_at) / 1e9, 1) if s.newest_at and s.role == "receiver" else None
     return {"cluster": s.cluster, "peer": s.peer, "role": s.role, "state": s.state, "pending": s.pending,

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 
 from crumbs.errors import StoreError
 from crumbs.formats import wire
-from crumbs.model import ResourceStatus
-from crumbs.store import Store
+from crumbs.store import Store, watchstatus
 from crumbs.store import shipping as spool
 from crumbs.store.codec import pack_text
 from crumbs.timeutil import now_ns
@@ -80,6 +79,8 @@ class Shipper:
         self.status = spool.ShippingStatus(cluster, self.peer, "sender", "shipping")
         self._backoff = EVERY
         self._lock = threading.Lock()
+        self._status_sent = 0.0
+        """When the recorder's resource rows were last delivered (monotonic; 0: never)."""
 
     # -- the loop --------------------------------------------------------------------
 
@@ -179,12 +180,10 @@ class Shipper:
         records = len(lines)
         with_status = self._status_due(force=records == 0)
         if with_status:
-            lines += [wire.status_line(s) for s in _watch_status(store, self.cluster)]
+            lines += [wire.status_line(s) for s in watchstatus.load(store.db, self.cluster)]
         if not lines and not with_status:
             return None
         return Delivery(pack_text(wire.body_of(lines)), records, moved, newest, with_status)
-
-    _status_sent = 0.0
 
     def _status_due(self, force: bool) -> bool:
         """The recorder's resource rows go along every few seconds (alone when nothing else does)."""
@@ -240,9 +239,3 @@ def _retry_after(value: str | None) -> float:
         return min(MAX_RETRY_AFTER, max(0.1, float(value or 1)))
     except ValueError:
         return 1.0
-
-
-def _watch_status(store: Store, cluster: str) -> list[ResourceStatus]:
-    from crumbs.store import watchstatus
-
-    return watchstatus.load(store.db, cluster)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from crumbs.store.dbapi import Connection, is_postgres
+from crumbs.store.dbapi import Connection
 from crumbs.store.retention import delete_orphans
 from crumbs.store.transaction import transaction
 
@@ -70,8 +70,9 @@ def pending(db: Connection, m: Marks) -> int:
 
 def spool_bytes(db: Connection) -> int:
     """Bytes the spool holds (SQLite: pages in use, free pages left out)."""
-    if is_postgres(db):
-        return int(db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    size = getattr(db, "size", None)  # PostgreSQL's connection knows its database's size
+    if size is not None:
+        return int(size())
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     free = db.execute("PRAGMA freelist_count").fetchone()[0]
     size = db.execute("PRAGMA page_size").fetchone()[0]
