@@ -55,6 +55,28 @@ def need_ebpf() -> str:
     return mount
 
 
+def need_libbpf() -> None:
+    """The libbpf loader's compiled probes (``make test`` builds them with ``make bpf``)."""
+    from crumbs.agent.libbpf import available
+    from crumbs.agent.libbpf_session import object_path
+
+    why = available() or (
+        None if object_path() else "the libbpf loader's probes are not built (make bpf)"
+    )
+    if why:
+        if IN_CI:
+            pytest.fail(why + ": CI must run them (make test installs clang and builds them)")
+        pytest.skip(why)
+
+
+@pytest.fixture(params=["bpftrace", "libbpf"])
+def loader(request: pytest.FixtureRequest) -> str:
+    """Each loader, the same assertions."""
+    if request.param == "libbpf":
+        need_libbpf()
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
 def cgroups() -> Iterator[dict[str, Path]]:
     mount = Path(need_ebpf())
@@ -217,7 +239,7 @@ def in_cgroup(cgroup: Path, code: str) -> None:
 
 
 def test_events_are_attributed_to_their_pods_and_the_race_is_found(
-    cgroups: dict[str, Path], tmp_path: Path, cli
+    cgroups: dict[str, Path], tmp_path: Path, cli, loader: str
 ) -> None:
     db_path = str(tmp_path / "crumbs.db")
     assert cli("ingest", str(history(tmp_path)), db=db_path).code == 0
@@ -252,7 +274,7 @@ c.connect(("{dns.ip}", 53))
 os.write(c.fileno(), wire.encode_query(2, "nothing.shop.svc.cluster.local"))
 os.read(c.fileno(), 512)
 """
-    agent = AgentRun("--db", db_path, "agent", "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120")  # fmt: skip
+    agent = AgentRun("--db", db_path, "agent", "--loader", loader, "--node", "test-node", "--output", str(out), "--pods-every", "0.5", "--for", "120")  # fmt: skip
     try:
         with agent:
             time.sleep(1.0)  # the pods read from the store
@@ -264,7 +286,7 @@ os.read(c.fileno(), 512)
         listener.close()
     err = agent.err
     assert agent.code == 0, err
-    assert "0 lost" in err, err
+    assert "0 lost" in err and f"with {loader};" in err, err
     events = [json.loads(line) for line in out.read_text().splitlines()]
 
     def of(type_: str, pod: str) -> list[dict[str, Any]]:
@@ -322,7 +344,9 @@ os.read(c.fileno(), 512)
     assert race[0]["causes"][0]["subject"]["kind"] == "Deployment"
 
 
-def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Path) -> None:
+def test_glibc_resolver_queries_are_seen(
+    cgroups: dict[str, Path], tmp_path: Path, loader: str
+) -> None:
     """getent (glibc: connect, sendmmsg, recvfrom) in its own mount namespace, pointed at the loopback server."""
     if shutil.which("unshare") is None or shutil.which("getent") is None:
         pytest.fail("unshare and getent are part of Debian's base system")
@@ -332,7 +356,7 @@ def test_glibc_resolver_queries_are_seen(cgroups: dict[str, Path], tmp_path: Pat
     resolv.write_text(f"nameserver {dns.ip}\noptions attempts:1 timeout:2\n")
     out = tmp_path / "events.jsonl"
     try:
-        with AgentRun("agent", "--no-store", "--output", str(out), "--for", "120") as agent:
+        with AgentRun("agent", "--loader", loader, "--no-store", "--output", str(out), "--for", "120") as agent:  # fmt: skip
             subprocess.run(
                 ["unshare", "-m", "sh", "-c", f"mount --bind {resolv} /etc/resolv.conf && getent ahostsv4 billing.shop.svc.cluster.local"],
                 check=True, capture_output=True, timeout=30,
@@ -360,7 +384,7 @@ def test_bpftrace_dying_is_one_line_and_what_was_read_is_kept(
     cgroups: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "events.jsonl"
-    with AgentRun("agent", "--no-store", "--output", str(out), "--for", "120") as agent:
+    with AgentRun("agent", "--loader", "bpftrace", "--no-store", "--output", str(out), "--for", "120") as agent:  # fmt: skip
         subprocess.run(["/bin/echo", "before-the-crash"], check=True, capture_output=True)
         time.sleep(1.0)
         for child in (
@@ -400,3 +424,66 @@ def test_sigterm_stops_the_agent_at_once_whatever_for_says(
         ["sqlite3", db, "PRAGMA integrity_check"], capture_output=True, text=True
     )
     assert check.stdout.strip() == "ok"
+
+
+def test_libbpf_and_bpftrace_see_the_same_events_one_to_one(
+    cgroups: dict[str, Path], tmp_path: Path
+) -> None:
+    """Both loaders at once on one workload in a pod's cgroup (execs with arguments, exits, an
+    accepted and a refused connect, DNS both ways): the same events, field for field, at the
+    same times (each loader reads the clock in the same tracepoint)."""
+    need_libbpf()
+    dns = DnsServer()
+    dns.start()
+    work = f"""
+import os, socket, subprocess
+from tests.fakes import dnswire as wire
+subprocess.run(["/bin/echo", "one-to-one", "--token", "s3cret"], check=True, capture_output=True)
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(4)
+port = listener.getsockname()[1]
+for _ in range(3):
+    socket.create_connection(("127.0.0.1", port)).close()
+    listener.accept()[0].close()
+for _ in range(2):
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=2).close()
+    except OSError:
+        pass
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(wire.encode_query(7, "billing.shop.svc.cluster.local"), ("{dns.ip}", 53))
+u.recvfrom(512)
+"""
+    outs = {name: tmp_path / f"{name}.jsonl" for name in ("bpftrace", "libbpf")}
+    runs = [AgentRun("agent", "--loader", name, "--no-store", "--output", str(out), "--for", "120")
+            for name, out in outs.items()]  # fmt: skip
+    try:
+        with runs[0], runs[1]:
+            in_cgroup(cgroups["web"], work)
+    finally:
+        dns.close()
+    assert [r.code for r in runs] == [0, 0], [r.err for r in runs]
+    web = str(cgroups["web"]).removeprefix(cgroup2_mount() or "")
+
+    def seen(out: Path) -> list[tuple[str, int]]:
+        events = [json.loads(line) for line in out.read_text().splitlines()]
+        mine = [e for e in events if (e["cgroup"] or {}).get("path") == web]
+        return sorted(
+            (json.dumps({**e, "time": None}, sort_keys=True), _ns(e["time"])) for e in mine
+        )
+
+    a, b = seen(outs["bpftrace"]), seen(outs["libbpf"])
+    kinds = sorted(json.loads(e)["type"] for e, _ in a)
+    assert kinds.count("connect") == 5 and kinds.count("accept") == 3 and kinds.count("dns") == 2
+    assert kinds.count("exec") == 1 and kinds.count("exit") == 2, kinds  # echo; echo and python
+    assert [e for e, _ in a] == [e for e, _ in b]
+    assert all(abs(ta - tb) < 5_000_000 for (_, ta), (_, tb) in zip(a, b, strict=True))
+    echo = [json.loads(e) for e, _ in b if '"/bin/echo"' in e and '"exec"' in e]
+    assert echo[0]["process"]["args"] == ["/bin/echo", "one-to-one", "--token", "[redacted]"]
+
+
+def _ns(text: str) -> int:
+    from crumbs.timeutil import parse_time
+
+    t = parse_time(text)
+    assert t is not None
+    return t

@@ -66,3 +66,27 @@ def test_chunks_packed_before_a_field_was_added_still_unpack() -> None:
     old = [v for name, v in zip(("version", *PACKED), pack(e), strict=True) if name != "backend"]
     back = unpack(old, 9)
     assert (back.backend, back.daddr, back.id) == ("", "10.96.0.10", 9)
+
+
+def test_retention_by_age_and_per_cluster(store: Store) -> None:
+    """``max_age`` drops a cluster's chunks that ended before now − age (never its newest), and a
+    cluster's count bound leaves another cluster's events alone."""
+    import time
+
+    now = time.time_ns()
+    day = 86_400 * 10**9
+    other = store.activity_writer("c2")
+    other.write([connect(now - 10 * day + i) for i in range(100)])
+    other.close()
+    before = store.activity_writer("c1")
+    before.write([connect(now - 5 * day + i) for i in range(300)])  # older than 2 days
+    before.write([connect(now - day + i) for i in range(300)])
+    before.close()
+    w = store.activity_writer("c1", retain=1_000, max_age=2 * day)
+    w.write([connect(now - 10 + i, pod="b") for i in range(5)])  # the first write checks the age
+    assert w.pruned == 300
+    w.write([connect(now + i, pod="c") for i in range(900)])  # over the count: the oldest goes
+    w.close()
+    c1 = store.activity.events(cluster="c1", limit=10_000)
+    assert len(c1) == 905 and {e.pod for e in c1} == {"b", "c"}
+    assert store.activity.count() == 905 + 100  # c2's old events: not c1's to prune

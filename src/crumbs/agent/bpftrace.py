@@ -24,9 +24,8 @@ from importlib import resources
 
 import orjson
 
-from crumbs.errors import CrumbsError
+from crumbs.agent.kernel import AgentError, ensure_tracefs
 
-TRACEFS = "/sys/kernel/tracing"
 PROBES = {"proc_net": {"BPFTRACE_STRLEN": "64"}, "dns": {"BPFTRACE_STRLEN": "200"}}
 MAP_KEYS = "65536"
 F_SETPIPE_SZ = 1031
@@ -37,22 +36,6 @@ SMALL_READ = 8192
 QUIET_WAIT = 0.02
 """After a small read, wait this long before the next: one wake-up per 20 ms instead of one per event
 (the 88 µs of CPU per event this agent spent at 1k events/s came from wake-ups, not work)."""
-
-
-class AgentError(CrumbsError):
-    """The agent cannot run here (not root, no bpftrace, no tracefs)."""
-
-
-def ensure_tracefs(path: str = TRACEFS) -> None:
-    """Mount tracefs at ``path`` when it is not there (bpftrace needs its event formats)."""
-    if os.path.isdir(os.path.join(path, "events")):
-        return
-    os.makedirs(path, exist_ok=True)
-    done = subprocess.run(
-        ["mount", "-t", "tracefs", "tracefs", path], capture_output=True, text=True
-    )
-    if done.returncode != 0 or not os.path.isdir(os.path.join(path, "events")):
-        raise AgentError(f"cannot mount tracefs at {path}: {done.stderr.strip() or 'failed'}")
 
 
 def probe_source(name: str) -> str:

@@ -40,6 +40,29 @@ def unescape(text: str) -> bytes:
     return bytes.fromhex(text.replace("\\x", ""))
 
 
+def connect_outcome(state: int, err: int) -> str:
+    """A connect's outcome from the TCP state it left SYN_SENT for and the socket's error."""
+    return "established" if state == 1 else _ERRNO_OUTCOME.get(err, "error")
+
+
+def exit_event(at: int, pid: int, status: int, cgroup: int, comm: str) -> NodeEvent:
+    """A process's end from its wait status (``task->exit_code``)."""
+    sig = status & 0x7F
+    return NodeEvent(at=at, type="exit", pid=pid, cgroup=cgroup, comm=comm,
+                     exit_code=None if sig else (status >> 8) & 0xFF, signal=sig or None)  # fmt: skip
+
+
+def dns_event(
+    at: int, pid: int, cgroup: int, comm: str, server: str, payload: bytes, answer: bool
+) -> NodeEvent | None:
+    """A DNS message sent (``answer`` False) or received; None when it is not one."""
+    msg = dnswire.parse(payload)
+    if msg is None or msg.response != answer:
+        return None
+    return NodeEvent(at=at, type="dns", pid=pid, cgroup=cgroup, comm=comm, server=server,
+                     qname=msg.qname, qtype=msg.qtype, rcode=msg.rcode, answers=msg.answers)  # fmt: skip
+
+
 def redact_args(args: list[str]) -> list[str]:
     """``--password=x`` → ``--password=[redacted]``; the value after ``--token`` too; credentials anywhere."""
     out = _ARGV.tree(args)
@@ -87,8 +110,7 @@ class Decoder:
             self._argv.setdefault(int(f[1]), []).extend(a for a in f[2:6] if a)
             return None
         if kind == "C":
-            state, err = int(f[9]), int(f[10])
-            outcome = "established" if state == 1 else _ERRNO_OUTCOME.get(err, "error")
+            outcome = connect_outcome(int(f[9]), int(f[10]))
             dial_port = int(f[12])
             return NodeEvent(
                 at=int(f[1]) + self.offset,
@@ -104,17 +126,7 @@ class Decoder:
                 dialed=f"{f[11]}:{dial_port}" if dial_port else "",
             )
         if kind == "E":
-            status = int(f[3])
-            sig = status & 0x7F
-            return NodeEvent(
-                at=int(f[1]) + self.offset,
-                type="exit",
-                pid=int(f[2]),
-                cgroup=int(f[4]),
-                comm=f[5],
-                exit_code=None if sig else (status >> 8) & 0xFF,
-                signal=sig or None,
-            )
+            return exit_event(int(f[1]) + self.offset, int(f[2]), int(f[3]), int(f[4]), f[5])
         if kind == "I":
             return NodeEvent(
                 at=int(f[1]) + self.offset,
@@ -127,19 +139,6 @@ class Decoder:
                 outcome="established",
             )
         if kind in ("Q", "R"):
-            msg = dnswire.parse(unescape(f[6]))
-            if msg is None or msg.response != (kind == "R"):
-                return None
-            return NodeEvent(
-                at=int(f[1]) + self.offset,
-                type="dns",
-                pid=int(f[2]),
-                cgroup=int(f[3]),
-                comm=f[4],
-                server=f[5],
-                qname=msg.qname,
-                qtype=msg.qtype,
-                rcode=msg.rcode,
-                answers=msg.answers,
-            )
+            at, pid, cgroup = int(f[1]) + self.offset, int(f[2]), int(f[3])
+            return dns_event(at, pid, cgroup, f[4], f[5], unescape(f[6]), kind == "R")
         raise ValueError(kind)

@@ -1,7 +1,7 @@
 """Records → events → attributed → written: the agent's hot path, loader-independent.
 
-:class:`Pipeline` takes batches of probe records (from bpftrace today),
-decodes and attributes them, and hands batches of events to its sinks: the
+:class:`Pipeline` takes batches of probe records (bpftrace's lines) and decodes them, or
+batches of events the libbpf loader already decoded, attributes them, and hands batches of events to its sinks: the
 store (raw events and rollups) and/or JSON lines. Pods are re-read from their
 source every ``pods_every`` seconds.
 """
@@ -68,6 +68,7 @@ class Pipeline:
         self.max_delay = max_delay
         self.by_type: Counter[str] = Counter()
         self.events = 0
+        self.newest_at = 0
         self._pending: list[NodeEvent] = []
         self._since = time.monotonic()
         self._pods_at = 0.0
@@ -82,12 +83,12 @@ class Pipeline:
     def feed(self, records: Iterable[str]) -> None:
         """Decode and attribute; write when a batch is full or ``max_delay`` has passed."""
         feed = self.decoder.feed
-        apply = self.attributor.apply
+        self.feed_events(e for e in map(feed, records) if e is not None)
+
+    def feed_events(self, events: Iterable[NodeEvent]) -> None:
+        """Attribute decoded events; write as :meth:`feed` does."""
         pending = self._pending
-        for r in records:
-            e = feed(r)
-            if e is not None:
-                pending.append(apply(e))
+        pending.extend(map(self.attributor.apply, events))
         if len(pending) >= self.batch or (
             pending and time.monotonic() - self._since >= self.max_delay
         ):
@@ -101,8 +102,13 @@ class Pipeline:
             return
         if self.nat is not None:
             batch = [self.nat.fill(e) for e in batch]
+        by_type = self.by_type
+        newest = self.newest_at
         for e in batch:
-            self.by_type[e.type] += 1
+            by_type[e.type] += 1
+            if e.at > newest:
+                newest = e.at
+        self.newest_at = newest
         self.events += len(batch)
         for sink in self.sinks:
             sink.write(batch)

@@ -6,19 +6,26 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from crumbs.activity import NodeEvent
 from crumbs.agent.attribute import Attributor, PodDirectory
-from crumbs.agent.bpftrace import AgentError, BpftraceSession, check_environment
+from crumbs.agent.bpftrace import BpftraceSession, check_environment
 from crumbs.agent.cgroups import CgroupIndex, cgroup2_mount
 from crumbs.agent.decode import Decoder
+from crumbs.agent.kernel import AgentError
+from crumbs.agent.libbpf_session import LibbpfSession
+from crumbs.agent.libbpf_session import check_environment as libbpf_environment
 from crumbs.agent.natjoin import NatJoin, follow
 from crumbs.agent.pipeline import Pipeline, Sink
 from crumbs.model import Obj
 from crumbs.store import Selector, Store
 
 LATEST = 1 << 62
+PROGRESS_EVERY = 2.0
+"""Seconds between :func:`run_agent`'s progress reports (the node's status row)."""
 
 
 def node_name(explicit: str | None = None) -> str:
@@ -46,6 +53,91 @@ class AgentStats:
     unattributed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    loader: str = ""
+    newest_at: int = 0
+    """The newest event written (ns)."""
+
+
+LOADERS = ("auto", "libbpf", "bpftrace")
+
+
+class _Bpftrace:
+    """bpftrace's lines, decoded by the pipeline."""
+
+    name = "bpftrace"
+
+    def __init__(self, binary: str, pipeline: Pipeline) -> None:
+        self.session = BpftraceSession(binary)
+        self.feed = pipeline.feed
+        self.decoder = pipeline.decoder
+
+    def start(self) -> None:
+        self.session.start()
+
+    def batches(self) -> Iterator[list[str]]:
+        return self.session.records()
+
+    def finish(self) -> Iterator[list[str]]:
+        """Stop; what was still in the pipes."""
+        self.session.stop()
+        for batch in self.session.records(idle=0.05):
+            if not batch:
+                return
+            yield batch
+
+    def counts(self) -> tuple[int, int, int, list[str]]:
+        c = self.session.counters
+        return c.records, c.lost, self.decoder.malformed, c.errors
+
+    def error_text(self) -> str:
+        return self.session.error_text()
+
+
+class _Libbpf:
+    """The compiled object's ring buffer, decoded in bulk by the session."""
+
+    name = "libbpf"
+
+    def __init__(self, path: Path, pipeline: Pipeline) -> None:
+        self.session = LibbpfSession(path)
+        self.feed = pipeline.feed_events
+
+    def start(self) -> None:
+        self.session.start()
+
+    def batches(self) -> Iterator[list[NodeEvent]]:
+        return self.session.events()
+
+    def finish(self) -> Iterator[list[NodeEvent]]:
+        """Detach; what the ring still held."""
+        self.session.stop()
+        yield from self.session.events(idle=0.05)
+        self.session.close()
+
+    def counts(self) -> tuple[int, int, int, list[str]]:
+        s = self.session
+        return s.records, s.lost, s.decoder.malformed, s.errors
+
+    def error_text(self) -> str:
+        return self.session.error_text()
+
+
+def choose_loader(loader: str, bpftrace: str, bpf_object: str | None) -> tuple[str, Path | str]:
+    """(``libbpf``, the object) or (``bpftrace``, the binary); ``auto`` takes libbpf when its
+    compiled probes and the system's libbpf are there, else bpftrace."""
+    if loader not in LOADERS:
+        raise AgentError(f"--loader {loader!r}: one of {', '.join(LOADERS)}")
+    if loader == "libbpf":
+        return "libbpf", libbpf_environment(bpf_object)
+    if loader == "bpftrace":
+        return "bpftrace", check_environment(bpftrace)
+    try:
+        return "libbpf", libbpf_environment(bpf_object)
+    except AgentError as libbpf_why:
+        try:
+            return "bpftrace", check_environment(bpftrace)
+        except AgentError as why:
+            raise AgentError(f"{why} (and libbpf: {libbpf_why})") from None
 
 
 def run_agent(
@@ -57,46 +149,52 @@ def run_agent(
     on_ready: Callable[[], None] | None = None,
     pods_every: float = 5.0,
     ttl: float = 300.0,
+    loader: str = "auto",
+    bpf_object: str | None = None,
+    on_progress: Callable[[AgentStats], None] | None = None,
 ) -> AgentStats:
-    binary = check_environment(bpftrace)
+    kind, found = choose_loader(loader, bpftrace, bpf_object)
     attributor = Attributor(node, CgroupIndex(cgroup2_mount()), PodDirectory(ttl))
     nat = NatJoin()
     pipeline = Pipeline(Decoder(), attributor, sinks, pods, pods_every, nat=nat)
-    stats = AgentStats()
+    source: _Bpftrace | _Libbpf = (
+        _Libbpf(Path(found), pipeline) if kind == "libbpf" else _Bpftrace(str(found), pipeline)
+    )
+    stats = AgentStats(loader=kind)
     notes: list[str] = []
     follow(nat, stop, notes.append)
     pipeline.refresh_pods(force=True)
-    session = BpftraceSession(binary)
     started = time.monotonic()
-    session.start()
+    source.start()
     if on_ready:
         on_ready()
 
     def snapshot() -> AgentStats:
         stats.events = pipeline.events
         stats.by_type = dict(pipeline.by_type)
-        stats.records = session.counters.records
-        stats.lost = session.counters.lost
-        stats.malformed = pipeline.decoder.malformed
+        stats.records, stats.lost, stats.malformed, errors = source.counts()
         stats.unattributed = attributor.unattributed
+        stats.newest_at = pipeline.newest_at
         stats.seconds = time.monotonic() - started
-        stats.errors = [*notes, *session.counters.errors]
+        stats.errors = [*notes, *errors]
         return stats
 
+    feed = source.feed
+    reported = started
     try:
-        for batch in session.records():
-            pipeline.feed(batch)
+        for batch in source.batches():
+            feed(batch)  # type: ignore[arg-type]  # each source's batches are what its feed takes
+            if on_progress is not None and time.monotonic() - reported >= PROGRESS_EVERY:
+                reported = time.monotonic()
+                on_progress(snapshot())
             if stop.is_set():
                 break
     finally:
-        session.stop()
-        for batch in session.records(idle=0.05):  # what was still in the pipes
-            if not batch:
-                break
-            pipeline.feed(batch)
+        for batch in source.finish():
+            feed(batch)  # type: ignore[arg-type]
         pipeline.close()
-    if not stop.is_set():  # the probes ended on their own: bpftrace died or was killed
+    if not stop.is_set():  # the probes ended on their own: bpftrace died, or the ring failed
         raise AgentError(
-            f"bpftrace stopped after {pipeline.events:,} events were written: {session.error_text()}"
+            f"{source.name} stopped after {pipeline.events:,} events were written: {source.error_text()}"
         )
     return snapshot()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass
+from functools import partial
 
 import typer
 
@@ -22,7 +24,7 @@ from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping
 from crumbs.cli.stopping import stop_event
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report.text import clean, console
-from crumbs.timeutil import format_time
+from crumbs.timeutil import format_time, parse_duration
 
 
 def agent(
@@ -44,6 +46,11 @@ def agent(
     ),
     retain: int = typer.Option(
         1_000_000, "--retain", min=1, help="Raw events kept in the store (rollups stay)."
+    ),
+    retain_for: str = typer.Option(
+        None,
+        "--retain-for",
+        help="Also drop raw events older than this (7d, 12h); rollups stay.",
     ),
     pods_every: float = typer.Option(
         5.0,
@@ -67,6 +74,17 @@ def agent(
         help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
     ),
     bpftrace: str = typer.Option("bpftrace", "--bpftrace", help="The bpftrace binary."),
+    loader: str = typer.Option(
+        "auto",
+        "--loader",
+        help="auto (libbpf when its compiled probes are there, else bpftrace), libbpf or bpftrace.",
+    ),
+    bpf_object: str = typer.Option(
+        None,
+        "--bpf-object",
+        envvar="CRUMBS_BPF_OBJECT",
+        help="The libbpf loader's compiled probes (default: the ones `make bpf` built).",
+    ),
     to: str = TO_OPTION,
     token_file: str = typer.Option(
         None, "--token-file", help="With --to: the file holding this cluster's ingest token."
@@ -80,6 +98,11 @@ def agent(
     store). Events go into the store (raw, bounded by --retain, plus per-minute
     rollups) and/or as JSON lines that `crumbs ingest` reads.
     """
+    max_age = None
+    if retain_for is not None:
+        max_age = parse_duration(retain_for)
+        if not max_age:
+            raise UsageError(f"--retain-for {retain_for!r}: not a duration (like 7d, 12h, 90m)")
     if no_store and not output:
         raise UsageError("--no-store needs --output (else the events go nowhere)")
     if to and no_store:
@@ -92,48 +115,57 @@ def agent(
             known = spool.queries.clusters()
         name = cluster or (known[0] if len(known) == 1 else "default")
         shipper = shipper_for(ctx, to, token_file, name, spool_max_mb)
+    options = TraceOptions(node, cluster, output, no_store, retain, max_age, bpftrace, loader,
+                           bpf_object, pods_every, pod_ttl)  # fmt: skip
     with stop_event(duration) as stop, shipping(shipper):
-        return _trace(
-            ctx, stop, node, cluster, output, no_store, retain, bpftrace, pods_every, pod_ttl
-        )
+        return _trace(ctx, stop, options)
 
 
-def _trace(
-    ctx: typer.Context,
-    stop: threading.Event,
-    node: str | None,
-    cluster: str | None,
-    output: str | None,
-    no_store: bool,
-    retain: int | None,
-    bpftrace: str,
-    pods_every: float,
-    pod_ttl: float,
-) -> int:
+@dataclass(frozen=True)
+class TraceOptions:
+    node: str | None
+    cluster: str | None
+    output: str | None
+    no_store: bool
+    retain: int
+    max_age: int | None
+    bpftrace: str
+    loader: str
+    bpf_object: str | None
+    pods_every: float
+    pod_ttl: float
+
+
+def _trace(ctx: typer.Context, stop: threading.Event, o: TraceOptions) -> int:
     from crumbs.agent.pipeline import JsonLinesSink, Sink
     from crumbs.agent.run import node_name, run_agent, store_pods
+    from crumbs.agent.status import save_node_status
     from crumbs.store import Store
 
     err = console(stderr=True)
     sinks: list[Sink] = []
-    store = None if no_store else Store.open(db_path(ctx), create=True)
+    cluster = o.cluster
+    store = None if o.no_store else Store.open(db_path(ctx), create=True)
     if store is not None:
         if cluster is None:
             known = store.queries.clusters()
             cluster = known[0] if len(known) == 1 else "default"
-        sinks.append(store.activity_writer(cluster, retain))
-    if output == "-":
+        sinks.append(store.activity_writer(cluster, o.retain, o.max_age))
+    if o.output == "-":
         sinks.append(JsonLinesSink(sys.stdout.buffer))
-    elif output:
-        sinks.append(JsonLinesSink(open(output, "ab"), close=True))  # noqa: SIM115 - the sink closes it
-    name = node_name(node)
+    elif o.output:
+        sinks.append(JsonLinesSink(open(o.output, "ab"), close=True))  # noqa: SIM115 - the sink closes it
+    name = node_name(o.node)
+    progress = None
+    if store is not None and cluster is not None:
+        progress = partial(save_node_status, store, cluster, name)
     try:
         stats = run_agent(
             sinks,
             name,
             stop,
             pods=store_pods(store, cluster) if store is not None else None,
-            bpftrace=bpftrace,
+            bpftrace=o.bpftrace,
             on_ready=lambda: err.print(
                 f"tracing node {clean(name)}"
                 + (f" into {clean(store.shown)}" if store else "")
@@ -141,15 +173,20 @@ def _trace(
                 style="dim",
                 highlight=False,
             ),
-            pods_every=pods_every,
-            ttl=pod_ttl,
+            pods_every=o.pods_every,
+            ttl=o.pod_ttl,
+            loader=o.loader,
+            bpf_object=o.bpf_object,
+            on_progress=progress,
         )
+        if progress is not None:
+            progress(stats, "stopped")
     finally:
         if store is not None:
             store.close()
     kinds = ", ".join(f"{n:,} {t}" for t, n in sorted(stats.by_type.items())) or "none"
     err.print(
-        f"stopped: {stats.events:,} events ({kinds}) in {stats.seconds:.1f}s; "
+        f"stopped: {stats.events:,} events ({kinds}) in {stats.seconds:.1f}s with {stats.loader}; "
         f"{stats.lost:,} lost, {stats.unattributed:,} not yet attributed",
         style="dim",
         highlight=False,

@@ -19,7 +19,7 @@ from crumbs.contract import ClusterFacts
 from crumbs.keys import host_key, key_id
 from crumbs.redaction import Redactor
 from crumbs.store import facts
-from crumbs.store.activity import ActivityQueries, ActivityWriter
+from crumbs.store.activity import DEFAULT_RETAIN, ActivityQueries, ActivityWriter
 from crumbs.store.codec import Decoder, RedactingDecoder
 from crumbs.store.connection import open_database, record_key_id
 from crumbs.store.copy import Copied, copy_tables
@@ -95,12 +95,13 @@ class Store:
         return not self.readonly and facts.write(self.db, cluster, stamp, at, value)
 
     def activity_writer(
-        self, cluster: str = "default", retain: int | None = None
+        self, cluster: str = "default", retain: int | None = None, max_age: int | None = None
     ) -> ActivityWriter:
-        """A writer of node events (a connection of its own)."""
-        if retain is None:
-            return ActivityWriter(self.path, cluster)
-        return ActivityWriter(self.path, cluster, retain)
+        """A writer of node events (a connection of its own); ``retain`` events of the cluster at
+        most, none older than ``max_age`` ns."""
+        return ActivityWriter(
+            self.path, cluster, DEFAULT_RETAIN if retain is None else retain, max_age
+        )
 
     def copy_into(
         self, other: Store, progress: Callable[[str, int], None] | None = None

@@ -3,7 +3,8 @@
 Raw events are written as one chunk per batch: zstd of the JSON list of packed
 events (:func:`crumbs.activity.pack`), indexed by the time span they cover.
 An event's id is ``chunk id × 65536 + its position``: stable, citable (``[N…]``).
-Beyond ``retain`` raw events the oldest chunks are dropped; the rollups
+Beyond ``retain`` raw events of a cluster, or older than ``max_age``, the oldest chunks are
+dropped (never the cluster's newest); the rollups
 (per minute, node and pod: connections per destination and outcome, execs per
 binary, DNS names per response code) stay.
 """
@@ -24,6 +25,7 @@ from crumbs.store.connection import connect
 from crumbs.store.dbapi import Connection
 from crumbs.store.queries import window
 from crumbs.store.transaction import transaction
+from crumbs.timeutil import now_ns
 
 PACKED = tuple(f.name for f in fields(NodeEvent) if f.name != "id")
 """The order of a packed event's values (the store keeps events packed: [1, *values])."""
@@ -65,15 +67,25 @@ def _pod_label(e: NodeEvent) -> str:
 class ActivityWriter:
     """Writes batches of node events in one transaction each, on a connection of its own."""
 
-    def __init__(self, path: str, cluster: str = "default", retain: int = DEFAULT_RETAIN) -> None:
+    def __init__(
+        self,
+        path: str,
+        cluster: str = "default",
+        retain: int = DEFAULT_RETAIN,
+        max_age: int | None = None,
+    ) -> None:
         self.db = connect(path)
         self.retain = retain
+        self.max_age = max_age
+        """ns: chunks whose newest event is older than this are dropped (checked each minute)."""
         self.cluster = self._cluster_id(cluster)
         self.written = 0
         self.pruned = 0
+        self._aged_at = 0
         self._compress = zstandard.ZstdCompressor(level=LEVEL).compress
         self._held: int = self.db.execute(
-            "SELECT coalesce(sum(count), 0) FROM node_event_chunks"
+            "SELECT coalesce(sum(count), 0) FROM node_event_chunks WHERE cluster = ?",
+            (self.cluster,),
         ).fetchone()[0]
 
     def _cluster_id(self, name: str) -> int:
@@ -124,16 +136,22 @@ class ActivityWriter:
             )
             db.executemany(_ROLLUP, [(c, *k, *v) for k, v in rollups.items()])
             self._held += len(events)
-            if self._held > self.retain:
-                self._prune()
+            now = now_ns()
+            aged = self.max_age is not None and now - self._aged_at >= MINUTE
+            if self._held > self.retain or aged:
+                self._prune(now - self.max_age if aged and self.max_age is not None else None)
+                if aged:
+                    self._aged_at = now
         self.written += len(events)
 
-    def _prune(self) -> None:
-        """Drop the oldest chunks (by insertion) until at most ``retain`` events are held; never the newest."""
-        for chunk_id, count in self.db.execute(
-            "SELECT id, count FROM node_event_chunks ORDER BY id"
+    def _prune(self, before: int | None) -> None:
+        """Drop this cluster's oldest chunks (by insertion) until at most ``retain`` events are
+        held and none ends before ``before``; never the newest."""
+        for chunk_id, count, last_at in self.db.execute(
+            "SELECT id, count, last_at FROM node_event_chunks WHERE cluster = ? ORDER BY id",
+            (self.cluster,),
         ).fetchall()[:-1]:
-            if self._held <= self.retain:
+            if self._held <= self.retain and (before is None or last_at >= before):
                 break
             self.db.execute("DELETE FROM node_event_chunks WHERE id = ?", (chunk_id,))
             self._held -= count
