@@ -22,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 S = "\x1f"
@@ -206,22 +208,13 @@ def _tree_cpu(pid: int) -> float:
 
 
 def _start_agent(db: Path, loader: str = "bpftrace") -> subprocess.Popen[str]:
-    if loader == "libbpf":
-        agent = subprocess.Popen(
-            [sys.executable, str(Path(__file__).parent / "libbpf" / "loader.py"), str(db), str(db.parent)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
-        )  # fmt: skip
-        assert agent.stdout is not None
-        line = agent.stdout.readline()
-        assert line.strip() == "ready", line + (agent.stderr.read() if agent.stderr else "")
-    else:
-        agent = subprocess.Popen(
-            [sys.executable, "-m", "crumbs", "--db", str(db), "agent", "--node", "bench", "--cluster", "default", "--pods-every", "1"],
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert agent.stderr is not None
-        line = agent.stderr.readline()
-        assert "tracing node" in line, line + agent.stderr.read()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "crumbs", "--db", str(db), "agent", "--loader", loader, "--node", "bench", "--cluster", "default", "--pods-every", "1"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert agent.stderr is not None
+    line = agent.stderr.readline()
+    assert "tracing node" in line, line + agent.stderr.read()
     time.sleep(1.5)
     return agent
 
@@ -229,10 +222,98 @@ def _start_agent(db: Path, loader: str = "bpftrace") -> subprocess.Popen[str]:
 def _stop(agent: subprocess.Popen[str]) -> str:
     agent.send_signal(signal.SIGINT)
     _, err = agent.communicate(timeout=120)
-    if err.strip().startswith("{"):  # the libbpf loader's counts
-        counts = json.loads(err.strip().splitlines()[-1])
-        return f"stopped: {counts['events']:,} events; {counts['lost']:,} lost"
     return err
+
+
+def consume(work: Path, loader: str, rate: float, seconds: float = 10) -> dict[str, float]:
+    """The loader alone, in this process (no attribution, no store): the generator's connects
+    at ``rate`` (0: as fast as it can) for ``seconds``; events read and decoded, events lost."""
+    import threading
+
+    from crumbs.agent.bpftrace import BpftraceSession
+    from crumbs.agent.decode import Decoder
+    from crumbs.agent.libbpf_session import LibbpfSession, object_path
+
+    leaf = _cgroup()
+    if loader == "libbpf":
+        path = object_path()
+        assert path is not None, "make bpf first"
+        lb = LibbpfSession(path)
+        lb.start()
+        batches: Iterator[list[Any]] = lb.events(idle=0.2)
+        decode = None
+    else:
+        bt = BpftraceSession()
+        bt.start()
+        batches = bt.records(idle=0.2)
+        decode = Decoder().feed
+    result: dict[str, float] = {}
+    done = threading.Event()
+
+    def load() -> None:
+        result["pid"], result["made"], _ = _generate(leaf, rate, seconds, work)
+        done.set()
+
+    threading.Thread(target=load, daemon=True).start()
+    started = time.perf_counter()
+    seen, last, quiet = 0, started, 0.0
+    for batch in batches:
+        now = time.perf_counter()
+        if batch:
+            events = batch if decode is None else [e for e in map(decode, batch) if e is not None]
+            seen += sum(1 for e in events if e.type == "connect" and e.dport == 9)
+            last, quiet = now, 0.0
+        elif done.is_set():
+            quiet = now - last
+            if quiet > 1.0:
+                break
+    if loader == "libbpf":
+        lb.stop()
+        for _ in lb.events(idle=0.05):
+            pass
+        lb.close()
+        lost = lb.lost
+    else:
+        bt.stop()
+        lost = bt.counters.lost
+    return {"made": result["made"], "seen": seen, "lost": lost, "seconds": seconds,
+            "rate": seen / max(last - started, 1e-9)}  # fmt: skip
+
+
+def drain(work: Path) -> dict[str, float]:
+    """The libbpf consumer's own speed: the ring filled by the generator while nobody reads it
+    (at most what it holds: the generator runs 0.5 s), then taken and decoded as fast as the
+    consumer goes."""
+    from crumbs.agent.binrecords import BinaryDecoder
+    from crumbs.agent.libbpf import BpfObject
+    from crumbs.agent.libbpf_session import object_path
+    from crumbs.agent.ringbuf import RingBuffer
+
+    path = object_path()
+    assert path is not None, "make bpf first"
+    leaf = _cgroup()
+    obj = BpfObject(path)
+    ring = RingBuffer(obj.map_fd("events"), obj.map_size("events"))
+    try:
+        _, made, _ = _generate(leaf, 0, 0.5, work)
+        decoder = BinaryDecoder()
+        taken = 0
+        t = time.perf_counter()
+        while True:
+            span, records = ring.take()
+            if not records:
+                break
+            taken += len(decoder.decode(span, records))
+        seconds = time.perf_counter() - t
+        return {
+            "made": made,
+            "taken": taken,
+            "lost": obj.percpu_total("lost"),
+            "rate": taken / seconds,
+        }
+    finally:
+        ring.close()
+        obj.close()
 
 
 def _generate(leaf: Path, rate: float, seconds: float, work: Path) -> tuple[int, int, float]:
@@ -314,4 +395,8 @@ def available() -> str | None:
         return "needs root"
     if shutil.which("bpftrace") is None:
         return "needs bpftrace"
+    from crumbs.agent.libbpf_session import object_path
+
+    if object_path() is None:
+        return "needs the libbpf loader's probes (make bpf)"
     return None

@@ -501,6 +501,20 @@ def bench_agent() -> None:
         report("agent live benchmarks (eBPF)", f"skipped: {why}", "")
         return
     for loader in ("bpftrace", "libbpf"):
+        for rate in (10_000, 100_000, 0):
+            c = agent_bench.consume(WORK, loader, rate)
+            report(
+                f"agent loader alone, {loader}: the generator's connects at {f'{rate:,}/s' if rate else 'full speed'} for 10 s, read and decoded (no store)",
+                f"{c['made'] / 10:,.0f}/s made, {c['seen']:,.0f} of {c['made']:,.0f} decoded ({c['rate']:,.0f}/s), {c['lost']:,.0f} lost",
+                "0 lost at 100,000/s" if rate == 100_000 else "",
+            )
+    d = agent_bench.drain(WORK)
+    report(
+        "agent libbpf consumer: a ring buffer filled while unread (0.5 s of the generator), taken and decoded",
+        f"{d['rate']:,.0f} events/s ({d['taken']:,.0f} events; {d['made']:,.0f} connects made, {d['lost']:,.0f} lost)",
+        "≥ 500,000/s",
+    )
+    for loader in ("bpftrace", "libbpf"):
         steady = agent_bench.live(WORK, 10_000, 10, loader)
         report(
             f"agent live, {loader}: refused connects from a pod's cgroup at 10,000/s for 10 s → store",
@@ -633,6 +647,7 @@ def bench_conntrack() -> None:
     import conntrack_bench
 
     conntrack_bench.run(report)
+    conntrack_bench.join_cost(report)
 
 
 BENCHES = {

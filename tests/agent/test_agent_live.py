@@ -342,6 +342,12 @@ os.read(c.fileno(), 512)
     race = [f for f in found if f["rule"] == "connect-to-removed-endpoint"]
     assert race and race[0]["subject"]["name"] == "billing" and "shop/web-1" in race[0]["title"]
     assert race[0]["causes"][0]["subject"]["kind"] == "Deployment"
+    # the node's own row in `crumbs status`: its loader, what it wrote, what it lost
+    rows = cli("status", "-o", "json", db=db_path).json()["resources"]
+    (node,) = [r for r in rows if r["kind"] == "NodeAgent"]
+    assert node["resource"] == "node/test-node" and node["resourceVersion"] == loader
+    assert node["state"] == "stopped" and node["errors"] == 0
+    assert node["events"] == len(events) and node["lastEvent"] is not None
 
 
 def test_glibc_resolver_queries_are_seen(

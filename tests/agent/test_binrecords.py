@@ -14,11 +14,10 @@ from tests.fakes import dnswire as wire
 
 def framed(*records: tuple[bytes, int]) -> bytes:
     """Ring buffer records: an 8-byte header (length | flags, page offset), 8-byte aligned."""
-    out = b""
+    parts = []
     for data, flags in records:
-        out += struct.pack("<II", len(data) | flags, 0) + data
-        out += b"\0" * (-len(out) % 8)
-    return out
+        parts.append(struct.pack("<II", len(data) | flags, 0) + data + b"\0" * (-len(data) % 8))
+    return b"".join(parts)
 
 
 def test_scan_stops_at_a_busy_record_and_skips_discarded_ones() -> None:

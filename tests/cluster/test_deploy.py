@@ -52,7 +52,9 @@ def test_the_agent_daemonset_has_what_ebpf_needs_and_a_node_local_store() -> Non
     )
     assert "agent" in agent["args"]
     caps = set(agent["securityContext"]["capabilities"]["add"])
-    assert {"BPF", "PERFMON", "SYS_ADMIN"} <= caps and agent["securityContext"].get(
+    # conntrack of the node's translations: its network namespace, and NET_ADMIN for netlink
+    assert pod["hostNetwork"] is True and pod["dnsPolicy"] == "ClusterFirstWithHostNet"
+    assert {"BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"} <= caps and agent["securityContext"].get(
         "privileged"
     ) is not True
     mounts = {m["mountPath"]: m for m in agent["volumeMounts"]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from dataclasses import fields
 
 from crumbs.activity import NodeEvent
 from crumbs.agent.decode import connect_outcome, dns_event, exit_event, redact_args
@@ -27,8 +28,18 @@ SIZES = {EXEC: _EXEC.size, EXIT: _EXIT.size, CONNECT: _CONN.size, ACCEPT: _CONN.
          QUERY: _DNS.size, ANSWER: _DNS.size}  # fmt: skip
 """Each kind's record size at least (a shorter record is counted as malformed)."""
 
+_FIELDS = [f.name for f in fields(NodeEvent)]
+_TEMPLATE = [getattr(NodeEvent(at=0, type="connect"), name) for name in _FIELDS]
+_AT, _PID, _CGROUP, _COMM, _SADDR, _SPORT, _DADDR, _DPORT, _OUTCOME, _DIALED, _ARGS, _ANSWERS = (
+    _FIELDS.index(n) for n in ("at", "pid", "cgroup", "comm", "saddr", "sport", "daddr", "dport",
+                               "outcome", "dialed", "args", "answers")
+)  # fmt: skip
+"""A connect is built positionally from a template: a dataclass of 34 fields takes keywords
+at ~1.7 µs, its values in order at ~0.5 µs (measured), and connects are most of a busy node."""
+
 _inet_ntop = socket.inet_ntop
 _AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
+_ntohs = socket.ntohs
 
 
 def _text(raw: bytes) -> str:
@@ -67,6 +78,10 @@ class BinaryDecoder:
         append = out.append
         kind_of = _KIND.unpack_from
         conn = _CONN.unpack_from
+        offset = self.offset
+        ip = self._ip
+        name = self._name
+        template = _TEMPLATE
         for pos, length in records:
             kind = kind_of(span, pos)[0] if length >= 4 else 0
             if length < SIZES.get(kind, 1 << 30):
@@ -75,13 +90,21 @@ class BinaryDecoder:
             if kind == CONNECT:
                 (_, pid, ns, cgroup, comm, family, sport, dport, saddr, daddr, dial_port, state,
                  err, dial_addr, _) = conn(span, pos)  # fmt: skip
-                append(NodeEvent(
-                    at=ns + self.offset, type="connect", pid=pid, cgroup=cgroup, comm=self._name(comm),
-                    saddr=self._ip(family, saddr), sport=sport, daddr=self._ip(family, daddr), dport=dport,
-                    outcome=connect_outcome(state, err),
-                    dialed=f"{self._ip(2, dial_addr.to_bytes(4, 'little'))}:{socket.ntohs(dial_port)}"
-                    if dial_port else "",
-                ))  # fmt: skip
+                v = template.copy()
+                v[_AT] = ns + offset
+                v[_PID] = pid
+                v[_CGROUP] = cgroup
+                v[_COMM] = name(comm)
+                v[_SADDR] = ip(family, saddr)
+                v[_SPORT] = sport
+                v[_DADDR] = ip(family, daddr)
+                v[_DPORT] = dport
+                v[_OUTCOME] = "established" if state == 1 else connect_outcome(state, err)
+                if dial_port:
+                    v[_DIALED] = f"{ip(2, dial_addr.to_bytes(4, 'little'))}:{_ntohs(dial_port)}"
+                v[_ARGS] = []
+                v[_ANSWERS] = []
+                append(NodeEvent(*v))
             else:
                 e = self._other(kind, span, pos)
                 if e is not None:

@@ -300,14 +300,15 @@ def status(
     for r in rows:
         last = humanize_age(now - r.last_event_at) if r.last_event_at else "-"
         lag = humanize_age(now - r.last_contact_at) if r.last_contact_at else "-"
-        style = {"watching": "green", "forbidden": "yellow", "retrying": "red"}.get(r.state, "dim")
+        style = {"watching": "green", "tracing": "green", "forbidden": "yellow", "retrying": "red"}.get(r.state, "dim")  # fmt: skip
         err = clean(f"{r.errors} ({r.last_error[:60]})") if r.errors else ""
         out.print(
             f"{clean(r.cluster):<16} {clean(r.resource):<40} [{style}]{clean(r.state):<10}[/] {r.events:>8,} {last:>11} {lag:>6}  {err}"
         )
     saved = max(r.updated_at for r in rows)
     out.print(
-        f"saved {humanize_age(now - saved)} ago by crumbs watch (it saves every 2 s while it runs)",
+        f"saved {humanize_age(now - saved)} ago by crumbs watch and crumbs agent (every 2 s while they"
+        " run; a node's ERRORS are the events its kernel buffer lost)",
         style="dim",
     )
     return EXIT_OK
