@@ -15,6 +15,7 @@ with the reason, a failure in CI.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -119,10 +120,8 @@ def cgroups() -> Iterator[dict[str, Path]]:
     time.sleep(0.2)  # the processes in them have exited
     for leaf in made.values():
         for p in (leaf, leaf.parent):
-            try:
+            with contextlib.suppress(OSError):
                 p.rmdir()
-            except OSError:
-                pass
 
 
 def _history(tmp: Path, t: int) -> Path:
@@ -208,8 +207,7 @@ while True:
     c.close()
 """
 
-CLIENT_CODE = (
-    """
+CLIENT_CODE = """
 import socket, sys, time
 t, until = float(sys.argv[1]), float(sys.argv[2])
 k = -int((t - time.time()) / 0.1)
@@ -219,13 +217,11 @@ while True:
         break
     time.sleep(max(0.0, when - time.time()))
     try:
-        socket.create_connection(("%s", 80), timeout=2).close()
+        socket.create_connection((sys.argv[3], 80), timeout=2).close()
     except OSError:
         pass
     k += 1
 """
-    % CLUSTER_IP
-)
 
 
 def _in(ns: str, cgroup: Path, *argv: str) -> subprocess.Popen[str]:
@@ -259,7 +255,7 @@ def test_the_race_behind_a_cluster_ip_is_found_with_the_nodes_lag(
                    for name, ip in (("old", OLD), ("new", NEW))]  # fmt: skip
         time.sleep(0.5)
         client = _in(network["client"], cgroups["client"], sys.executable, "-c", CLIENT_CODE,
-                     str(t_wall - LEAD), str(t_wall + lag + 2.0))  # fmt: skip
+                     str(t_wall - LEAD), str(t_wall + lag + 2.0), CLUSTER_IP)  # fmt: skip
         time.sleep(max(0.0, t_wall + lag - time.time()))
         _run("ip", "netns", "exec", network["node"], "nft", "-f", "-", input=SYNCED)
         synced = time.time()
