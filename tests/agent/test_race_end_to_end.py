@@ -43,7 +43,7 @@ NS = "shop"
 
 
 def _need_nft() -> None:
-    missing = [t for t in ("ip", "nft") if shutil.which(t) is None]
+    missing = [t for t in ("ip", "nft", "nsenter") if shutil.which(t) is None]
     if missing:
         why = f"the end-to-end race test needs {', '.join(missing)}"
         if IN_CI:
@@ -57,9 +57,15 @@ def _run(*args: str, input: str | None = None) -> None:
 
 
 RULES = f"""table ip kubeproxy {{
-  chain endpoint-old {{ meta l4proto tcp dnat to {OLD}:8080 }}
-  chain endpoint-new {{ meta l4proto tcp dnat to {NEW}:8080 }}
-  chain service-billing {{ numgen inc mod 2 vmap {{ 0 : goto endpoint-old, 1 : goto endpoint-new }} }}
+  chain endpoint-old {{
+    meta l4proto tcp dnat to {OLD}:8080
+  }}
+  chain endpoint-new {{
+    meta l4proto tcp dnat to {NEW}:8080
+  }}
+  chain service-billing {{
+    numgen inc mod 2 vmap {{ 0 : goto endpoint-old, 1 : goto endpoint-new }}
+  }}
   chain prerouting {{
     type nat hook prerouting priority -100;
     ip daddr {CLUSTER_IP} tcp dport 80 goto service-billing
@@ -224,10 +230,16 @@ while True:
 """
 
 
+def _net(ns: str) -> list[str]:
+    """Enter network namespace ``ns`` only (``ip netns exec`` also remounts /sys, hiding the
+    cgroup hierarchy and tracefs the agent reads)."""
+    return ["nsenter", f"--net=/run/netns/{ns}"]
+
+
 def _in(ns: str, cgroup: Path, *argv: str) -> subprocess.Popen[str]:
-    """A process in network namespace ``ns`` that first joins ``cgroup``."""
+    """A process that joins ``cgroup``, then enters network namespace ``ns``."""
     cmd = f'echo $$ > {cgroup / "cgroup.procs"} && exec "$@"'
-    return subprocess.Popen(["ip", "netns", "exec", ns, "sh", "-c", cmd, "sh", *argv],
+    return subprocess.Popen(["sh", "-c", cmd, "sh", *_net(ns), *argv],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
@@ -242,7 +254,7 @@ def test_the_race_behind_a_cluster_ip_is_found_with_the_nodes_lag(
     out = tmp_path / "events.jsonl"
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     agent = subprocess.Popen(
-        ["ip", "netns", "exec", network["node"], sys.executable, "-m", "crumbs", "--db", db, "agent",
+        [*_net(network["node"]), sys.executable, "-m", "crumbs", "--db", db, "agent",
          "--node", "node-1", "--cluster", "prod", "--output", str(out), "--pods-every", "0.5", "--for", "120"],
         stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip

@@ -22,6 +22,10 @@ from crumbs.agent.natjoin import NatJoin
 from crumbs.formats.nodeevents import to_json
 from crumbs.model import Obj
 
+NAT_WAIT = 200_000_000
+"""ns: how long a connect without a backend waits for conntrack's event of its connection
+(both come from the same packet; the two readers are threads of one process)."""
+
 
 class Sink(Protocol):
     def write(self, events: Sequence[NodeEvent]) -> None: ...
@@ -95,13 +99,13 @@ class Pipeline:
             self.flush()
         self.refresh_pods()
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
         batch, self._pending = self._pending, []
         self._since = time.monotonic()
+        if self.nat is not None and batch:
+            batch = self._joined(batch, final)
         if not batch:
             return
-        if self.nat is not None:
-            batch = [self.nat.fill(e) for e in batch]
         by_type = self.by_type
         newest = self.newest_at
         for e in batch:
@@ -113,7 +117,23 @@ class Pipeline:
         for sink in self.sinks:
             sink.write(batch)
 
+    def _joined(self, batch: list[NodeEvent], final: bool) -> list[NodeEvent]:
+        """The batch with conntrack's backends; a connect younger than :data:`NAT_WAIT` that has
+        none yet waits for the next flush (conntrack's reader may not have had its turn)."""
+        fill = self.nat.fill if self.nat is not None else None
+        assert fill is not None
+        cutoff = time.time_ns() - NAT_WAIT
+        out, held = [], []
+        for e in batch:
+            e = fill(e)
+            if not final and e.type == "connect" and not e.backend and e.at > cutoff:
+                held.append(e)
+            else:
+                out.append(e)
+        self._pending = held
+        return out
+
     def close(self) -> None:
-        self.flush()
+        self.flush(final=True)
         for sink in self.sinks:
             sink.close()

@@ -262,15 +262,20 @@ def _race(
     cluster_ip = str(spec(service.doc).get("clusterIP") or "") if service else ""
     translated = [e for e in events if e.backend]
     if translated:
-        lagged = (
-            f": kube-proxy there still sent new connections {(first.at - since) / NS:.1f}s after the "
-            f"endpoint was {state} (its sync lag behind the EndpointSlice change)"
-            if since is not None and state in ("removed", TERMINATING, NOT_READY)
-            else ""
-        )
-        nodes = sorted({e.node for e in translated if e.node})
+        last: dict[str, int] = {}  # node → its last translation to the endpoint
+        for e in translated:
+            last[e.node or "?"] = max(last.get(e.node or "?", e.at), e.at)
+        lagged = ""
+        if since is not None and state in ("removed", TERMINATING, NOT_READY):
+            lags = [(n, (at - since) / NS) for n, at in sorted(last.items())]
+            each = f" ({', '.join(f'{n} {s:.1f}s' for n, s in lags)})" if len(lags) > 1 else ""
+            lagged = (
+                f": kube-proxy there still sent new connections to it {max(s for _, s in lags):.1f}s "
+                f"after the endpoint was {state}{each}: its sync lag behind the EndpointSlice change "
+                "was at least that"
+            )
         how.append(
-            f"node {', '.join(nodes) or '?'} translated {translated[0].dialed or translated[0].daddr} "
+            f"node {', '.join(sorted(last))} translated {translated[0].dialed or translated[0].daddr} "
             f"to {translated[0].backend}{lagged}"
         )
     elif cluster_ip and any(e.dialed.startswith(cluster_ip + ":") for e in events):
