@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from crumbs.cluster.status import load_status
 from crumbs.model import ObjectKey, Revision
 from crumbs.store import Selector, Store
 from crumbs.store.codec import pack_text
@@ -301,6 +302,12 @@ def test_node_events_ship_as_agent_to_sends_them(
         writer.write([NodeEvent(at=t0 + i * NS, type="connect", node="n1", namespace="shop", pod="api-1",
                                 daddr="10.0.0.9", dport=5432, outcome="refused") for i in range(300)])  # fmt: skip
         writer.close()
+        from crumbs.agent.run import AgentStats
+        from crumbs.agent.status import save_node_status
+
+        save_node_status(
+            store, "fake", "n1", AgentStats(events=300, lost=7, loader="libbpf", newest_at=t0)
+        )
         shipper = Shipper(spool, server.url, tokens["north"].read_text().strip(), "fake", 10**9)
         for _ in range(5):
             shipper.step(store)
@@ -313,4 +320,13 @@ def test_node_events_ship_as_agent_to_sends_them(
             ("api-1", "10.0.0.9", "refused")
         }
         assert sum(r.count for r in store.activity.rollups(cluster="north")) == 300
+        # the node's own row: per node, what it wrote and lost, centrally
+        (node,) = [r for r in load_status(store, "north") if r.kind == "NodeAgent"]
+        assert (node.resource, node.resource_version, node.events, node.errors) == (
+            "node/n1",
+            "libbpf",
+            300,
+            7,
+        )
+        assert "7 events lost" in node.last_error
     assert main(["--db", spool, "agent", "--no-store", "--output", "-", "--to", server.url]) == 2
