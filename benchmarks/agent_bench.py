@@ -95,7 +95,54 @@ def _records(n: int, cgroups: list[int], t0: int) -> bytes:
     return b"".join(out)
 
 
-def pipeline(work: Path, n: int = 500_000, pods: int = 1000) -> dict[str, float]:
+def _binary_records(n: int, cgroups: list[int], t0: int) -> tuple[bytes, list[tuple[int, int]]]:
+    """The same events as :func:`_records`, as the libbpf loader's ring buffer holds them."""
+    import socket
+    import struct
+
+    from crumbs.agent import binrecords as br
+    from tests.fakes import dnswire as wire
+
+    q = wire.encode_query(7, "billing.shop.svc.cluster.local")
+    a = wire.encode_answer(q, ["10.244.1.17"])
+    ip = socket.inet_aton
+    dial = int.from_bytes(ip("10.96.0.50"), "little")
+    server = int.from_bytes(ip("10.96.0.10"), "little")
+    parts: list[bytes] = []
+    offsets: list[tuple[int, int]] = []
+    pos = i = 0
+    while len(offsets) < n:
+        for k in (0, 1, 2, 3, 4, 5, 6, 8, 9):  # as _records, without the argv record (7)
+            cg, ns, pid = cgroups[i % len(cgroups)], t0 + i * 1000, 1000 + i % 5000
+
+            def head(kind: int, comm: bytes) -> bytes:
+                return struct.pack("<IIQQ16s", kind, pid, ns, cg, comm)  # noqa: B023
+
+            if k < 5:
+                rec = head(br.CONNECT, b"curl") + struct.pack(
+                    "<IHH16s16sHHiII", 2, 40000 + i % 20000, 8080, ip("10.244.1.20"), ip(f"10.244.{i % 7}.17"),
+                    socket.htons(80), 1 if k else 7, 0 if k else 111, dial, 0)  # fmt: skip
+            elif k < 7:
+                msg = q if k == 5 else a
+                rec = head(br.QUERY if k == 5 else br.ANSWER, b"curl") + struct.pack(
+                    "<II200s", server, len(msg), msg
+                )
+            elif k == 8:
+                argv = [b"/bin/sh", b"-c", b"curl http://billing"] + [b""] * 5
+                rec = head(br.EXEC, b"sh") + struct.pack("<II16s64sII" + "64s" * 8, 1, 0, b"containerd-shim", b"/bin/sh", 3, 0, *argv)  # fmt: skip
+            else:
+                rec = head(br.EXIT, b"sh") + struct.pack("<iI", 0, 0)
+            framed = struct.pack("<II", len(rec), 0) + rec + b"\0" * (-len(rec) % 8)
+            parts.append(framed)
+            offsets.append((pos + 8, len(rec)))
+            pos += len(framed)
+            i += 1
+    return b"".join(parts), offsets[:n]
+
+
+def pipeline(
+    work: Path, n: int = 500_000, pods: int = 1000, loader: str = "bpftrace"
+) -> dict[str, float]:
     from crumbs.agent.attribute import Attributor, PodDirectory
     from crumbs.agent.bpftrace import split_output
     from crumbs.agent.cgroups import CgroupIndex
@@ -118,7 +165,8 @@ def pipeline(work: Path, n: int = 500_000, pods: int = 1000) -> dict[str, float]
         ids.append(os.stat(leaf).st_ino)
         docs.append({"metadata": {"namespace": "shop", "name": f"web-{p}", "uid": uid},
                      "status": {"containerStatuses": [{"name": "web", "containerID": f"containerd://{cid}"}]}})  # fmt: skip
-    data = _records(n, ids, time.monotonic_ns())
+    t0 = time.monotonic_ns()
+    data = _records(n, ids, t0) if loader == "bpftrace" else b""
     db = work / "agent-pipeline.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -128,17 +176,26 @@ def pipeline(work: Path, n: int = 500_000, pods: int = 1000) -> dict[str, float]
     pods_dir.update(docs)
     pipe = Pipeline(Decoder(), Attributor("node-1", CgroupIndex(str(tree)), pods_dir), [writer])
     chunk = 1 << 20
-    import gc
+    from crumbs.agent.run import tune_gc
 
-    gc.disable()
-    t = time.perf_counter()
-    rest = b""
-    for off in range(0, len(data), chunk):
-        records, _, rest = split_output(rest + data[off : off + chunk])
-        pipe.feed(records)
-    pipe.close()
+    tune_gc()  # as the agent runs: the collector on, tuned
+    if loader == "libbpf":
+        from crumbs.agent.binrecords import BinaryDecoder
+
+        span, offsets = _binary_records(n * 9 // 10, ids, t0)
+        decoder = BinaryDecoder()
+        t = time.perf_counter()
+        for start in range(0, len(offsets), 40_000):  # ~4 MiB: what one take() copies at most
+            pipe.feed_events(decoder.decode(span, offsets[start : start + 40_000]))
+        pipe.close()
+    else:
+        t = time.perf_counter()
+        rest = b""
+        for off in range(0, len(data), chunk):
+            records, _, rest = split_output(rest + data[off : off + chunk])
+            pipe.feed(records)
+        pipe.close()
     seconds = time.perf_counter() - t
-    gc.enable()
     stored = store.activity.count()
     attributed = sum(1 for e in store.activity.events() if e.pod)
     store.close()

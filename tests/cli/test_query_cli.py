@@ -108,8 +108,20 @@ def test_get_travels_in_time(demo_store) -> None:
     )
     gone = demo_store("get", "pod", "billing-6d4c8b7f9-4xk7p")
     assert gone.code == 1 and "did not exist" in gone.err
-    table = demo_store("get", "cronjobs").out
-    assert "billing-invoices" in table and "as of 2026-11-27T15:01:38.6Z" in table
+    table = demo_store("get", "cronjobs")
+    assert "billing-invoices" in table.out and "as of 2026-11-27T15:01:38.6Z" in table.err
+    # kubectl's columns for the kind, as of the time
+    assert table.out.splitlines()[0].split() == [
+        "NAMESPACE",
+        "NAME",
+        "SCHEDULE",
+        "TIMEZONE",
+        "SUSPEND",
+        "ACTIVE",
+        "LAST",
+        "SCHEDULE",
+        "AGE",
+    ]
 
 
 def test_secret_values_are_not_shown(demo_store) -> None:
@@ -191,3 +203,25 @@ def test_info(demo_cli) -> None:
     assert cluster["namespaces"] >= 1 and cluster["version"] is None
     assert "version is unknown" in doc["apiFacts"]  # the demo records no Nodes
     assert f"cluster {cluster['name']}" in demo_cli("info").out
+
+
+def test_get_speaks_kubectl(demo_store) -> None:
+    """Issue 21: kubectl's columns, -o name and wide, -A, -l, --field-selector, several kinds."""
+    pods = demo_store("get", "pods", "-A").out.splitlines()
+    assert pods[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    rows = {line.split()[1]: line.split() for line in pods[1:]}
+    assert rows["checkout-7d9f8-k2xqv"][2:4] == ["1/1", "Running"]
+    assert any(r[3] == "Error" for r in rows.values())  # the failed CronJob runs, as kubectl says
+    wide = demo_store("get", "pods", "-n", "shop", "-o", "wide", "-l", "app=checkout").out
+    assert wide.splitlines()[0].split()[-5:] == ["NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+    assert len(wide.splitlines()) == 3 and "10.244.1.17" in wide
+    names = demo_store("get", "deploy,svc", "-n", "shop", "-o", "name").out.split()
+    assert "deployment.apps/billing" in names and "service/checkout" in names
+    failed = demo_store("get", "pods", "--field-selector", "status.phase=Failed", "-o", "name").out.split()  # fmt: skip
+    running = demo_store("get", "pods", "--field-selector", "status.phase!=Failed", "-o", "name").out.split()  # fmt: skip
+    assert failed and running and not set(failed) & set(running)
+    assert demo_store("get", "pods", "-l", "app notin (checkout),!nope", "-o", "name").out
+    bad = demo_store("get", "pods", "-l", "app===x")
+    assert bad.code == 2 and "not a label requirement" in bad.err and "Traceback" not in bad.err
+    both = demo_store("get", "pods", "-A", "-n", "shop")
+    assert both.code == 2 and "choose one" in both.err

@@ -97,7 +97,10 @@ def test_get_at_before_and_after_the_rollout(cli, dump) -> None:
     assert "worker-1-g5h6i" in pods.out and "spec unknown before" in pods.out
     # before anything existed there is nothing, not the later spec
     long_ago = format_time(dump["dump_at"] - 90 * 86400 * NS)
-    assert "no objects" in cli("get", "deploy", "-n", "shop", "--at", long_ago).out
+    assert (
+        "No resources found in shop namespace"
+        in cli("get", "deploy", "-n", "shop", "--at", long_ago).err
+    )
 
 
 def test_loose_manifests_are_declared_not_live(cli, dump) -> None:

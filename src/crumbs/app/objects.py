@@ -9,6 +9,7 @@ from crumbs import contract
 from crumbs.app.query import parse_time_option, resolve_kind, split_target, store_clock
 from crumbs.errors import NotFoundError
 from crumbs.model import Origin, StoredRevision, mapping
+from crumbs.selectors import field_selector, label_selector
 from crumbs.store import Selector, Store
 from crumbs.timeutil import format_time
 
@@ -36,13 +37,23 @@ class Objects:
 
 
 def get(store: Store, target: str, name: str | None = None, namespace: str | None = None,
-        at: str | None = None, cluster: str | None = None) -> Objects:  # fmt: skip
+        at: str | None = None, cluster: str | None = None, labels: str | None = None,
+        fields: str | None = None) -> Objects:  # fmt: skip
+    """``labels`` and ``fields``: kubectl's ``-l`` and ``--field-selector`` (:mod:`crumbs.selectors`),
+    applied to each object as it was at the time (one first observed later: as first seen)."""
+    checks = [
+        *([label_selector(labels)] if labels else []),
+        *([field_selector(fields)] if fields else []),
+    ]
     kind_text, nm = split_target(target, name)
     clock = store_clock(store)
     when = parse_time_option(at, "--at", clock) if at else clock
-    sel = Selector(cluster=cluster, namespace=namespace, kinds=resolve_kind(store, kind_text), name=nm)  # fmt: skip
-    revs = list(store.queries.state_at(when, sel))
-    unseen = list(store.queries.unobserved_at(when, sel))
+    kinds = [
+        k for text in kind_text.split(",") if text for k in resolve_kind(store, text)
+    ]  # deploy,svc
+    sel = Selector(cluster=cluster, namespace=namespace, kinds=list(dict.fromkeys(kinds)), name=nm)  # fmt: skip
+    revs = [r for r in store.queries.state_at(when, sel) if all(c(r.doc) for c in checks)]
+    unseen = [r for r in store.queries.unobserved_at(when, sel) if all(c(r.doc) for c in checks)]
     if nm and not revs:
         if unseen:
             first = unseen[0]
