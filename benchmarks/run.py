@@ -685,5 +685,39 @@ def main(argv: list[str]) -> None:
         BENCHES[name]()
 
 
+def bench_progress() -> None:
+    """Issue 21: the progress display's cost on a 1M-object ingest (always drawn vs never),
+    the two runs alternated twice, the same file, fresh stores."""
+    import os
+    import subprocess
+
+    source = WORK / "progress-1m.jsonl"
+    if not source.exists():
+        with open(source, "wb") as f:
+            for i in range(1_000_000):
+                doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+                    "namespace": f"ns-{i % 100}", "name": f"cm-{i}", "uid": f"uid-{i}", "resourceVersion": str(i + 1),
+                    "creationTimestamp": "2026-11-01T00:00:00Z"}, "data": {"key": f"value-{i}"}}  # fmt: skip
+                f.write(orjson.dumps({"type": "ADDED", "object": doc}) + b"\n")
+    times: dict[str, list[float]] = {"always": [], "never": []}
+    for _ in range(2):
+        for mode in ("never", "always"):
+            db = fresh(f"progress-{mode}.db")
+            env = dict(os.environ, CRUMBS_PROGRESS=mode, COLUMNS="120")
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "crumbs", "--db", db, "ingest", str(source)], check=True,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            times[mode].append(time.perf_counter() - t)
+    shown, hidden = min(times["always"]), min(times["never"])
+    report(
+        "ingest of 1,000,000 objects with the progress display drawn ÷ without (best of 2 each, alternated)",
+        f"{shown / hidden:.3f}× ({shown:.1f} s vs {hidden:.1f} s)",
+        "≤ 1.02×",
+    )
+
+
+BENCHES["progress"] = bench_progress
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

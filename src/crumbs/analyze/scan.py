@@ -25,10 +25,16 @@ class Options:
 
 
 def run(
-    view: ClusterView, analyzers: Iterable[Analyzer], options: Options = Options()
+    view: ClusterView,
+    analyzers: Iterable[Analyzer],
+    options: Options = Options(),
+    on_analyzer: Callable[[str], None] | None = None,
 ) -> list[Finding]:
+    """Every analyzer over the view; ``on_analyzer(name)`` before each (a progress display)."""
     findings: dict[str, Finding] = {}
     for a in analyzers:
+        if on_analyzer is not None:
+            on_analyzer(a.name)
         try:
             produced = list(a.analyze(view))
         except Exception as err:  # one broken analyzer must not hide the others' findings

@@ -4,7 +4,7 @@ HTTP API return its JSON (:meth:`Diagnosis.json`, the documented contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from crumbs import contract
@@ -61,15 +61,17 @@ def scan(
     profile: str = "default",
     severity: str = "info",
     cluster: str | None = None,
+    on_analyzer: Callable[[str], None] | None = None,
 ) -> Diagnosis:
-    """What is broken (or about to be) as of ``at`` (default: the store's newest time)."""
+    """What is broken (or about to be) as of ``at`` (default: the store's newest time);
+    ``on_analyzer(name)`` as each analyzer starts."""
     chosen = analyzers_for(analyzers, disable, plugins, profile, severity)
     labels = parse_labels(selector) if selector else None
     clock = store_clock(store)
     when = parse_time_option(at, "--at", clock) if at else clock
     view = ClusterView(StoreSource(store.queries, cluster), when, namespace)
-    found = run(view, chosen, Options(namespace=namespace, labels=labels, min_severity=severity))
-    return Diagnosis(when, found)
+    options = Options(namespace=namespace, labels=labels, min_severity=severity)
+    return Diagnosis(when, run(view, chosen, options, on_analyzer))
 
 
 def why(

@@ -46,6 +46,9 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress display (it only ever shows on a terminal)."
+    ),
     redact: bool = typer.Option(
         False,
         "--redact",
@@ -53,7 +56,7 @@ def _root(
         help="Read the store as what leaves the machine sees it (secrets masked): the copilot's tools.",
     ),
 ) -> None:
-    ctx.obj = {"db": db, "redact": redact}
+    ctx.obj = {"db": db, "redact": redact, "quiet": quiet}
 
 
 def _register() -> None:

@@ -82,6 +82,12 @@ def db_path(ctx: typer.Context) -> str:
     return path or os.environ.get("CRUMBS_DB") or default_db_path()
 
 
+def quiet(ctx: typer.Context) -> bool:
+    """``crumbs -q``: no progress display."""
+    root = ctx.find_root()
+    return bool(isinstance(root.obj, dict) and root.obj.get("quiet"))
+
+
 def open_store(ctx: typer.Context, create: bool = False) -> Store:
     """The store; with the root's ``--redact``, as the copilot, MCP and HTTP clients see it."""
     root = ctx.find_root()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -10,7 +11,6 @@ from collections.abc import Iterable
 import orjson
 import typer
 from rich.console import Console
-from rich.status import Status
 
 from crumbs.activity import NodeEvent
 from crumbs.app.facts import facts_of
@@ -22,7 +22,9 @@ from crumbs.cli.common import (
     db_path,
     emit_json,
     paused_gc,
+    quiet,
 )
+from crumbs.cli.progress import Progress
 from crumbs.errors import EXIT_ERROR, EXIT_OK, UsageError
 from crumbs.formats.documents import DEFAULT_MAX_DOCUMENT
 from crumbs.formats.logs import Where
@@ -104,7 +106,6 @@ def ingest(
     where = _pod_log_target(pod, container, previous)
     store = Store.open(db_path(ctx), create=True)
     out = console(stderr=True)
-    live = output is Output.text and sys.stderr.isatty()
     activity = store.activity_writer(cluster)
     snapshots: list[dict[str, object]] = []
     started = time.perf_counter()
@@ -117,11 +118,9 @@ def ingest(
             max_document=max_object_size,
         ) as writer,
     ):
-        status = out.status("reading…") if live else None
-        if status:
-            status.start()
+        progress = Progress("ingest", "records", _size(paths), quiet(ctx)).__enter__()
         run = _Run(
-            writer, activity, strict, batch_size, out if output is Output.text else None, status
+            writer, activity, strict, batch_size, out if output is Output.text else None, progress
         )
         try:
             sources = (
@@ -144,8 +143,7 @@ def ingest(
                 facts_of(store, cluster)  # kept for `info`, while the store stays as it is now
         finally:
             activity.close()
-            if status:
-                status.stop()
+            progress.__exit__(None, None, None)
     read, problems, skipped, notes = run.read, run.problems, run.skipped, run.notes
     problems.extend(writer.stats.problems)
     stats = writer.stats
@@ -286,7 +284,7 @@ class _Run:
         strict: bool,
         batch_size: int,
         out: Console | None,
-        status: Status | None,
+        progress: Progress,
     ) -> None:
         self.writer, self.activity, self.strict, self.batch_size = (
             writer,
@@ -294,21 +292,23 @@ class _Run:
             strict,
             batch_size,
         )
-        self.out, self.status = out, status
+        self.out, self.progress = out, progress
+        self._done_bytes = 0
         self.read = {"files": 0, **dict.fromkeys(STORED.values(), 0), "nodeEvents": 0}
         self.problems: list[Problem] = []
         self.skipped: list[Skipped] = []
         self.notes: list[Note] = []
         self.node_events: list[NodeEvent] = []
-        self._shown = 0.0
 
     def files(self, files: Iterable[tuple[str, Iterable[Record]]]) -> bool:
         """Every file of one path; False when --strict stops the ingest."""
-        for _name, records in files:
+        for name, records in files:
             self.read["files"] += 1
             for rec in records:
                 if not self.record(rec):
                     return False
+            self._done_bytes += _file_size(name)
+            self.progress.advance(0, self._done_bytes)
             if self.strict:
                 self.writer.flush()
                 self.activity.write(self.node_events)
@@ -340,12 +340,29 @@ class _Run:
                 return False
         else:
             self.skipped.append(rec)
-        if self.status and time.monotonic() - self._shown > 0.2:
-            self._shown = time.monotonic()
-            self.status.update(
-                f"{read['files']} files · {read['revisions']} revisions · {read['events']} events"
-            )
+        self.progress.advance()
         return True
+
+
+def _file_size(name: str) -> int:
+    try:
+        return os.path.getsize(name) if os.path.isfile(name) else 0
+    except OSError:
+        return 0
+
+
+def _size(paths: list[str]) -> int | None:
+    """The bytes to read (files, and the files under directories); None for stdin."""
+    if "-" in paths:
+        return None
+    total = 0
+    for path in paths:
+        if os.path.isdir(path):
+            for dirpath, _, names in os.walk(path):
+                total += sum(_file_size(os.path.join(dirpath, n)) for n in names)
+        else:
+            total += _file_size(path)
+    return total or None
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import typer
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, quiet
+from crumbs.cli.progress import Progress
 from crumbs.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.report.text import clean, console
 
@@ -41,6 +42,7 @@ def plugin_new(
 
 @plugin_app.command("build")
 def plugin_build(
+    ctx: typer.Context,
     paths: list[str] = typer.Argument(
         None, help="Plugin directories or sources (default: the current directory)."
     ),
@@ -52,9 +54,12 @@ def plugin_build(
     if not found:
         raise UsageError("no plugin source (.wat, .c, .zig) there")
     out = console()
-    for source in found:
-        module = build(source)
-        out.print(f"built {clean(module)} ({module.stat().st_size:,} bytes)", highlight=False)
+    with Progress("build", "modules", quiet=quiet(ctx)) as progress:
+        for source in found:
+            progress.advance(0, what=f"building {source.name}")
+            module = build(source)
+            progress.advance()
+            out.print(f"built {clean(module)} ({module.stat().st_size:,} bytes)", highlight=False)
     return EXIT_OK
 
 

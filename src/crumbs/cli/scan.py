@@ -28,7 +28,9 @@ from crumbs.cli.common import (
     emit_json,
     open_store,
     paused_gc,
+    quiet,
 )
+from crumbs.cli.progress import Progress
 from crumbs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from crumbs.explain.choose import choose_model
 from crumbs.explain.loop import BUDGET
@@ -143,8 +145,10 @@ def scan(
         else:
             store = stack.enter_context(open_store(ctx))
         stack.enter_context(paused_gc())
-        found = diagnose.scan(store, at=at, namespace=namespace, selector=selector, analyzers=analyzer or None,
-                              disable=disable or (), plugins=extra, profile=profile, severity=severity, cluster=cluster)  # fmt: skip
+        with Progress("scan", "analyzers", quiet=quiet(ctx)) as progress:
+            found = diagnose.scan(store, at=at, namespace=namespace, selector=selector, analyzers=analyzer or None,
+                                  disable=disable or (), plugins=extra, profile=profile, severity=severity,
+                                  cluster=cluster, on_analyzer=lambda name: progress.advance(what=f"scan: {name}"))  # fmt: skip
     _emit(found.at, found.findings, output)
     return _exit_code(found.findings)
 

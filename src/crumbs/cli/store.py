@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store
+from crumbs.cli.common import OUTPUT_OPTION, Output, emit_json, open_store, quiet
+from crumbs.cli.progress import Progress
 from crumbs.errors import EXIT_OK
 from crumbs.report.text import clean, console
 
@@ -16,6 +17,7 @@ store_app = typer.Typer(
 
 @store_app.command("copy")
 def store_copy(
+    ctx: typer.Context,
     source: str = typer.Argument(
         ..., help="The store to copy: a path, sqlite:///path or postgresql://…"
     ),
@@ -32,7 +34,14 @@ def store_copy(
     Example: crumbs store copy crumbs.db postgresql://crumbs@db:5432/crumbs"""
     from crumbs.app.maintenance import copy_store
 
-    doc = copy_store(source, destination)
+    with Progress("copy", "rows", quiet=quiet(ctx)) as progress:
+        copied: dict[str, int] = {}
+
+        def step(table: str, rows: int) -> None:  # rows: the table's so far
+            progress.advance(rows - copied.get(table, 0), what=f"copy {table}")
+            copied[table] = rows
+
+        doc = copy_store(source, destination, step)
     if output is Output.json:
         emit_json(doc)
         return EXIT_OK

@@ -19,7 +19,9 @@ from crumbs.cli.common import (
     db_path,
     emit_json,
     open_store,
+    quiet,
 )
+from crumbs.cli.progress import wanted as progress_wanted
 from crumbs.cli.serve import ALLOWED_HOST_OPTION, HOST_OPTION, PORT_OPTION, TOKEN_OPTION, settings
 from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping, shipping_lines
 from crumbs.cli.stopping import stop_event
@@ -220,7 +222,7 @@ def _record(
     from crumbs.cluster.recorder import Recorder
 
     out = console(stderr=True)
-    tty = sys.stderr.isatty()
+    tty = progress_wanted(quiet(ctx))  # the live line: a terminal, not -q
     started = time.monotonic()
     store = Store.open(db_path(ctx), create=True)
     names = ", ".join(t.name for t in chosen)
