@@ -38,3 +38,40 @@ def test_a_pipe_that_stays_open_gets_everything(demo_cli, store_path: str) -> No
         [CRUMBS, "--db", store_path, "timeline", "-o", "json"], capture_output=True, timeout=60
     )
     assert out.returncode == 0 and out.stdout.rstrip().endswith(b"}") and len(out.stdout) > 65536
+
+
+def _on_terminal(argv: list[str], env: dict[str, str]) -> bytes:
+    """stdout and stderr on a pseudo-terminal: what the terminal received."""
+    import os
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([CRUMBS, *argv], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL,
+                            env={k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env)  # fmt: skip
+    os.close(follower)
+    seen = b""
+    while select.select([leader], [], [], 60)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(60)
+    os.close(leader)
+    return seen
+
+
+def test_colours_on_a_terminal_only_and_never_with_no_color(demo_cli, store_path: str) -> None:
+    """Issue 21 item 5: SGR colour sequences on a terminal; none with NO_COLOR, none in a pipe."""
+    argv = ["--db", store_path, "scan"]
+    coloured = _on_terminal(argv, {"TERM": "xterm-256color", "COLUMNS": "100"})
+    assert b"\x1b[" in coloured and b"billing" in coloured
+    plain = _on_terminal(argv, {"TERM": "xterm-256color", "COLUMNS": "100", "NO_COLOR": "1"})
+    assert b"billing" in plain and not any(
+        f"\x1b[{c}".encode() in plain for c in ("31m", "32m", "33m", "1;31m", "91m")
+    )
+    piped = subprocess.run([CRUMBS, *argv], capture_output=True, timeout=60)
+    assert b"billing" in piped.stdout and b"\x1b[" not in piped.stdout + piped.stderr

@@ -219,3 +219,28 @@ def test_cronjob_service_node_deployment_and_storage() -> None:
     assert cells("Widget", {"metadata": {"creationTimestamp": ago(30)}}, NOW) == [
         "30s"
     ]  # no printer: AGE
+
+
+def test_jsonpath_templates_as_kubectl_reads_them() -> None:
+    from crumbs.errors import UsageError
+    from crumbs.report.jsonpath import render
+
+    pods = {"kind": "List", "items": [
+        {"metadata": {"name": "a", "labels": {"app": "x"}}, "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}},
+        {"metadata": {"name": "b"}, "status": {"phase": "Failed", "conditions": [{"type": "Ready", "status": "False"}]}},
+    ]}  # fmt: skip
+    assert render("{.items[*].metadata.name}", pods) == "a b"
+    assert (
+        render('{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}', pods)
+        == "a\tRunning\nb\tFailed\n"
+    )
+    assert render('{.items[?(@.status.phase=="Failed")].metadata.name}', pods) == "b"
+    assert render("{.items[0].metadata.labels}", pods) == '{"app":"x"}'
+    assert (
+        render("names: {.items[1].metadata.name}, missing: [{.items[1].metadata.labels.app}]", pods)
+        == "names: b, missing: []"
+    )
+    assert render("{$.kind} {..phase}", pods) == "List Running Failed"
+    for bad in ("{.items[*]", "{range .items[*]}{.x}", "{end}", "{.items[}"):
+        with pytest.raises(UsageError, match="jsonpath"):
+            render(bad, pods)

@@ -12,8 +12,8 @@ from crumbs.app import objects as app
 from crumbs.cli.common import CLUSTER_OPTION, emit_json, open_store
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.model import Origin, StoredRevision
-from crumbs.report import kubectl
-from crumbs.report.text import clean, console, plain, short_time
+from crumbs.report import jsonpath, kubectl
+from crumbs.report.text import clean, console, plain, plain_block, short_time
 from crumbs.timeutil import format_time
 
 
@@ -23,6 +23,19 @@ class GetOutput(StrEnum):
     name = "name"
     json = "json"
     yaml = "yaml"
+    jsonpath = "jsonpath"
+
+
+def _output(value: str) -> tuple[GetOutput, str]:
+    """``-o`` as kubectl takes it: a format, or ``jsonpath=TEMPLATE``."""
+    kind, _, template = value.partition("=")
+    try:
+        chosen = GetOutput(kind)
+    except ValueError:
+        raise UsageError(f"-o {value!r}: one of {', '.join(o.value for o in GetOutput)} (jsonpath=TEMPLATE)") from None  # fmt: skip
+    if (chosen is GetOutput.jsonpath) != bool(template):
+        raise UsageError(f"-o {value!r}: jsonpath takes a template (-o jsonpath='{{.metadata.name}}'), the others none")  # fmt: skip
+    return chosen, template
 
 
 def get(
@@ -47,18 +60,25 @@ def get(
         help="As of this time (RFC 3339, or a duration before the store's newest record). Default: the newest.",
     ),
     cluster: str = CLUSTER_OPTION,
-    output: GetOutput = typer.Option(
-        GetOutput.text, "--output", "-o", help="text (kubectl's columns), wide, name, json or yaml."
+    output_text: str = typer.Option(
+        "text",
+        "--output",
+        "-o",
+        help="text (kubectl's columns), wide, name, json, yaml or jsonpath=TEMPLATE.",
     ),
 ) -> int:
     """Objects as they were at a time: kubectl's table for each kind, or the objects themselves
     (-o json|yaml), as `kubectl get` printed them then."""
+    output, template = _output(output_text)
     if all_namespaces and namespace:
         raise UsageError("-A and -n: choose one (-A lists every namespace)")
     with open_store(ctx) as store:
         found = app.get(store, target, name, namespace, at, cluster, selector, field_selector)
     when, revs, unseen = found.at, found.revisions, found.unseen
     err = console(stderr=True)
+    if output is GetOutput.jsonpath:
+        sys.stdout.write(plain_block(jsonpath.render(template, found.json())))
+        return EXIT_OK
     if output in (GetOutput.json, GetOutput.yaml):
         value = found.json()
         if unseen:
