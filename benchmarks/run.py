@@ -719,5 +719,40 @@ def bench_progress() -> None:
 BENCHES["progress"] = bench_progress
 
 
+def bench_get_all() -> None:
+    """Issue 21: ``crumbs get pods -A`` (kubectl's columns) on the 1M-revision store (100k objects,
+    60k of them Pods) as of a time halfway through its history: the whole command in-process,
+    its table written to /dev/null."""
+    import contextlib
+
+    from crumbs.cli import main as cli_main
+
+    path = str(million())
+    with Store.open(path, create=False) as store:
+        lo = store.db.execute("SELECT min(at) FROM revisions").fetchone()[0]
+        hi = store.queries.latest_time()
+    from crumbs.timeutil import format_time
+
+    at = format_time((lo + hi) // 2)
+    runs = []
+    with (
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        for _ in range(7):
+            t = time.perf_counter()
+            assert cli_main(["--db", path, "get", "pods", "-A", "--at", at]) == 0
+            runs.append(time.perf_counter() - t)
+    report(
+        "get pods -A on the 1M-revision store (60k Pods) as of mid-history, kubectl's columns",
+        f"p50 {statistics.median(runs):.2f} s (7 runs; {min(runs):.2f}–{max(runs):.2f} s)",
+        "",
+    )
+
+
+BENCHES["getall"] = bench_get_all
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import on_terminal
+
 CRUMBS = str(Path(sys.executable).parent / "crumbs")
 
 
@@ -40,28 +42,8 @@ def test_a_pipe_that_stays_open_gets_everything(demo_cli, store_path: str) -> No
     assert out.returncode == 0 and out.stdout.rstrip().endswith(b"}") and len(out.stdout) > 65536
 
 
-def _on_terminal(argv: list[str], env: dict[str, str]) -> bytes:
-    """stdout and stderr on a pseudo-terminal: what the terminal received."""
-    import os
-    import pty
-    import select
-
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([CRUMBS, *argv], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL,
-                            env={k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env)  # fmt: skip
-    os.close(follower)
-    seen = b""
-    while select.select([leader], [], [], 60)[0]:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    proc.wait(60)
-    os.close(leader)
-    return seen
+def _on_terminal(argv: list[str], env: dict[str, str | None]) -> bytes:
+    return on_terminal([CRUMBS, *argv], {"NO_COLOR": None, "FORCE_COLOR": None, **env})[1].encode()
 
 
 def test_colours_on_a_terminal_only_and_never_with_no_color(demo_cli, store_path: str) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.terminal import on_terminal
 
 
 @pytest.fixture
@@ -32,31 +31,13 @@ def many(tmp_path: Path) -> Path:
 
 
 def _in_pty(args: list[str]) -> str:
-    """Run with stderr on a pseudo-terminal (stdout piped); what the terminal got."""
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "CRUMBS_PROGRESS"} | {
-        "TERM": "xterm",
-        "COLUMNS": "120",
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "crumbs", *args], stdout=subprocess.PIPE,
-                            stderr=follower, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)  # fmt: skip
-    os.close(follower)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed it
-            break
-        if not chunk:
-            break
-        seen += chunk
-    proc.wait(60)
-    os.close(leader)
-    assert proc.returncode == 0, seen.decode("utf-8", "replace")
-    return seen.decode("utf-8", "replace")
+    """stderr on a pseudo-terminal (stdout dropped); what the terminal got."""
+    env: dict[str, str | None] = {"TERM": "xterm", "COLUMNS": "120", "CRUMBS_PROGRESS": None}
+    code, seen = on_terminal(
+        [sys.executable, "-m", "crumbs", *args], env, stdout_too=False, cwd=str(ROOT)
+    )
+    assert code == 0, seen
+    return seen
 
 
 def test_ingest_shows_progress_on_a_terminal_only(many: Path, tmp_path: Path) -> None:

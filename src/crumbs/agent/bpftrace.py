@@ -24,7 +24,7 @@ from importlib import resources
 
 import orjson
 
-from crumbs.agent.kernel import AgentError, ensure_tracefs
+from crumbs.agent.kernel import AgentError, batches, ensure_tracefs
 
 PROBES = {"proc_net": {"BPFTRACE_STRLEN": "64"}, "dns": {"BPFTRACE_STRLEN": "200"}}
 MAP_KEYS = "65536"
@@ -201,16 +201,7 @@ class BpftraceSession:
 
     def records(self, idle: float = 0.2) -> Iterator[list[str]]:
         """Batches of records until every probe has ended; an empty batch every ``idle`` seconds of quiet."""
-        open_streams = len(self._procs)
-        while open_streams:
-            try:
-                batch = self._queue.get(timeout=idle)
-            except queue.Empty:
-                yield []
-                continue
-            if batch is None:
-                open_streams -= 1
-                continue
+        for batch in batches(self._queue, idle, len(self._procs)):
             self.counters.records += len(batch)
             yield batch
 

@@ -4,11 +4,15 @@ cannot run here."""
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
+from collections.abc import Iterator
+from typing import TypeVar
 
 from crumbs.errors import CrumbsError
 
 TRACEFS = "/sys/kernel/tracing"
+T = TypeVar("T")
 
 
 class AgentError(CrumbsError):
@@ -25,3 +29,18 @@ def ensure_tracefs(path: str = TRACEFS) -> None:
     )
     if done.returncode != 0 or not os.path.isdir(os.path.join(path, "events")):
         raise AgentError(f"cannot mount tracefs at {path}: {done.stderr.strip() or 'failed'}")
+
+
+def batches(q: queue.Queue[list[T] | None], idle: float, streams: int = 1) -> Iterator[list[T]]:
+    """What the loader's readers queue, until each of ``streams`` has put its ``None``; an empty
+    batch every ``idle`` seconds of quiet (the agent's loop checks its stop flag then)."""
+    while streams:
+        try:
+            batch = q.get(timeout=idle)
+        except queue.Empty:
+            yield []
+            continue
+        if batch is None:
+            streams -= 1
+            continue
+        yield batch

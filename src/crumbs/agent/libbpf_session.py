@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crumbs.activity import NodeEvent
 from crumbs.agent.binrecords import BinaryDecoder
-from crumbs.agent.kernel import AgentError, ensure_tracefs
+from crumbs.agent.kernel import AgentError, batches, ensure_tracefs
 from crumbs.agent.libbpf import BpfObject, available
 from crumbs.agent.ringbuf import RingBuffer
 
@@ -115,15 +115,7 @@ class LibbpfSession:
 
     def events(self, idle: float = 0.2) -> Iterator[list[NodeEvent]]:
         """Batches until the reader ends; an empty batch every ``idle`` seconds of quiet."""
-        while True:
-            try:
-                batch = self._queue.get(timeout=idle)
-            except queue.Empty:
-                yield []
-                continue
-            if batch is None:
-                return
-            yield batch
+        return batches(self._queue, idle)
 
     def stop(self) -> None:
         """Detach the programs; the reader then drains the ring and :meth:`events` ends."""
