@@ -51,7 +51,7 @@ def join_cost(report: Report) -> None:
     for i in range(N):
         sport = 1024 + i % 60000
         client = f"10.244.{i // 60000}.5"
-        msgs.append(_ct_message((client, sport, "10.96.0.10", 80), ("10.0.0.2", 8080, client, sport), 1 << 5 | 0x8, i))  # fmt: skip
+        msgs.append(_ct_message((client, sport, "10.96.0.10", 80), ("10.0.0.2", 8080, client, sport), 1 << 5 | 0x8, 1))  # fmt: skip
         events.append(NodeEvent(at=i, type="connect", saddr=client, sport=sport, daddr="10.96.0.10", dport=80, dialed="10.96.0.10:80"))  # fmt: skip
     parsed = [e for m in msgs for e in parse(m)]
     t = time.perf_counter()
