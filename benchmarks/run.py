@@ -514,7 +514,7 @@ def bench_agent() -> None:
             )
     d = agent_bench.drain(WORK)
     report(
-        "agent libbpf consumer: a ring buffer filled while unread (0.5 s of the generator), taken and decoded",
+        "agent libbpf consumer: a ring buffer filled while unread (2 s of the generator), taken and decoded",
         f"{d['rate']:,.0f} events/s ({d['taken']:,.0f} events; {d['made']:,.0f} connects made, {d['lost']:,.0f} lost)",
         "≥ 500,000/s",
     )

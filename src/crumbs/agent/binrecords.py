@@ -87,6 +87,7 @@ class BinaryDecoder:
         self.malformed = 0
         self._addr: dict[bytes, str] = {}
         self._names: dict[bytes, str] = {}
+        self._dials: dict[tuple[int, int], str] = {}
 
     def _name(self, raw: bytes) -> str:
         name = self._names.get(raw)
@@ -105,6 +106,15 @@ class BinaryDecoder:
             ip = self._addr[key] = _inet_ntop(_AF_INET6 if family == 10 else _AF_INET, key)
         return ip
 
+    def _dialed(self, addr: int, port: int) -> str:
+        """``ip:port`` of what connect(2) was given (both as the kernel keeps them)."""
+        if len(self._dials) > 65536:
+            self._dials.clear()
+        text = self._dials[(addr, port)] = (
+            f"{self._ip(2, addr.to_bytes(4, 'little'))}:{_ntohs(port)}"
+        )
+        return text
+
     def decode(self, span: bytes, records: list[tuple[int, int]]) -> list[NodeEvent]:
         """Every record of a :meth:`RingBuffer.take` batch; what cannot be read is counted."""
         out: list[NodeEvent] = []
@@ -115,22 +125,30 @@ class BinaryDecoder:
         ip = self._ip
         names, name = self._names, self._name
         addrs = self._addr
+        dials = self._dials
         make = _connect
+        conn_size = _CONN.size
         for pos, length in records:
-            kind = kind_of(span, pos)[0] if length >= 4 else 0
-            if length < SIZES.get(kind, 1 << 30):
-                self.malformed += 1
-                continue
-            if kind == CONNECT:
-                (_, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
+            # most records are connects: their kind's low byte and size say so before any unpack
+            if length == conn_size and span[pos] == CONNECT:
+                (kind, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
                  state, err, dial_addr, _) = conn(span, pos)  # fmt: skip
+            else:
+                kind = kind_of(span, pos)[0] if length >= 4 else 0
+                if length < SIZES.get(kind, 1 << 30):
+                    self.malformed += 1
+                    continue
+                if kind == CONNECT:
+                    (kind, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
+                     state, err, dial_addr, _) = conn(span, pos)  # fmt: skip
+            if kind == CONNECT:
                 if family == 2:
                     saddr, daddr = addrs.get(s4) or ip(2, s4), addrs.get(d4) or ip(2, d4)
                 else:
                     saddr, daddr = ip(family, s4 + s12), ip(family, d4 + d12)
                 dialed = ""
                 if dial_port:
-                    dialed = f"{ip(2, dial_addr.to_bytes(4, 'little'))}:{_ntohs(dial_port)}"
+                    dialed = dials.get((dial_addr, dial_port)) or self._dialed(dial_addr, dial_port)
                 append(make(ns + offset, pid, cgroup, names.get(comm) or name(comm), saddr, sport,
                             daddr, dport, "established" if state == 1 else connect_outcome(state, err),
                             dialed))  # fmt: skip
