@@ -2,7 +2,10 @@
 
 It plays the model's part deterministically: it reads the conversation (the
 question and the tool results so far) and either calls the next tool or writes
-the answer, with one sentence of why for each choice. Policy:
+the answer, with one sentence of why for each choice. The question is first routed
+(:mod:`crumbs.explain.intents`): what changed → ``timeline``; who changed an object → its
+kind's ``timeline``; what the node agent saw → ``activity``; those are answered from that
+one result (:mod:`crumbs.explain.answers`). Otherwise, a diagnosis:
 
 1. the question names an object (``svc/checkout``): ``why`` it; else ``scan``;
 2. the findings the question is about (their object or a related one is
@@ -19,10 +22,11 @@ from typing import Any
 
 import orjson
 
+from crumbs.explain import answers
+from crumbs.explain.intents import Route, route
 from crumbs.explain.model import ToolCall, Turn
 
 NOTE = "(Offline explanation from Crumbs' findings and their causes; no language model was used. Configure one with --llm to ask in your own words.)"
-_TARGET = re.compile(r"\b([A-Za-z][A-Za-z0-9.]*)/([a-z0-9][-a-z0-9.]*[a-z0-9]|[a-z0-9])\b")
 _WORD = re.compile(r"[a-z0-9][-a-z0-9.]*[a-z0-9]")
 
 
@@ -36,20 +40,16 @@ class OfflineModel:
             (str(m.get("content") or "") for m in messages if m.get("role") == "user"), ""
         )
         results = _results(messages)
+        r = route(question)
         if not results:
-            m = _TARGET.search(question)
-            if m:
-                target = f"{m.group(1)}/{m.group(2)}"
-                return _call(
-                    "why",
-                    {"target": target},
-                    f"The question names {target}: first, the findings about it and their causes.",
-                )
-            return _call(
-                "scan",
-                {},
-                "The question names no object: first, everything that is wrong and the likely causes.",
-            )
+            return _call(r.tool, r.args, _first_why(r))
+        first = results[0][1] if isinstance(results[0][1], dict) else {}
+        if r.intent == "changes":
+            return _final(answers.changes(first, _window_words(r.args)))
+        if r.intent == "who" and r.target:
+            return _final(answers.who(first, r.target))
+        if r.intent == "node":
+            return _final(answers.node(first))
         findings_doc = next(
             (doc for name, doc in results if name in ("why", "scan") and isinstance(doc, dict)),
             None,
@@ -70,7 +70,35 @@ class OfflineModel:
             (doc for name, doc in results if name == "history" and isinstance(doc, dict)), None
         )
         answer = _answer(question, findings, history)
+        if r.intent == "unknown":
+            answer = answer.replace(NOTE, f"{answers.HOW_TO_ASK}\n{NOTE}")
         return Turn(answer, raw={"message": {"role": "assistant", "content": answer}})
+
+
+def _final(text: str) -> Turn:
+    answer = f"{text}\n{NOTE}"
+    return Turn(answer, raw={"message": {"role": "assistant", "content": answer}})
+
+
+def _window_words(args: dict[str, Any]) -> str:
+    if args.get("start") and args.get("end"):
+        return f"between {args['start']} and {args['end']}"
+    if args.get("start"):
+        return f"since {args['start']}"
+    where = f" in {args['namespace']}" if args.get("namespace") else ""
+    return f"in the {args.get('since', '24h')} before the newest record{where}"
+
+
+def _first_why(r: Route) -> str:
+    if r.intent == "changes":
+        return "The question asks what changed: the timeline of that window, each change with who made it."
+    if r.intent == "who":
+        return f"The question asks who changed {r.target}: every recorded change of its kind, each with who made it."
+    if r.intent == "node":
+        return "The question asks what ran or talked on the nodes: the node agent's events."
+    if r.intent == "why":
+        return f"The question names {r.target}: first, the findings about it and their causes."
+    return "The question names no object: first, everything that is wrong and the likely causes."
 
 
 def _call(name: str, args: dict[str, Any], why: str) -> Turn:
