@@ -68,6 +68,10 @@ TABLE: list[tuple[str, str, str, dict[str, Any]]] = [
     ("what did the node agent see", "node", "activity", {}),
     ("show execs and dns resolutions in pod web-1", "node", "activity", {"pod": "web-1", "type": ["exec", "dns"]}),
     ("what network calls failed in the shop namespace", "node", "activity", {"namespace": "shop", "type": ["connect"]}),
+    # what still runs an image
+    ("what still uses ghcr.io/acme/billing:1.4.2?", "uses", "get", {"target": "pods"}),
+    ("Which pods run billing:1.4.2 in namespace shop", "uses", "get", {"target": "pods", "namespace": "shop"}),
+    ("where is nginx:1.19 still running", "uses", "get", {"target": "pods"}),
     # is anything broken
     ("is anything broken?", "broken", "scan", {}),
     ("Is the cluster healthy", "broken", "scan", {}),
@@ -91,6 +95,7 @@ def test_the_table_is_large_enough() -> None:
         "who",
         "why",
         "node",
+        "uses",
         "broken",
         "unknown",
     }
@@ -100,7 +105,10 @@ def test_the_table_is_large_enough() -> None:
 def test_questions_are_routed(question: str, intent: str, tool: str, args: dict[str, Any]) -> None:
     r = route(question, NOW)
     assert (r.intent, r.tool) == (intent, tool), (question, r)
-    got = {k: (r.target if k == "target" and tool != "why" else r.args.get(k)) for k in args}
+    got = {
+        k: (r.target if k == "target" and tool not in ("why", "get") else r.args.get(k))
+        for k in args
+    }
     assert got == args, (question, r.args, r.target)
     if intent == "who":  # its kind's changes over the whole record
         assert r.args["kind"] == [r.target.split("/")[0]] and r.args["since"] == "36500d"
@@ -147,3 +155,18 @@ def test_offline_says_how_to_ask_when_it_cannot_route(demo_cli) -> None:
     assert "To ask without a model" in answer and "[F" in answer  # the scan, and the hint
     why = _ask(demo_cli, "why is cj/billing-invoices failing")["answer"]
     assert "To ask without a model" not in why and "kubectl-patch" in why
+
+
+def test_offline_answers_what_still_runs_an_image(demo_cli) -> None:
+    """The demo's CronJob still fires with the image its Deployment left: it is found; the runs
+    that ended are counted, not listed."""
+    doc = _ask(demo_cli, "What still uses billing:1.4.2?")
+    answer = doc["answer"]
+    assert "CronJob shop/billing-invoices (container invoices)" in answer
+    assert (
+        "finished Pods and Jobs ran it too" in answer and "Pod shop/billing-invoices-" not in answer
+    )
+    assert "Deployment shop/billing" not in answer  # it runs 2.0.0 now
+    assert doc["tools"].count("get") == 6
+    none = _ask(demo_cli, "which pods run nginx:0.1")["answer"]
+    assert none.startswith("Nothing recorded runs nginx:0.1 now")

@@ -110,3 +110,67 @@ def node(doc: dict[str, Any]) -> str:
             what = f"{e.get('type')} {p.get('binary') or p.get('comm')}"
         lines.append(f"- {e.get('time')} {who}: {what} [N{e.get('id')}]")
     return "\n".join(lines)
+
+
+def _pod_specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = doc.get("spec") or {}
+    kind = doc.get("kind")
+    if kind == "Pod":
+        return [spec]
+    if kind == "CronJob":
+        return [
+            (
+                (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get(
+                    "spec"
+                )
+                or {}
+            )
+        ]
+    return [((spec.get("template") or {}).get("spec") or {})]
+
+
+def _runs(image: str, wanted: str) -> bool:
+    """``ghcr.io/acme/billing:1.4.2`` runs ``billing:1.4.2``: the same, or the same after a registry
+    and path."""
+    return image == wanted or image.endswith("/" + wanted)
+
+
+def _finished(item: dict[str, Any]) -> bool:
+    """A Pod that ended, a Job that completed or failed: it runs nothing any more."""
+    status = item.get("status") or {}
+    if item.get("kind") == "Pod":
+        return status.get("phase") in ("Succeeded", "Failed")
+    if item.get("kind") == "Job":
+        return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+                   for c in status.get("conditions") or [] if isinstance(c, dict))  # fmt: skip
+    return False
+
+
+def _containers(item: dict[str, Any], image: str) -> list[str]:
+    """The names of ``item``'s containers (init ones too) that run ``image``."""
+    return [str(c.get("name")) for spec in _pod_specs(item)
+            for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+            if isinstance(c, dict) and _runs(str(c.get("image") or ""), image)]  # fmt: skip
+
+
+def uses(docs: list[dict[str, Any]], image: str) -> str:
+    found, ended = [], 0
+    for doc in docs:
+        items = doc.get("items") or ([doc] if doc.get("kind") not in (None, "List") else [])
+        for item in items:
+            names = _containers(item, image)
+            if not names:
+                continue
+            if _finished(item):
+                ended += 1
+                continue
+            meta = item.get("metadata") or {}
+            ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+            found.append(
+                f"- {item.get('kind')} {ns}{meta.get('name')} (container {', '.join(names)})"
+            )
+    past = f" ({ended} finished Pods and Jobs ran it too)" if ended else ""
+    if not found:
+        return f"Nothing recorded runs {image} now (Pods, CronJobs, Deployments, StatefulSets, DaemonSets, Jobs){past}."
+    more = [f"(and {len(found) - 40} more)"] if len(found) > 40 else []
+    return "\n".join([f"{len(found)} object(s) still run {image}{past}:", *found[:40], *more])

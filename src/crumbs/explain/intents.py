@@ -9,6 +9,9 @@ A question is read deterministically into one intent and the tool arguments that
   it), of which the answer keeps the object's;
 - ``why``: why an object is failing → ``why``;
 - ``node``: what the node agent saw (execs, connections, DNS) → ``activity``;
+- ``uses``: what still runs an image ("what still uses billing:1.4.2") → ``get`` of the
+  workloads that hold images (Pods, CronJobs, Deployments, StatefulSets, DaemonSets, Jobs),
+  one after the other;
 - ``broken``: is anything broken → ``scan``;
 - ``unknown``: anything else → ``scan``, and the answer says how to ask.
 
@@ -25,7 +28,15 @@ from datetime import UTC, datetime, timedelta
 
 from crumbs import kinds
 
-INTENTS = ("changes", "who", "why", "node", "broken", "unknown")
+INTENTS = ("changes", "who", "why", "node", "uses", "broken", "unknown")
+USES_KINDS = ("pods", "cronjobs", "deployments", "statefulsets", "daemonsets", "jobs")
+_IMAGE = re.compile(
+    r"\b((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9][-a-z0-9._/]*:[A-Za-z0-9][-A-Za-z0-9._]*|[a-z0-9][-a-z0-9._/]*@sha256:[0-9a-f]{64})\b"
+)
+_USES = re.compile(
+    r"\b(?:still )?(?:uses?|using|runs?|running|on)\b|\bwhich (?:pods|workloads)\b|\bwhere is\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -262,6 +273,9 @@ def route(question: str, now: datetime | None = None) -> Route:
     namespace = _namespace(q)
     hits = {k: bool(r.search(q)) for k, r in _RE.items()}
     base: dict[str, object] = {"namespace": namespace} if namespace else {}
+    image = _IMAGE.search(q)
+    if image and _USES.search(q) and not _TARGET.search(q.replace(image.group(1), "")):
+        return Route("uses", "get", {"target": USES_KINDS[0], **base}, image.group(1))
     if hits["who"] and target:
         return _who(target, base)
     if hits["node"] and not (hits["changes"] and not hits["node"]):

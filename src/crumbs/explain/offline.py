@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from crumbs.explain import answers
-from crumbs.explain.intents import Route, route
+from crumbs.explain.intents import USES_KINDS, Route, route
 from crumbs.explain.model import ToolCall, Turn
 
 NOTE = "(Offline explanation from Crumbs' findings and their causes; no language model was used. Configure one with --llm to ask in your own words.)"
@@ -50,6 +50,13 @@ class OfflineModel:
             return _final(answers.who(first, r.target))
         if r.intent == "node":
             return _final(answers.node(first))
+        if r.intent == "uses" and r.target:
+            if len(results) < len(USES_KINDS):  # the next kind that holds images
+                kind = USES_KINDS[len(results)]
+                return _call(
+                    "get", {**r.args, "target": kind}, f"And the {kind} running {r.target}."
+                )
+            return _final(answers.uses([d for _, d in results if isinstance(d, dict)], r.target))
         findings_doc = next(
             (doc for name, doc in results if name in ("why", "scan") and isinstance(doc, dict)),
             None,
@@ -96,6 +103,8 @@ def _first_why(r: Route) -> str:
         return f"The question asks who changed {r.target}: every recorded change of its kind, each with who made it."
     if r.intent == "node":
         return "The question asks what ran or talked on the nodes: the node agent's events."
+    if r.intent == "uses":
+        return f"The question asks what still runs {r.target}: every workload that holds images, pods first."
     if r.intent == "why":
         return f"The question names {r.target}: first, the findings about it and their causes."
     return "The question names no object: first, everything that is wrong and the likely causes."
