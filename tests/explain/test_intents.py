@@ -72,6 +72,10 @@ TABLE: list[tuple[str, str, str, dict[str, Any]]] = [
     ("what still uses ghcr.io/acme/billing:1.4.2?", "uses", "get", {"target": "pods"}),
     ("Which pods run billing:1.4.2 in namespace shop", "uses", "get", {"target": "pods", "namespace": "shop"}),
     ("where is nginx:1.19 still running", "uses", "get", {"target": "pods"}),
+    # what the copilot did before
+    ("what did you find last time?", "copilot", "traces", {}),
+    ("Show my previous questions", "copilot", "traces", {}),
+    ("what did the copilot answer earlier? your last answer please", "copilot", "traces", {}),
     # is anything broken
     ("is anything broken?", "broken", "scan", {}),
     ("Is the cluster healthy", "broken", "scan", {}),
@@ -96,6 +100,7 @@ def test_the_table_is_large_enough() -> None:
         "why",
         "node",
         "uses",
+        "copilot",
         "broken",
         "unknown",
     }
@@ -170,3 +175,15 @@ def test_offline_answers_what_still_runs_an_image(demo_cli) -> None:
     assert doc["tools"].count("get") == 6
     none = _ask(demo_cli, "which pods run nginx:0.1")["answer"]
     assert none.startswith("Nothing recorded runs nginx:0.1 now")
+
+
+def test_offline_says_what_it_did_last_time(demo_cli) -> None:
+    first = _ask(demo_cli, "who changed deploy/billing?")
+    answer = _ask(demo_cli, "What did you find last time?")["answer"]
+    assert (
+        f"Last time (trace {first['trace']}" in answer and '"who changed deploy/billing?"' in answer
+    )
+    assert (
+        "deploy/billing changed 6 time(s)" in answer
+        and f"crumbs trace show {first['trace']}" in answer
+    )

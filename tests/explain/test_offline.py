@@ -75,7 +75,7 @@ def test_tools_refuse_what_is_not_theirs(demo_cli, store_path: str) -> None:
     ok = tool(db, "get", {"target": "deploy/billing", "namespace": "shop"})
     assert ok.ok and "managedFields" not in ok.output["metadata"]
     # exactly the reading commands: nothing that ingests, watches or serves
-    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster", "activity", "logs"}  # fmt: skip
+    assert set(BY_NAME) == {"timeline", "events", "history", "diff", "blame", "rollouts", "releases", "drift", "scan", "why", "get", "cluster", "activity", "logs", "traces"}  # fmt: skip
     assert {t.command for t in BY_NAME.values()}.isdisjoint(
         {"ingest", "watch", "mcp", "demo", "ask"}
     )

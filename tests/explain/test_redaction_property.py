@@ -138,7 +138,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("cluster", {}), ("get", TARGETS), ("get", {"target": "cm/api-config", "namespace": NS}),
     ("history", {"target": "cm/api-config", "namespace": NS}), ("diff", {"target": "cm/api-config", "namespace": NS}),
     ("blame", {"target": "cm/api-config", "namespace": NS}), ("activity", {}),
-    ("logs", {"pod": "api-0", "namespace": NS}),
+    ("logs", {"pod": "api-0", "namespace": NS}), ("traces", {}),
 ]  # fmt: skip
 LOG_FORMS = ("2026-11-27T10:01:0{i}Z ERROR db login failed password={v}",
              "2026-11-27T10:01:0{i}Z calling https://billing with Authorization: Bearer {v}",

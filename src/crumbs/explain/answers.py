@@ -174,3 +174,22 @@ def uses(docs: list[dict[str, Any]], image: str) -> str:
         return f"Nothing recorded runs {image} now (Pods, CronJobs, Deployments, StatefulSets, DaemonSets, Jobs){past}."
     more = [f"(and {len(found) - 40} more)"] if len(found) > 40 else []
     return "\n".join([f"{len(found)} object(s) still run {image}{past}:", *found[:40], *more])
+
+
+def copilot(doc: dict[str, Any]) -> str:
+    """The investigations before this one (the one running has no answer yet)."""
+    done = [t for t in doc.get("traces") or [] if t.get("answer")]
+    if not done:
+        return "The copilot has not answered anything before in this store."
+    last = done[0]
+    first_line = str(last.get("answer") or "").strip().splitlines()[0]
+    lines = [f"Last time (trace {last.get('id')}, {last.get('started')}, {last.get('mode')}) the question was "
+             f"\"{last.get('question')}\"; it ended {last.get('status')} and answered: {first_line}",
+             f"Step through it with `crumbs trace show {last.get('id')}`; replay it with `crumbs trace replay {last.get('id')}`."]  # fmt: skip
+    if len(done) > 1:
+        lines.append(
+            "Before that: "
+            + "; ".join(f'#{t.get("id")} "{t.get("question")}"' for t in done[1:5])
+            + "."
+        )
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ A question is read deterministically into one intent and the tool arguments that
 - ``uses``: what still runs an image ("what still uses billing:1.4.2") → ``get`` of the
   workloads that hold images (Pods, CronJobs, Deployments, StatefulSets, DaemonSets, Jobs),
   one after the other;
+- ``copilot``: what the copilot did last time → ``traces``;
 - ``broken``: is anything broken → ``scan``;
 - ``unknown``: anything else → ``scan``, and the answer says how to ask.
 
@@ -28,7 +29,11 @@ from datetime import UTC, datetime, timedelta
 
 from crumbs import kinds
 
-INTENTS = ("changes", "who", "why", "node", "uses", "broken", "unknown")
+INTENTS = ("changes", "who", "why", "node", "uses", "copilot", "broken", "unknown")
+_COPILOT = re.compile(
+    r"\blast time\b|\bprevious(?:ly)? (?:question|investigation|answer|run)s?\b|\bwhat (?:did|have) you (?:do|done|find|found|answer|say|said|tell|told)\b|\b(?:copilot|assistant) (?:did|do|said|found|answered)\b|\bearlier (?:question|investigation|answer)s?\b|\byour last answer\b",
+    re.IGNORECASE,
+)
 USES_KINDS = ("pods", "cronjobs", "deployments", "statefulsets", "daemonsets", "jobs")
 _IMAGE = re.compile(
     r"\b((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9][-a-z0-9._/]*:[A-Za-z0-9][-A-Za-z0-9._]*|[a-z0-9][-a-z0-9._/]*@sha256:[0-9a-f]{64})\b"
@@ -273,6 +278,8 @@ def route(question: str, now: datetime | None = None) -> Route:
     namespace = _namespace(q)
     hits = {k: bool(r.search(q)) for k, r in _RE.items()}
     base: dict[str, object] = {"namespace": namespace} if namespace else {}
+    if _COPILOT.search(q):
+        return Route("copilot", "traces", {})
     image = _IMAGE.search(q)
     if image and _USES.search(q) and not _TARGET.search(q.replace(image.group(1), "")):
         return Route("uses", "get", {"target": USES_KINDS[0], **base}, image.group(1))

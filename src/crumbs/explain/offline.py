@@ -50,6 +50,8 @@ class OfflineModel:
             return _final(answers.who(first, r.target))
         if r.intent == "node":
             return _final(answers.node(first))
+        if r.intent == "copilot":
+            return _final(answers.copilot(first))
         if r.intent == "uses" and r.target:
             if len(results) < len(USES_KINDS):  # the next kind that holds images
                 kind = USES_KINDS[len(results)]
@@ -103,6 +105,8 @@ def _first_why(r: Route) -> str:
         return f"The question asks who changed {r.target}: every recorded change of its kind, each with who made it."
     if r.intent == "node":
         return "The question asks what ran or talked on the nodes: the node agent's events."
+    if r.intent == "copilot":
+        return "The question asks what the copilot did before: its recorded investigations."
     if r.intent == "uses":
         return f"The question asks what still runs {r.target}: every workload that holds images, pods first."
     if r.intent == "why":

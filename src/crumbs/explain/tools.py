@@ -29,6 +29,7 @@ from crumbs.app import (
     releases,
     rollouts,
     timeline,
+    traces,
 )
 from crumbs.app import logs as logs_app
 from crumbs.errors import CrumbsError
@@ -173,6 +174,8 @@ TOOLS: tuple[Tool, ...] = (
          direct=lambda store, a: objects.get(store, a["target"], namespace=a.get("namespace"), at=a.get("at")).json()),
     Tool("activity", "What ran and talked on the nodes (eBPF agent, Tetragon, Hubble...): execs, connects with outcome, DNS answers, by pod; newest 200.", "activity", (_NS, Param("pod", "", "--pod"), Param("type", "exec, exit, connect, accept, dns", "--type", many=True), Param("since", "RFC 3339 or 1h", "--since")),
          direct=lambda store, a: _activity(store, a)),
+    Tool("traces", "The copilot's earlier investigations, newest first: question, status, answer (secrets masked).", "trace",
+         fixed=("list",), direct=lambda store, a: _traces(store)),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TOOLS}
 
@@ -228,6 +231,13 @@ def _timeline(store: Store, a: dict[str, Any], changes: bool = True) -> contract
 def _activity(store: Store, a: dict[str, Any]) -> contract.Activity:
     return activity.activity(store, namespace=a.get("namespace"), pod=a.get("pod"), since=a.get("since"),
                              types=_many(a, "type")).json()  # fmt: skip
+
+
+def _traces(store: Store) -> Any:
+    """The last 10 investigations (``trace list``), masked like everything that leaves."""
+    from crumbs.redaction import sharing
+
+    return sharing().tree(traces.trace_list(store, 10)[1])
 
 
 def _many(a: dict[str, Any], name: str) -> list[str]:
