@@ -225,3 +225,18 @@ def test_get_speaks_kubectl(demo_store) -> None:
     assert bad.code == 2 and "not a label requirement" in bad.err and "Traceback" not in bad.err
     both = demo_store("get", "pods", "-A", "-n", "shop")
     assert both.code == 2 and "choose one" in both.err
+
+
+def test_timeline_takes_kubectls_label_selector(demo_store) -> None:
+    """Issue 21: -l on the timeline: the changes of objects with those labels, and the Events of
+    the objects that match; -A with -n is refused."""
+    doc = demo_store(
+        "timeline", "-l", "app.kubernetes.io/name=billing", "--since", "3h", "-o", "json"
+    ).json()
+    names = {(e["object"]["kind"], e["object"]["name"]) for e in doc["entries"]}
+    assert ("Deployment", "billing") in names
+    assert not any(name == "checkout" for _, name in names)  # its selector edit is another app's
+    assert all(e["type"] in ("change", "event") for e in doc["entries"])
+    everything = demo_store("timeline", "--since", "3h", "-o", "json").json()["entries"]
+    assert len(doc["entries"]) < len(everything)
+    assert demo_store("timeline", "-A", "-n", "shop").code == 2

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from crumbs import contract
 from crumbs.analyze.nodewords import breadcrumb
 from crumbs.app.query import resolve_kind, window
 from crumbs.errors import UsageError
-from crumbs.model import CHANNELS, Change, Channel, StoredEvent, StoredLog
+from crumbs.model import CHANNELS, Change, Channel, Obj, StoredEvent, StoredLog
 from crumbs.report import timeline as report
 from crumbs.report.timeline import Entry
+from crumbs.selectors import label_selector
 from crumbs.store import Queries, Selector, Store
 from crumbs.store.activity import ActivityQueries
 from crumbs.timeutil import NS, format_time
@@ -49,14 +50,37 @@ def timeline(
     activity: bool = False,
     changes: bool = True,
     actors: Sequence[str] = (),
+    labels: str | None = None,
 ) -> Timeline:
     """The window's entries; ``changes=False``: Events (and log captures) only, the ``events``
     view; ``actors``: only changes one of whose actors' manager, user or tool contains one of
-    these words (case-insensitive)."""
+    these words (case-insensitive); ``labels``: kubectl's ``-l``, see :func:`_labelled`."""
     lo, hi, sel = _scope(store, since, start, end, namespace, kinds, cluster)
     entries = collect(store.queries, lo, hi, sel, noise=noise, events=events, channels=_channels(channels),
                       activity=store.activity if activity else None, changes=changes, actors=actors)  # fmt: skip
+    if labels:
+        entries = _labelled(store, entries, label_selector(labels), hi, sel)
     return Timeline(lo, hi, entries)
+
+
+def _labelled(store: Store, entries: list[Entry], match: Callable[[Obj], bool], hi: int | None,
+              sel: Selector) -> list[Entry]:  # fmt: skip
+    """Changes of objects whose labels matched then; Events, logs and node events of objects
+    (pods) that matched in a kept change, or at the window's end. The order is kept."""
+    matched = {(e.revision.key.kind, e.revision.key.namespace, e.revision.key.name)
+               for e in entries if isinstance(e, Change) and match(e.revision.doc)}  # fmt: skip
+    end = hi if hi is not None else (store.queries.latest_time() or 0)
+    matched |= {(r.key.kind, r.key.namespace, r.key.name)
+                for r in store.queries.state_at(end, sel, ordered=False) if match(r.doc)}  # fmt: skip
+
+    def kept(e: Entry) -> bool:
+        if isinstance(e, Change):
+            return match(e.revision.doc)
+        if isinstance(e, StoredEvent):
+            return (e.key.kind, e.key.namespace, e.key.name) in matched
+        return ("Pod", e.namespace, e.pod) in matched  # a log capture or a node event: its pod
+
+    return [e for e in entries if kept(e)]
 
 
 def _scope(store: Store, since: str | None, start: str | None, end: str | None, namespace: str | None,

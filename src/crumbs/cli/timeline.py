@@ -12,7 +12,7 @@ from crumbs.cli.common import (
     emit_json,
     open_store,
 )
-from crumbs.errors import EXIT_OK
+from crumbs.errors import EXIT_OK, UsageError
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 
@@ -31,6 +31,15 @@ def timeline(
     start: str = FROM_OPTION,
     end: str = TO_OPTION,
     namespace: str = NAMESPACE_ONLY,
+    all_namespaces: bool = typer.Option(
+        False, "--all-namespaces", "-A", help="Every namespace (the default without -n)."
+    ),
+    selector: str = typer.Option(
+        None,
+        "--selector",
+        "-l",
+        help="Only objects with these labels (app=web, env in (prod,qa)): their changes, and the Events, logs and node events of those that match.",
+    ),
     kind: list[str] = KIND_OPTION,
     cluster: str = CLUSTER_OPTION,
     noise: bool = typer.Option(
@@ -55,10 +64,12 @@ def timeline(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Changes (with a one-line summary each) and Events, oldest first."""
+    if all_namespaces and namespace:
+        raise UsageError("-A and -n: choose one (-A lists every namespace)")
     with open_store(ctx) as store:
         found = app.timeline(store, since=since, start=start, end=end, namespace=namespace, kinds=kind or (),
                              cluster=cluster, noise=noise, events=not no_events, channels=channel or (), activity=activity,
-                             actors=actor or ())  # fmt: skip
+                             actors=actor or (), labels=selector)  # fmt: skip
     if output is Output.json:
         emit_json(found.json())
         return EXIT_OK
