@@ -15,7 +15,7 @@ from dataclasses import fields
 from typing import Any
 
 from crumbs.activity import NodeEvent
-from crumbs.agent.decode import connect_outcome, dns_event, exit_event, redact_args
+from crumbs.agent.decode import connect_outcome, dns_event, exit_event, redact_args, remember
 
 EXEC, EXIT, CONNECT, ACCEPT, QUERY, ANSWER = 1, 2, 3, 4, 5, 6
 ARGS = 8
@@ -70,6 +70,8 @@ def _positional_constructor(given: tuple[str, ...], **fixed: object) -> Any:
 
 _connect = _positional_constructor(_CONNECT_ARGS, type="connect")
 
+_CACHED = 65536
+"""Addresses, names and dialled addresses kept decoded (a node sees a bounded set of them)."""
 _inet_ntop = socket.inet_ntop
 _AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
 _ntohs = socket.ntohs
@@ -91,29 +93,19 @@ class BinaryDecoder:
 
     def _name(self, raw: bytes) -> str:
         name = self._names.get(raw)
-        if name is None:
-            if len(self._names) > 65536:
-                self._names.clear()
-            name = self._names[raw] = _text(raw)
-        return name
+        return remember(self._names, raw, _text(raw), _CACHED) if name is None else name
 
     def _ip(self, family: int, raw: bytes) -> str:
         key = raw if family == 10 else raw[:4]
         ip = self._addr.get(key)
         if ip is None:
-            if len(self._addr) > 65536:
-                self._addr.clear()
-            ip = self._addr[key] = _inet_ntop(_AF_INET6 if family == 10 else _AF_INET, key)
+            ip = remember(self._addr, key, _inet_ntop(_AF_INET6 if family == 10 else _AF_INET, key), _CACHED)  # fmt: skip
         return ip
 
     def _dialed(self, addr: int, port: int) -> str:
         """``ip:port`` of what connect(2) was given (both as the kernel keeps them)."""
-        if len(self._dials) > 65536:
-            self._dials.clear()
-        text = self._dials[(addr, port)] = (
-            f"{self._ip(2, addr.to_bytes(4, 'little'))}:{_ntohs(port)}"
-        )
-        return text
+        text = f"{self._ip(2, addr.to_bytes(4, 'little'))}:{_ntohs(port)}"
+        return remember(self._dials, (addr, port), text, _CACHED)
 
     def decode(self, span: bytes, records: list[tuple[int, int]]) -> list[NodeEvent]:
         """Every record of a :meth:`RingBuffer.take` batch; what cannot be read is counted."""
@@ -129,33 +121,32 @@ class BinaryDecoder:
         make = _connect
         conn_size = _CONN.size
         for pos, length in records:
-            # most records are connects: their kind's low byte and size say so before any unpack
-            if length == conn_size and span[pos] == CONNECT:
-                (kind, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
-                 state, err, dial_addr, _) = conn(span, pos)  # fmt: skip
-            else:
+            # most records are connects: their size and kind's low byte say so before any unpack
+            if length != conn_size or span[pos] != CONNECT:
                 kind = kind_of(span, pos)[0] if length >= 4 else 0
                 if length < SIZES.get(kind, 1 << 30):
                     self.malformed += 1
                     continue
-                if kind == CONNECT:
-                    (kind, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
-                     state, err, dial_addr, _) = conn(span, pos)  # fmt: skip
-            if kind == CONNECT:
-                if family == 2:
-                    saddr, daddr = addrs.get(s4) or ip(2, s4), addrs.get(d4) or ip(2, d4)
-                else:
-                    saddr, daddr = ip(family, s4 + s12), ip(family, d4 + d12)
-                dialed = ""
-                if dial_port:
-                    dialed = dials.get((dial_addr, dial_port)) or self._dialed(dial_addr, dial_port)
-                append(make(ns + offset, pid, cgroup, names.get(comm) or name(comm), saddr, sport,
-                            daddr, dport, "established" if state == 1 else connect_outcome(state, err),
-                            dialed))  # fmt: skip
+                if kind != CONNECT:
+                    e = self._other(kind, span, pos)
+                    if e is not None:
+                        append(e)
+                    continue
+            (kind, pid, ns, cgroup, comm, family, sport, dport, s4, s12, d4, d12, dial_port,
+             state, err, dial_addr, _) = conn(span, pos)  # fmt: skip
+            if kind != CONNECT:  # only its low byte looked like one
+                self.malformed += 1
+                continue
+            if family == 2:
+                saddr, daddr = addrs.get(s4) or ip(2, s4), addrs.get(d4) or ip(2, d4)
             else:
-                e = self._other(kind, span, pos)
-                if e is not None:
-                    append(e)
+                saddr, daddr = ip(family, s4 + s12), ip(family, d4 + d12)
+            dialed = ""
+            if dial_port:
+                dialed = dials.get((dial_addr, dial_port)) or self._dialed(dial_addr, dial_port)
+            append(make(ns + offset, pid, cgroup, names.get(comm) or name(comm), saddr, sport,
+                        daddr, dport, "established" if state == 1 else connect_outcome(state, err),
+                        dialed))  # fmt: skip
         return out
 
     def _other(self, kind: int, span: bytes, pos: int) -> NodeEvent | None:

@@ -24,7 +24,7 @@ from importlib import resources
 
 import orjson
 
-from crumbs.agent.kernel import AgentError, batches, ensure_tracefs
+from crumbs.agent.kernel import AgentError, batches, ensure_tracefs, require_root
 
 PROBES = {"proc_net": {"BPFTRACE_STRLEN": "64"}, "dns": {"BPFTRACE_STRLEN": "200"}}
 MAP_KEYS = "65536"
@@ -44,8 +44,7 @@ def probe_source(name: str) -> str:
 
 def check_environment(bpftrace: str = "bpftrace") -> str:
     """The bpftrace binary to use, or a one-line reason the agent cannot run."""
-    if os.geteuid() != 0:
-        raise AgentError("crumbs agent needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
+    require_root()
     found = shutil.which(bpftrace)
     if found is None:
         raise AgentError(

@@ -18,7 +18,7 @@ Times are the kernel's monotonic clock; :class:`Decoder` turns them into wall-cl
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from crumbs.activity import NodeEvent
 from crumbs.agent import dnswire
@@ -66,7 +66,7 @@ def dns_event(
             if msg is None
             else (msg.response, msg.qname, msg.qtype, msg.rcode, tuple(msg.answers))
         )
-        _remember(_DNS_SEEN, key, seen)
+        remember(_DNS_SEEN, key, seen)
     if seen is None or seen[0] != answer:
         return None
     _, qname, qtype, rcode, answers = seen
@@ -80,11 +80,13 @@ def redact_args(args: list[str]) -> list[str]:
     done = _ARGS_SEEN.get(key)
     if done is None:
         done = tuple(str(a) for a in _ARGV.tree(args))
-        _remember(_ARGS_SEEN, key, done)
+        remember(_ARGS_SEEN, key, done)
     return list(done)
 
 
 _MISSING = object()
+K = TypeVar("K")
+V = TypeVar("V")
 _SEEN_MAX = 4096
 _DNS_SEEN: dict[bytes, Any] = {}
 _ARGS_SEEN: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -92,10 +94,13 @@ _ARGS_SEEN: dict[tuple[str, ...], tuple[str, ...]] = {}
 redacted once: each was a third of the decoder's time on a busy node's mix (profiled)."""
 
 
-def _remember(seen: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(seen) >= _SEEN_MAX:
-        seen.clear()
-    seen[key] = value
+def remember(cache: dict[K, V], key: K, value: V, limit: int = _SEEN_MAX) -> V:
+    """Keep ``value`` under ``key`` in a cache of at most ``limit`` entries (full: it starts
+    again empty, cheaper than any eviction order for what repeats); the value back."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class Decoder:

@@ -19,6 +19,12 @@ class AgentError(CrumbsError):
     """The agent cannot run here (not root, no bpftrace, no tracefs)."""
 
 
+def require_root() -> None:
+    """Both loaders load eBPF programs: root (with its capabilities) or a one-line reason."""
+    if os.geteuid() != 0:
+        raise AgentError("crumbs agent needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
+
+
 def ensure_tracefs(path: str = TRACEFS) -> None:
     """Mount tracefs at ``path`` when it is not there (tracepoints are found by their ids there)."""
     if os.path.isdir(os.path.join(path, "events")):

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from crumbs.agent.kernel import AgentError
 
-_PRINT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
-
 
 def _library() -> ctypes.CDLL:
     names = ["libbpf.so.1", ctypes.util.find_library("bpf") or ""]
@@ -92,10 +90,6 @@ class BpfObject:
         except AgentError:
             self.close()
             raise
-
-    @property
-    def programs(self) -> int:
-        return len(self._links)
 
     def _map(self, name: str) -> int:
         m = self.lib.bpf_object__find_map_by_name(self._obj, name.encode())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crumbs.activity import NodeEvent
 from crumbs.agent.binrecords import BinaryDecoder
-from crumbs.agent.kernel import AgentError, batches, ensure_tracefs
+from crumbs.agent.kernel import AgentError, batches, ensure_tracefs, require_root
 from crumbs.agent.libbpf import BpfObject, available
 from crumbs.agent.ringbuf import RingBuffer
 
@@ -40,8 +40,7 @@ def object_path(explicit: str | None = None) -> Path | None:
 
 def check_environment(explicit: str | None = None) -> Path:
     """The object to load, or an :class:`AgentError` saying in one line why libbpf cannot run."""
-    if os.geteuid() != 0:
-        raise AgentError("crumbs agent needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
+    require_root()
     path = object_path(explicit)
     if path is None:
         raise AgentError("no compiled probes (probes/crumbs.bpf.o): build them with `make bpf`")

@@ -120,8 +120,8 @@ class Pipeline:
     def _joined(self, batch: list[NodeEvent], final: bool) -> list[NodeEvent]:
         """The batch with conntrack's backends; a connect younger than :data:`NAT_WAIT` that has
         none yet waits for the next flush (conntrack's reader may not have had its turn)."""
-        fill = self.nat.fill if self.nat is not None else None
-        assert fill is not None
+        assert self.nat is not None
+        fill = self.nat.fill
         cutoff = time.time_ns() - NAT_WAIT
         out, held = [], []
         for e in batch:

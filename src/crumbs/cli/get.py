@@ -140,11 +140,12 @@ def _table(group: list[tuple[StoredRevision, bool]], kind: str, when: int, wide:
     show_ns = namespaced and any(r.key.namespace for r, _ in group)
     show_cluster = len({r.key.cluster for r, _ in group}) > 1  # a fleet's store: which cluster
     no_name = kind in kubectl.REPLACES_COLUMNS and not wide
+    columns = kubectl.header(kind, wide)
     head = [
         *(["CLUSTER"] if show_cluster else []),
         *(["NAMESPACE"] if show_ns else []),
         *([] if no_name else ["NAME"]),
-        *kubectl.header(kind, wide),
+        *columns,
     ]
     table = [head]
     for r, later in group:
@@ -154,8 +155,7 @@ def _table(group: list[tuple[StoredRevision, bool]], kind: str, when: int, wide:
         cells = kubectl.cells(kind, r.doc, when, wide)
         if later:  # its state then is unknown: only what does not change (the age) is shown
             cells = [
-                c if h == "AGE" else kubectl.UNKNOWN
-                for h, c in zip(kubectl.header(kind, wide), cells, strict=False)
+                c if h == "AGE" else kubectl.UNKNOWN for h, c in zip(columns, cells, strict=False)
             ]
         table.append([*([r.key.cluster] if show_cluster else []), *([r.key.namespace] if show_ns else []),
                       *([] if no_name else [name]), *cells])  # fmt: skip

@@ -117,8 +117,8 @@ def ingest(
             batch_size=sys.maxsize if strict else batch_size,
             max_document=max_object_size,
         ) as writer,
+        Progress("ingest", "records", _size(paths), quiet(ctx)) as progress,
     ):
-        progress = Progress("ingest", "records", _size(paths), quiet(ctx)).__enter__()
         run = _Run(
             writer, activity, strict, batch_size, out if output is Output.text else None, progress
         )
@@ -143,7 +143,6 @@ def ingest(
                 facts_of(store, cluster)  # kept for `info`, while the store stays as it is now
         finally:
             activity.close()
-            progress.__exit__(None, None, None)
     read, problems, skipped, notes = run.read, run.problems, run.skipped, run.notes
     problems.extend(writer.stats.problems)
     stats = writer.stats

@@ -54,12 +54,14 @@ def changes(doc: dict[str, Any], window: str) -> str:
         )
     warnings = [e for e in events if (e.get("event") or {}).get("type") == "Warning"]
     if warnings:
-        reasons = Counter(
-            (e["event"].get("reason"), _where(e.get("object") or {})) for e in warnings
-        )
+        reasons: Counter[tuple[str, str]] = Counter()
+        first: dict[tuple[str, str], object] = {}  # the event each line cites
+        for e in warnings:
+            key = (e["event"].get("reason"), _where(e.get("object") or {}))
+            reasons[key] += 1
+            first.setdefault(key, e["event"]["id"])
         top = "; ".join(
-            f"{r} on {w} ×{n} [E{next(x['event']['id'] for x in warnings if (x['event'].get('reason'), _where(x.get('object') or {})) == (r, w))}]"
-            for (r, w), n in reasons.most_common(5)
+            f"{r} on {w} ×{n} [E{first[(r, w)]}]" for (r, w), n in reasons.most_common(5)
         )
         lines.append(f"Warnings: {top}.")
     return "\n".join(lines)

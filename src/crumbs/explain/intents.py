@@ -77,7 +77,6 @@ _BETWEEN = re.compile(
 )
 _SINCE_DATE = re.compile(r"\b(?:since|after)\s+" + _DATE, re.IGNORECASE)
 _NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3}
-_UNIT = {"s": "s", "m": "m", "h": "h", "d": "d", "w": "w"}
 _PODS = re.compile(r"\bpod\s+" + _NAME, re.IGNORECASE)
 _TYPES = {"exec": re.compile(r"\bexec\w*|\bran\b|\bprocess", re.I), "connect": re.compile(r"\bconnect\w*|\btalk\w*|\bdial\w*|\bnetwork", re.I),
           "dns": re.compile(r"\bdns\b|\bresolv\w*|\blookups?\b", re.I)}  # fmt: skip
@@ -169,7 +168,7 @@ def _kind_word(word: str) -> str | None:
     found = kinds.resolve(w)
     if found:
         return w
-    for fixed in (w.replace("mnet", "ment"), w.replace("ymen", "ymen"), w.rstrip("s"), w + "s"):
+    for fixed in (w.replace("mnet", "ment"), w.rstrip("s"), w + "s"):
         if fixed != w and kinds.resolve(fixed):
             return fixed
     return None
@@ -211,11 +210,7 @@ def _window(question: str, now: datetime) -> dict[str, object]:
     if m := _DURATION.search(question):
         count = m.group(1) or "1"
         n = _NUMBER.get(count.lower()) if not count.isdigit() else int(count)
-        unit = _UNIT.get(m.group(2)[0].lower(), "h")
-        if unit == "m" and m.group(2).lower().startswith("mo"):
-            unit = "d"
-            n = (n or 1) * 30
-        return {"since": f"{n or 1}{unit}"}
+        return {"since": f"{n or 1}{m.group(2)[0].lower()}"}  # the unit's letter: s m h d w
     if m := _SINCE_DATE.search(question):
         return {"start": m.group(1)}
     if m := _ON.search(question):
@@ -285,7 +280,8 @@ def route(question: str, now: datetime | None = None) -> Route:
         return Route("uses", "get", {"target": USES_KINDS[0], **base}, image.group(1))
     if hits["who"] and target:
         return _who(target, base)
-    if hits["node"] and not (hits["changes"] and not hits["node"]):
+    window = _window(q, now)
+    if hits["node"]:
         types = [t for t, r in _TYPES.items() if r.search(q)]
         pod = _PODS.search(q)
         args: dict[str, object] = {**base}
@@ -295,16 +291,15 @@ def route(question: str, now: datetime | None = None) -> Route:
             args["pod"] = pod.group(1)
         if types:
             args["type"] = types
-        window = _window(q, now)
         if "since" in window:
             args["since"] = window["since"]
         return Route("node", "activity", args, target)
     if hits["why"] and target and not hits["changes"]:
         return Route("why", "why", {"target": target, **base}, target)
-    if hits["changes"] or hits["who"] or _window(q, now):
-        if target and (hits["who"] or not _window(q, now)):
+    if hits["changes"] or hits["who"] or window:
+        if target and (hits["who"] or not window):
             return _who(target, base)
-        args = {**_window(q, now), **base}
+        args = {**window, **base}
         ks = _kinds(q, target)
         if ks:
             args["kind"] = ks
