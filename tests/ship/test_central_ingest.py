@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,11 +21,12 @@ from pathlib import Path
 import pytest
 
 from crumbs.cluster.status import load_status
+from crumbs.errors import StoreError
 from crumbs.model import ObjectKey, Revision
 from crumbs.store import Selector, Store
 from crumbs.store.codec import pack_text
 from crumbs.timeutil import NS, parse_time
-from tests.cluster.conftest import stored_revisions, wait_for
+from tests.cluster.conftest import stored_revisions, stored_state, wait_for
 from tests.fakes.apiserver import FakeAPIServer
 from tests.fakes.kube_state import script
 from tests.serve.conftest import free_port
@@ -102,6 +104,22 @@ def _central_revisions(db: str, cluster: str) -> list:
                 for r in store.queries.history(Selector(cluster=cluster))]  # fmt: skip
 
 
+def _direct_state(db: Path) -> dict:
+    """The direct recorder's live state; empty until it has created its store."""
+    try:
+        return stored_state(str(db))
+    except (StoreError, sqlite3.Error):  # not created yet, or its schema half-written
+        return {}
+
+
+def _both_caught_up(server: Central, c: str, api: FakeAPIServer, tmp_path: Path) -> bool:
+    """The central store and the direct recording both hold the cluster's current state: a
+    change made before the direct recorder's first list would reach it only as that list's
+    ADDED, never as the revisions between, so the streams are compared from there on."""
+    now = api.cluster.current()
+    return _central_state(server.db, c) == now and _direct_state(tmp_path / f"{c}-direct.db") == now
+
+
 def _central_state(db: str, cluster: str) -> dict:
     with Store.open(db, create=False) as store:
         return {(r.key.group, r.key.kind, r.key.namespace, r.key.name): str(r.doc["metadata"].get("resourceVersion"))
@@ -126,7 +144,7 @@ def test_three_recorders_ship_through_a_restart_of_the_server_and_nothing_is_los
                                           stderr=subprocess.PIPE))  # fmt: skip
         for c, api in apis.items():
             wait_for(
-                lambda c=c, api=api: _central_state(server.db, c) == api.cluster.current(),
+                lambda c=c, api=api: _both_caught_up(server, c, api, tmp_path),
                 60,
                 f"{c} shipped",
             )
@@ -145,7 +163,7 @@ def test_three_recorders_ship_through_a_restart_of_the_server_and_nothing_is_los
                 pass
         for c, api in apis.items():
             wait_for(
-                lambda c=c, api=api: _central_state(server.db, c) == api.cluster.current(),
+                lambda c=c, api=api: _both_caught_up(server, c, api, tmp_path),
                 90,
                 f"{c} after the restart",
             )
