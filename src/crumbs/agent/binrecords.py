@@ -44,7 +44,7 @@ _CONNECT_ARGS = (
 )
 
 
-def _positional_constructor(given: tuple[str, ...], **fixed: object) -> Any:
+def positional_constructor(given: tuple[str, ...], **fixed: object) -> Any:
     """A function of ``given`` that builds a NodeEvent passing every field in order: a
     dataclass of 34 fields takes keywords at ~1.7 µs, its values in order at ~0.5 µs
     (measured), and connects are most of a busy node. Written from the dataclass's own fields,
@@ -68,7 +68,7 @@ def _positional_constructor(given: tuple[str, ...], **fixed: object) -> Any:
     return env["make"]
 
 
-_connect = _positional_constructor(_CONNECT_ARGS, type="connect")
+_connect = positional_constructor(_CONNECT_ARGS, type="connect")
 
 _CACHED = 65536
 """Addresses, names and dialled addresses kept decoded (a node sees a bounded set of them)."""

@@ -53,11 +53,10 @@ def exit_event(at: int, pid: int, status: int, cgroup: int, comm: str) -> NodeEv
                      exit_code=None if sig else (status >> 8) & 0xFF, signal=sig or None)  # fmt: skip
 
 
-def dns_event(
-    at: int, pid: int, cgroup: int, comm: str, server: str, payload: bytes, answer: bool
-) -> NodeEvent | None:
-    """A DNS message sent (``answer`` False) or received; None when it is not one."""
-    key = payload[2:]  # all but the transaction id, which the event does not keep
+def dns_message(payload: bytes) -> tuple[bool, str, str, str, tuple[str, ...]] | None:
+    """(is a response, name, type, rcode, answers) of a DNS message, None when it is not one;
+    parsed once per distinct message but for its transaction id, which no event keeps."""
+    key = payload[2:]
     seen = _DNS_SEEN.get(key, _MISSING)
     if seen is _MISSING:
         msg = dnswire.parse(payload)
@@ -67,6 +66,14 @@ def dns_event(
             else (msg.response, msg.qname, msg.qtype, msg.rcode, tuple(msg.answers))
         )
         remember(_DNS_SEEN, key, seen)
+    return seen  # type: ignore[no-any-return]
+
+
+def dns_event(
+    at: int, pid: int, cgroup: int, comm: str, server: str, payload: bytes, answer: bool
+) -> NodeEvent | None:
+    """A DNS message sent (``answer`` False) or received; None when it is not one."""
+    seen = dns_message(payload)
     if seen is None or seen[0] != answer:
         return None
     _, qname, qtype, rcode, answers = seen

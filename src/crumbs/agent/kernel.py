@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Iterator, Sized
+from typing import TypeVar, cast
 
 from crumbs.errors import CrumbsError
 
 TRACEFS = "/sys/kernel/tracing"
-T = TypeVar("T")
+B = TypeVar("B", bound=Sized)
+"""A batch: a list of records or events, or columns of them."""
 
 
 class AgentError(CrumbsError):
@@ -37,14 +38,14 @@ def ensure_tracefs(path: str = TRACEFS) -> None:
         raise AgentError(f"cannot mount tracefs at {path}: {done.stderr.strip() or 'failed'}")
 
 
-def batches(q: queue.Queue[list[T] | None], idle: float, streams: int = 1) -> Iterator[list[T]]:
+def batches(q: queue.Queue[B | None], idle: float, streams: int = 1) -> Iterator[B]:
     """What the loader's readers queue, until each of ``streams`` has put its ``None``; an empty
-    batch every ``idle`` seconds of quiet (the agent's loop checks its stop flag then)."""
+    batch (``[]``) every ``idle`` seconds of quiet (the agent's loop checks its stop flag then)."""
     while streams:
         try:
             batch = q.get(timeout=idle)
         except queue.Empty:
-            yield []
+            yield cast(B, [])
             continue
         if batch is None:
             streams -= 1

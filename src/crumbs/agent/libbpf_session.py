@@ -1,28 +1,38 @@
 """The probes as one compiled CO-RE object (``probes/crumbs.bpf.o``) loaded through libbpf,
-read from its ring buffer in bulk: ``crumbs agent --loader libbpf``.
+read from its ring buffers in bulk: ``crumbs agent --loader libbpf``.
 
-One thread waits on the ring buffer, takes every committed record at once, decodes the batch
-and queues the events (a bounded queue: when Crumbs falls behind, the ring fills and the
-kernel counts what it drops in the ``lost`` map; traced programs are never blocked).
+One thread waits on the three ring buffers (``connects`` and ``dns_msgs``, whose records all
+have one size, and ``events`` for processes), takes every committed record of each at once,
+decodes the batch — the busy rings into :class:`~crumbs.agent.columns.Columns`, whose events
+are made on the pipeline's thread — and queues it (a bounded queue: when Crumbs falls behind,
+the rings fill and the kernel counts what it drops in the ``lost`` map; traced programs are
+never blocked).
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import select
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
 from crumbs.activity import NodeEvent
 from crumbs.agent.binrecords import BinaryDecoder
+from crumbs.agent.columns import CONNECT_LENGTH, DNS_LENGTH, ColumnDecoder, Columns
 from crumbs.agent.kernel import AgentError, batches, ensure_tracefs, require_root
 from crumbs.agent.libbpf import BpfObject, available
 from crumbs.agent.ringbuf import RingBuffer
 
 OBJECT_ENV = "CRUMBS_BPF_OBJECT"
+RINGS = ("events", "connects", "dns_msgs")
+SLOT_TAKE = 1 << 20
+"""Bytes of a fixed-size ring taken at once at most (~10k connects): the queue holds batches,
+so a batch's size bounds what waits in memory rather than in the ring."""
+Batch = list[NodeEvent] | Columns
 SMALL_TAKE = 16 << 10
 QUIET_WAIT = 0.02
 """After a small take, wait this long before the next: one wake-up per 20 ms, not per event."""
@@ -56,25 +66,33 @@ def check_environment(explicit: str | None = None) -> Path:
 class LibbpfSession:
     """Iterate :meth:`events` for batches of decoded events."""
 
-    def __init__(self, path: Path, queue_size: int = 256) -> None:
+    def __init__(self, path: Path, queue_size: int = 64) -> None:
         self.path = path
         self.decoder = BinaryDecoder()
+        self.columns = ColumnDecoder(self.decoder.offset)
         self.records = 0
         self.errors: list[str] = []
-        self._queue: queue.Queue[list[NodeEvent] | None] = queue.Queue(queue_size)
+        self._queue: queue.Queue[Batch | None] = queue.Queue(queue_size)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._obj: BpfObject | None = None
-        self._ring: RingBuffer | None = None
+        self._rings: dict[str, RingBuffer] = {}
+
         self._lost_at_stop = 0
+
+    @property
+    def malformed(self) -> int:
+        return self.decoder.malformed + self.columns.malformed
 
     def start(self) -> None:
         self._obj = BpfObject(self.path)
         try:
-            self._ring = RingBuffer(self._obj.map_fd("events"), self._obj.map_size("events"))
+            for name in RINGS:
+                self._rings[name] = RingBuffer(self._obj.map_fd(name), self._obj.map_size(name))
         except (OSError, ValueError) as e:
+            self._close_rings()
             self._obj.close()
-            raise AgentError(f"libbpf: cannot map the ring buffer: {e}") from None
+            raise AgentError(f"libbpf: cannot map the ring buffers: {e}") from None
         self._thread = threading.Thread(target=self._read, name="ringbuf", daemon=True)
         self._thread.start()
 
@@ -86,33 +104,54 @@ class LibbpfSession:
     def error_text(self) -> str:
         return "; ".join(self.errors[-3:]) or "no output"
 
-    def _read(self) -> None:
-        ring = self._ring
-        assert ring is not None
-        decode = self.decoder.decode
+    def _readers(self) -> list[Callable[[], int]]:
+        """Per ring: take what it holds, decode and queue it; the bytes taken."""
         put = self._queue.put
+        rings = self._rings
+
+        def processes() -> int:
+            span, records = rings["events"].take()
+            if records:
+                self.records += len(records)
+                put(self.decoder.decode(span, records))
+            return len(span)
+
+        def fixed(
+            name: str, length: int, decode: Callable[[bytes, int], Columns]
+        ) -> Callable[[], int]:
+            def read() -> int:
+                span, count = rings[name].take_slots(length, SLOT_TAKE)
+                if count:
+                    self.records += count
+                    put(decode(span, count))
+                return len(span)
+
+            return read
+
+        return [processes, fixed("connects", CONNECT_LENGTH, self.columns.connects),
+                fixed("dns_msgs", DNS_LENGTH, self.columns.dns)]  # fmt: skip
+
+    def _read(self) -> None:
+        readers = self._readers()
+        rings = list(self._rings.values())
+        poll = select.epoll()
+        for ring in rings:
+            poll.register(ring.fd, select.EPOLLIN)
         try:
             while not self._stop.is_set():
-                if not ring.wait(0.2):
+                if not any(r.pending() for r in rings) and not poll.poll(0.2):
                     continue
-                span, records = ring.take()
-                if records:
-                    self.records += len(records)
-                    put(decode(span, records))
-                if len(span) < SMALL_TAKE:
+                if sum(read() for read in readers) < SMALL_TAKE:
                     time.sleep(QUIET_WAIT)
-            while True:  # what the kernel wrote before the programs were detached
-                span, records = ring.take()
-                if not records:
-                    break
-                self.records += len(records)
-                put(decode(span, records))
+            while sum(read() for read in readers):  # what was written before the detach
+                pass
         except Exception as e:  # noqa: BLE001 - reported by the agent, not a traceback
             self.errors.append(f"ring buffer: {e}")
         finally:
-            put(None)
+            poll.close()
+            self._queue.put(None)
 
-    def events(self, idle: float = 0.2) -> Iterator[list[NodeEvent]]:
+    def events(self, idle: float = 0.2) -> Iterator[Batch]:
         """Batches until the reader ends; an empty batch every ``idle`` seconds of quiet."""
         return batches(self._queue, idle)
 
@@ -130,6 +169,9 @@ class LibbpfSession:
         self.stop()
         if self._thread is not None:
             self._thread.join()
-        if self._ring is not None:
-            self._ring.close()
-            self._ring = None
+        self._close_rings()
+
+    def _close_rings(self) -> None:
+        for ring in self._rings.values():
+            ring.close()
+        self._rings = {}

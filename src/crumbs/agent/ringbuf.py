@@ -10,12 +10,15 @@ writes it, ``DISCARD`` when it was dropped) and a page offset; records are 8-byt
 :meth:`RingBuffer.take` copies everything the producer has committed (one copy, however many
 records), returns it with the records' offsets, and hands the space back to the kernel
 before the records are decoded: the kernel can refill the ring while Python works.
+
+A ring whose records all have one size (the agent's ``connects`` and ``dns`` rings) is read
+with :meth:`RingBuffer.take_slots`: its headers sit at fixed strides, so no walk — their words
+are read in one slice and the span ends at the first record still being written.
 """
 
 from __future__ import annotations
 
 import mmap
-import select
 import struct
 
 BUSY = 1 << 31
@@ -47,6 +50,22 @@ def scan(span: bytes) -> tuple[list[tuple[int, int]], int]:
     return records, pos
 
 
+def complete_slots(span: bytes, slot: int, length: int) -> int:
+    """How many whole ``slot``-byte records open ``span`` before the first one still being
+    written; a header that is neither ``length`` long nor discarded means the ring does not
+    hold records of one size (:class:`ValueError`)."""
+    count = len(span) // slot
+    words = memoryview(span)[: count * slot].cast("I")[:: slot // 4].tolist()
+    if words.count(length) == count:
+        return count
+    for i, word in enumerate(words):
+        if word & BUSY:
+            return i
+        if word & ~DISCARD != length:
+            raise ValueError(f"a record of {word & ~DISCARD} bytes where all are {length}")
+    return count
+
+
 class RingBuffer:
     def __init__(self, fd: int, size: int) -> None:
         if size <= 0 or size & (size - 1):
@@ -59,14 +78,8 @@ class RingBuffer:
             fd, page + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ, offset=page
         )
         self._data = memoryview(self._producer)[page:]
-        self._poll = select.epoll()
-        self._poll.register(fd, select.EPOLLIN)
-
-    def wait(self, timeout: float) -> bool:
-        """Until the kernel says records are there (or ``timeout`` seconds)."""
-        if self.pending():
-            return True
-        return bool(self._poll.poll(timeout))
+        self.fd = fd
+        """Readable (epoll) when the kernel has committed records."""
 
     def pending(self) -> int:
         """Bytes committed or being written, not yet taken."""
@@ -88,8 +101,23 @@ class RingBuffer:
             _U64.pack_into(self._consumer, 0, cons + used)
         return span, records
 
+    def take_slots(self, length: int, limit: int = 4 << 20) -> tuple[bytes, int]:
+        """(the bytes, how many records) of a ring whose records are all ``length`` bytes:
+        whole slots only (header and padding included), up to about ``limit`` bytes."""
+        slot = (length + HEADER + 7) & ~7
+        cons = _U64.unpack_from(self._consumer, 0)[0]
+        prod = _U64.unpack_from(self._producer, 0)[0]
+        avail = min(prod - cons, limit, self.size) // slot * slot
+        if avail <= 0:
+            return b"", 0
+        start = cons & self.mask
+        span = bytes(self._data[start : start + avail])
+        count = complete_slots(span, slot, length)
+        if count:
+            _U64.pack_into(self._consumer, 0, cons + count * slot)
+        return span[: count * slot] if count * slot < len(span) else span, count
+
     def close(self) -> None:
-        self._poll.close()
         self._data.release()
         self._producer.close()
         self._consumer.close()

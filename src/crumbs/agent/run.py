@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crumbs.activity import NodeEvent
 from crumbs.agent.attribute import Attributor, PodDirectory
 from crumbs.agent.bpftrace import BpftraceSession, check_environment
 from crumbs.agent.cgroups import CgroupIndex, cgroup2_mount
 from crumbs.agent.decode import Decoder
 from crumbs.agent.kernel import AgentError
-from crumbs.agent.libbpf_session import LibbpfSession
+from crumbs.agent.libbpf_session import Batch, LibbpfSession
 from crumbs.agent.libbpf_session import check_environment as libbpf_environment
 from crumbs.agent.natjoin import NatJoin, follow
 from crumbs.agent.pipeline import Pipeline, Sink
@@ -110,10 +109,10 @@ class _Libbpf:
     def start(self) -> None:
         self.session.start()
 
-    def batches(self) -> Iterator[list[NodeEvent]]:
+    def batches(self) -> Iterator[Batch]:
         return self.session.events()
 
-    def finish(self) -> Iterator[list[NodeEvent]]:
+    def finish(self) -> Iterator[Batch]:
         """Detach; what the ring still held."""
         self.session.stop()
         yield from self.session.events(idle=0.05)
@@ -121,7 +120,7 @@ class _Libbpf:
 
     def counts(self) -> tuple[int, int, int, list[str]]:
         s = self.session
-        return s.records, s.lost, s.decoder.malformed, s.errors
+        return s.records, s.lost, s.malformed, s.errors
 
     def error_text(self) -> str:
         return self.session.error_text()

@@ -1,5 +1,7 @@
-// crumbs agent, libbpf loader: the same events as proc_net.bt and dns.bt, written to one BPF
-// ring buffer as fixed binary records (layouts: src/crumbs/agent/binrecords.py). CO-RE:
+// crumbs agent, libbpf loader: the same events as proc_net.bt and dns.bt, written as fixed
+// binary records to one BPF ring buffer per kind (layouts: src/crumbs/agent/binrecords.py):
+// `connects` and `dns` hold records of one size each, read by the agent as columns without
+// walking headers; `events` holds the rarer processes' records. CO-RE:
 // compiled once against a vmlinux.h, relocated by libbpf against the running kernel's BTF.
 // Tracepoints only (kprobes and fentry are not needed). Build: `make bpf` (clang, bpftool).
 #include "vmlinux.h"
@@ -91,7 +93,9 @@ struct reading {
     __u32 pad;
 };
 
-struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 16 << 20); } events SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 8 << 20); } events SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 16 << 20); } connects SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 16 << 20); } dns_msgs SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } lost SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 4096); __type(key, __u32); __type(value, struct argv_t); } argvs SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct argv_t); } scratch SEC(".maps");
@@ -100,8 +104,10 @@ struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536); __type
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536); __type(key, __u64); __type(value, __u32); } dns SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 65536); __type(key, __u32); __type(value, struct reading); } reads SEC(".maps");
 
-static __always_inline void *reserve(__u64 size) {
-    void *e = bpf_ringbuf_reserve(&events, size, 0);
+#define reserve(ring, size) reserve_in(&ring, size)
+
+static __always_inline void *reserve_in(void *ring, __u64 size) {
+    void *e = bpf_ringbuf_reserve(ring, size, 0);
     if (!e) {
         __u32 zero = 0;
         __u64 *n = bpf_map_lookup_elem(&lost, &zero);
@@ -150,7 +156,7 @@ int enter_execve(struct trace_event_raw_sys_enter *ctx) {
 
 SEC("tracepoint/sched/sched_process_exec")
 int process_exec(struct trace_event_raw_sched_process_exec *ctx) {
-    struct exec_event *e = reserve(sizeof *e);
+    struct exec_event *e = reserve(events, sizeof *e);
     if (!e)
         return 0;
     fill_head(&e->h, KIND_EXEC);
@@ -176,7 +182,7 @@ int process_exit(void *ctx) {
     __u64 id = bpf_get_current_pid_tgid();
     if ((__u32)id != id >> 32)  // threads: only the process's end
         return 0;
-    struct exit_event *e = reserve(sizeof *e);
+    struct exit_event *e = reserve(events, sizeof *e);
     if (!e)
         return 0;
     fill_head(&e->h, KIND_EXIT);
@@ -254,7 +260,7 @@ int set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
         return 0;
     }
     if (oldstate == 3 && newstate == 1) {  // SYN_RECV -> ESTABLISHED: accepted, the listener's cgroup
-        struct conn_event *a = reserve(sizeof *a);
+        struct conn_event *a = reserve(connects, sizeof *a);
         if (!a)
             return 0;
         __builtin_memset(a, 0, sizeof *a);
@@ -271,7 +277,7 @@ int set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
     struct start *s = bpf_map_lookup_elem(&conns, &sk);
     if (!s)
         return 0;
-    struct conn_event *e = reserve(sizeof *e);
+    struct conn_event *e = reserve(connects, sizeof *e);
     if (!e) {
         bpf_map_delete_elem(&conns, &sk);
         return 0;
@@ -294,7 +300,7 @@ int set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
 // ---- DNS over UDP port 53, whatever the resolver -----------------------------------------
 
 static __always_inline void dns_payload(__u32 kind, __u32 server, const void *buf, __u64 size) {
-    struct dns_event *e = reserve(sizeof *e);
+    struct dns_event *e = reserve(dns_msgs, sizeof *e);
     if (!e)
         return;
     fill_head(&e->h, kind);
