@@ -220,10 +220,15 @@ def _cgroup() -> Path:
     return leaf
 
 
-def _loadgen(work: Path) -> str:
-    """benchmarks/loadgen/connects.c, compiled here (gcc): refused TCP connects on loopback."""
-    binary = work / "connects"
-    source = Path(__file__).parent / "loadgen" / "connects.c"
+DNS_NAME = "load.bench.svc.cluster.local"
+"""What benchmarks/loadgen/dns.c asks for."""
+
+
+def _loadgen(work: Path, name: str = "connects") -> str:
+    """benchmarks/loadgen/NAME.c, compiled here (gcc): ``connects`` makes refused TCP connects
+    on loopback; ``dns`` sends DNS queries to port 53 in a network namespace of its own."""
+    binary = work / name
+    source = Path(__file__).parent / "loadgen" / f"{name}.c"
     if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
         subprocess.run(["gcc", "-O2", "-o", str(binary), str(source)], check=True)
     return str(binary)
@@ -282,9 +287,27 @@ def _stop(agent: subprocess.Popen[str]) -> str:
     return err
 
 
-def consume(work: Path, loader: str, rate: float, seconds: float = 10) -> dict[str, float]:
-    """The loader alone, in this process (no attribution, no store): the generator's connects
-    at ``rate`` (0: as fast as it can) for ``seconds``; events read and decoded, events lost."""
+def _count(batch: Any, source: str) -> int:
+    """The generator's events in a batch: columns counted without making events; a list of
+    events (bpftrace's, decoded) counted one by one."""
+    from crumbs.agent.columns import Columns
+
+    if isinstance(batch, Columns):
+        if source == "dns":
+            return batch.column("dns", "qname").count(DNS_NAME)
+        return batch.column("connect", "dport").count(9)
+    if source == "dns":
+        return sum(1 for e in batch if e.type == "dns" and e.qname == DNS_NAME)
+    return sum(1 for e in batch if e.type == "connect" and e.dport == 9)
+
+
+def consume(
+    work: Path, loader: str, rate: float, seconds: float = 10, source: str = "connects"
+) -> dict[str, float]:
+    """The loader alone, in this process (no attribution, no store): the generator's events
+    (``source``: refused connects or DNS queries) at ``rate`` (0: as fast as it can) for
+    ``seconds``; events read and decoded (the libbpf loader's busy rings into columns, as the
+    agent's reader thread leaves them), events lost."""
     import threading
 
     from crumbs.agent.bpftrace import BpftraceSession
@@ -308,7 +331,7 @@ def consume(work: Path, loader: str, rate: float, seconds: float = 10) -> dict[s
     done = threading.Event()
 
     def load() -> None:
-        result["pid"], result["made"], _ = _generate(leaf, rate, seconds, work)
+        result["pid"], result["made"], _ = _generate(leaf, rate, seconds, work, source)
         done.set()
 
     threading.Thread(target=load, daemon=True).start()
@@ -318,7 +341,7 @@ def consume(work: Path, loader: str, rate: float, seconds: float = 10) -> dict[s
         now = time.perf_counter()
         if batch:
             events = batch if decode is None else [e for e in map(decode, batch) if e is not None]
-            seen += sum(1 for e in events if e.type == "connect" and e.dport == 9)
+            seen += _count(events, source)
             last, quiet = now, 0.0
         elif done.is_set():
             quiet = now - last
@@ -337,11 +360,13 @@ def consume(work: Path, loader: str, rate: float, seconds: float = 10) -> dict[s
             "rate": seen / max(last - started, 1e-9)}  # fmt: skip
 
 
-def drain(work: Path) -> dict[str, float]:
-    """The libbpf consumer's own speed: the ring filled by the generator while nobody reads it
-    (at most what it holds: 16 MiB, ~160k connect records; the generator runs 2 s), then taken
-    and decoded as fast as the consumer goes, the collector tuned as in the agent."""
-    from crumbs.agent.binrecords import BinaryDecoder
+def drain(work: Path, source: str = "connects") -> dict[str, float]:
+    """The libbpf consumer's own speed: the source's ring filled by the generator while nobody
+    reads it (at most what it holds: 16 MiB, ~160k connect or ~65k DNS records; the generator
+    runs 2 s), then taken and decoded into columns as fast as the reader thread goes (``rate``),
+    the collector tuned as in the agent; then the columns made into events, as the pipeline's
+    thread does (``events_rate``: both steps)."""
+    from crumbs.agent.columns import CONNECT_LENGTH, DNS_LENGTH, ColumnDecoder
     from crumbs.agent.libbpf import BpfObject
     from crumbs.agent.libbpf_session import object_path
     from crumbs.agent.ringbuf import RingBuffer
@@ -350,35 +375,45 @@ def drain(work: Path) -> dict[str, float]:
     assert path is not None, "make bpf first"
     leaf = _cgroup()
     obj = BpfObject(path)
-    ring = RingBuffer(obj.map_fd("events"), obj.map_size("events"))
+    name, length = ("dns_msgs", DNS_LENGTH) if source == "dns" else ("connects", CONNECT_LENGTH)
+    ring = RingBuffer(obj.map_fd(name), obj.map_size(name))
     try:
-        _, made, _ = _generate(leaf, 0, 2.0, work)
+        _, made, _ = _generate(leaf, 0, 2.0, work, source)
         from crumbs.agent.run import tune_gc
 
         tune_gc()
-        decoder = BinaryDecoder()
-        taken = 0
+        decoder = ColumnDecoder(0)
+        decode = decoder.dns if source == "dns" else decoder.connects
+        batches = []
         t = time.perf_counter()
         while True:
-            span, records = ring.take()
-            if not records:
+            span, count = ring.take_slots(length, 1 << 20)
+            if not count:
                 break
-            taken += len(decoder.decode(span, records))
+            batches.append(decode(span, count))
         seconds = time.perf_counter() - t
+        taken = sum(len(b) for b in batches)
+        t = time.perf_counter()
+        made_events = sum(1 for b in batches for _ in b)
+        events_seconds = time.perf_counter() - t
+        assert made_events == taken
         return {
             "made": made,
             "taken": taken,
             "lost": obj.percpu_total("lost"),
             "rate": taken / seconds,
+            "events_rate": taken / (seconds + events_seconds),
         }
     finally:
         ring.close()
         obj.close()
 
 
-def _generate(leaf: Path, rate: float, seconds: float, work: Path) -> tuple[int, int, float]:
-    """(pid, connects made, the generator's CPU seconds): the C load generator in the pod's cgroup."""
-    binary = _loadgen(work)
+def _generate(
+    leaf: Path, rate: float, seconds: float, work: Path, source: str = "connects"
+) -> tuple[int, int, float]:
+    """(pid, events made, the generator's CPU seconds): the C load generator in the pod's cgroup."""
+    binary = _loadgen(work, source)
     t = os.times()
     proc = subprocess.Popen(
         ["sh", "-c", f'echo $$ > {leaf / "cgroup.procs"} && exec {binary} {seconds} {rate}'], stdout=subprocess.PIPE, text=True

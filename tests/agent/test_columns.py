@@ -72,6 +72,10 @@ def test_connects_and_accepts_as_columns_equal_the_row_decoder() -> None:
     records.append(_conn(br.CONNECT, 99, state=7, err=110))  # timed out
     got, expected, count = _both(records, CONNECT_LENGTH)
     assert count == len(records)
+    span = b"".join(_slot(r) for r in records)
+    batch = ColumnDecoder(offset_ns=0).connects(span, count)
+    assert len(batch) == len(records)
+    assert batch.column("accept", "dport") == [e.dport for e in got if e.type == "accept"]
     key = lambda e: (e.type, e.at, e.daddr)  # noqa: E731 - the column decoder groups by kind
     assert sorted(got, key=key) == sorted(expected, key=key)
     assert {e.outcome for e in got} == {"established", "refused", "timeout"}
