@@ -95,8 +95,9 @@ def _records(n: int, cgroups: list[int], t0: int) -> bytes:
     return b"".join(out)
 
 
-def _binary_records(n: int, cgroups: list[int], t0: int) -> tuple[bytes, list[tuple[int, int]]]:
-    """The same events as :func:`_records`, as the libbpf loader's ring buffer holds them."""
+def _binary_records(n: int, cgroups: list[int], t0: int) -> dict[str, list[bytes]]:
+    """The same events as :func:`_records`, as the libbpf loader's ring buffers hold them: each
+    ring's framed records (``events``, ``connects``, ``dns_msgs``)."""
     import socket
     import struct
 
@@ -108,10 +109,9 @@ def _binary_records(n: int, cgroups: list[int], t0: int) -> tuple[bytes, list[tu
     ip = socket.inet_aton
     dial = int.from_bytes(ip("10.96.0.50"), "little")
     server = int.from_bytes(ip("10.96.0.10"), "little")
-    parts: list[bytes] = []
-    offsets: list[tuple[int, int]] = []
-    pos = i = 0
-    while len(offsets) < n:
+    rings: dict[str, list[bytes]] = {"events": [], "connects": [], "dns_msgs": []}
+    i = made = 0
+    while made < n:
         for k in (0, 1, 2, 3, 4, 5, 6, 8, 9):  # as _records, without the argv record (7)
             cg, ns, pid = cgroups[i % len(cgroups)], t0 + i * 1000, 1000 + i % 5000
 
@@ -133,11 +133,10 @@ def _binary_records(n: int, cgroups: list[int], t0: int) -> tuple[bytes, list[tu
             else:
                 rec = head(br.EXIT, b"sh") + struct.pack("<iI", 0, 0)
             framed = struct.pack("<II", len(rec), 0) + rec + b"\0" * (-len(rec) % 8)
-            parts.append(framed)
-            offsets.append((pos + 8, len(rec)))
-            pos += len(framed)
+            rings["connects" if k < 5 else "dns_msgs" if k < 7 else "events"].append(framed)
+            made += 1
             i += 1
-    return b"".join(parts), offsets[:n]
+    return rings
 
 
 def pipeline(
@@ -181,12 +180,28 @@ def pipeline(
     tune_gc()  # as the agent runs: the collector on, tuned
     if loader == "libbpf":
         from crumbs.agent.binrecords import BinaryDecoder
+        from crumbs.agent.columns import ColumnDecoder
+        from crumbs.agent.ringbuf import scan
 
-        span, offsets = _binary_records(n * 9 // 10, ids, t0)
+        rings = _binary_records(n * 9 // 10, ids, t0)
         decoder = BinaryDecoder()
+        columns = ColumnDecoder(decoder.offset)
         t = time.perf_counter()
-        for start in range(0, len(offsets), 40_000):  # ~4 MiB: what one take() copies at most
-            pipe.feed_events(decoder.decode(span, offsets[start : start + 40_000]))
+        # as the session's reader takes them (1 MiB of a busy ring, 4 MiB of processes' at most),
+        # the rings in turn; the columns' events are made by the pipeline, as in the agent
+        cut = {"connects": 10_000, "dns_msgs": 4_000, "events": 6_000}
+        for start in range(0, max(len(r) // cut[k] for k, r in rings.items()) + 1):
+            for name, framed in rings.items():
+                chunk = framed[start * cut[name] : (start + 1) * cut[name]]
+                if not chunk:
+                    continue
+                span = b"".join(chunk)
+                if name == "events":
+                    pipe.feed_events(decoder.decode(span, scan(span)[0]))
+                elif name == "connects":
+                    pipe.feed_events(columns.connects(span, len(chunk)))
+                else:
+                    pipe.feed_events(columns.dns(span, len(chunk)))
         pipe.close()
     else:
         t = time.perf_counter()
@@ -271,7 +286,7 @@ def _tree_cpu(pid: int) -> float:
 
 def _start_agent(db: Path, loader: str = "bpftrace") -> subprocess.Popen[str]:
     agent = subprocess.Popen(
-        [sys.executable, "-m", "crumbs", "--db", str(db), "agent", "--loader", loader, "--node", "bench", "--cluster", "default", "--pods-every", "1"],
+        [sys.executable, "-m", "crumbs", "--db", str(db), "agent", "--loader", loader, "--node", "bench", "--cluster", "default", "--pods-every", "1", "--retain", "10000000"],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert agent.stderr is not None
@@ -427,9 +442,14 @@ def _generate(
     )
 
 
-def live(work: Path, rate: float, seconds: float, loader: str = "bpftrace") -> dict[str, float]:
+def live(
+    work: Path, rate: float, seconds: float, loader: str = "bpftrace", source: str = "connects"
+) -> dict[str, float]:
+    """The agent as a process into its store: the generator's events (``source``) at ``rate``
+    for ``seconds``; made, stored, lost, and when the last was stored."""
     from crumbs.store import Store
 
+    kind = "dns" if source == "dns" else "connect"
     leaf = _cgroup()
     db = work / "agent-live.db"
     _store_with_pod(db)
@@ -437,14 +457,12 @@ def live(work: Path, rate: float, seconds: float, loader: str = "bpftrace") -> d
     store = Store.open(str(db))
     started = time.perf_counter()
     try:
-        pid, made, _ = _generate(leaf, rate, seconds, work)
+        pid, made, _ = _generate(leaf, rate, seconds, work, source)
         # caught up: the store holds every connect made, or nothing more arrives for 2 s (the rest was lost)
         last, last_change = -1, time.perf_counter()
         caught_up = 0.0
         while time.perf_counter() - last_change < 2.0:
-            rollup = sum(
-                r.count for r in store.activity.rollups(types=["connect"]) if r.pod == "load-1"
-            )
+            rollup = sum(r.count for r in store.activity.rollups(types=[kind]) if r.pod == "load-1")
             if rollup != last:
                 last, last_change = rollup, time.perf_counter()
                 caught_up = last_change - started
@@ -453,12 +471,19 @@ def live(work: Path, rate: float, seconds: float, loader: str = "bpftrace") -> d
             time.sleep(0.05)
     finally:
         err = _stop(agent)
-    seen = sum(1 for e in store.activity.events(types=["connect"], pod="load-1") if e.pid == pid)
+    seen = sum(1 for e in store.activity.events(types=[kind], pod="load-1") if e.pid == pid)
     store.close()
     lost = (
         int(err.rsplit(" lost", 1)[0].rsplit(" ", 1)[-1].replace(",", "")) if " lost" in err else -1
     )
-    return {"made": made, "seen": seen, "lost": lost, "seconds": seconds, "caught_up": caught_up}
+    return {
+        "made": made,
+        "seen": seen,
+        "rolled_up": last,
+        "lost": lost,
+        "seconds": seconds,
+        "caught_up": caught_up,
+    }
 
 
 def cost(
