@@ -125,6 +125,14 @@ def test_rollouts_releases_and_drift_tell_the_story(demo) -> None:
         "Deployment/checkout",
         "Service/checkout",
     ]
+    # kubectl's -l and -A where they mean something
+    helm = demo("drift", "-A", "-l", "app.kubernetes.io/managed-by=Helm", "-o", "json").json()
+    assert [d["object"]["name"] for d in helm["drift"]] == ["billing"] and helm["unowned"] == []
+    hand = demo("drift", "-l", "app=checkout", "-o", "json").json()
+    assert hand["drift"] == [] and len(hand["unowned"]) == 2
+    assert demo("releases", "-A", "-o", "json").json()["releases"] == releases
+    assert demo("releases", "-A", "-n", "default").code == 2
+    assert demo("drift", "-A", "-n", "default").code == 2
 
 
 @pytest.mark.corpus

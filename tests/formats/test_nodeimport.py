@@ -158,6 +158,26 @@ def test_ingest_stores_them_and_activity_reads_them_back(cli, tmp_path: Path) ->
     assert "apt-get install -y curl" in text.out and "vim /etc/nginx/nginx.conf" in text.out
 
 
+def test_activity_takes_kubectl_label_selectors_on_the_pods(cli, tmp_path: Path) -> None:
+    pods = tmp_path / "pods.json"
+    pods.write_bytes(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "shop", "name": "web-7d9f8c-abcde",
+         "uid": "u-web", "labels": {"app": "web", "tier": "front"}}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "shop", "name": "billing-0",
+         "uid": "u-billing", "labels": {"app": "billing"}}}]}))  # fmt: skip
+    assert cli("ingest", str(EXPORTS), str(pods)).code == 0
+    every = cli("activity", "-A", "-o", "json").json()["events"]
+    web = cli("activity", "-l", "app=web,tier in (front,back)", "-o", "json").json()["events"]
+    assert web and {(e["pod"]["namespace"], e["pod"]["name"]) for e in web} == {("shop", "web-7d9f8c-abcde")}
+    assert len(web) == sum(1 for e in every if (e.get("pod") or {}).get("name") == "web-7d9f8c-abcde")
+    assert len(web) < len(every)
+    assert cli("activity", "-l", "app=nothing", "-o", "json").json()["events"] == []
+    rolled = cli("activity", "--rollups", "-l", "app=web", "-o", "json").json()["rollups"]
+    assert rolled and {r["pod"] for r in rolled} == {"web-7d9f8c-abcde"}
+    both = cli("activity", "-A", "-n", "shop")
+    assert both.code == 2 and "-A and -n" in both.err
+
+
 JSONISH = st.recursive(
     st.none()
     | st.booleans()

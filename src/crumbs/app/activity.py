@@ -11,7 +11,8 @@ from crumbs.activity import TYPES, NodeEvent
 from crumbs.app.query import parse_time_option
 from crumbs.errors import UsageError
 from crumbs.formats.nodeevents import to_json
-from crumbs.store import Store
+from crumbs.selectors import Match, label_selector
+from crumbs.store import Selector, Store
 from crumbs.store.activity import Rollup
 from crumbs.timeutil import format_time, now_ns
 
@@ -44,12 +45,25 @@ def activity(
     rollups: bool = False,
     limit: int = 200,
     cluster: str | None = None,
+    labels: str | None = None,
 ) -> Activity:
-    """The newest ``limit`` node events (``since``: RFC 3339, or a duration back from now)."""
+    """The newest ``limit`` node events (``since``: RFC 3339, or a duration back from now);
+    ``labels`` (kubectl's ``-l``): only those of pods whose labels matched it in any revision
+    the store holds of them."""
     bad = [t for t in types if t not in TYPES]
     if bad:
         raise UsageError(f"unknown --type {', '.join(bad)} (known: {', '.join(TYPES)})")
     start = parse_time_option(since, "--since", now_ns()) if since else None
+    pods = _labelled_pods(store, label_selector(labels), namespace, cluster) if labels else None
     if rollups:
-        return Activity(rollups=list(store.activity.rollups(start, None, types, namespace, cluster))[-limit:])  # fmt: skip
-    return Activity(list(store.activity.events(start, None, types, namespace, pod, node, cluster, limit=limit)))  # fmt: skip
+        found = store.activity.rollups(start, None, types, namespace, cluster)
+        if pods is not None:
+            found = [r for r in found if (r.namespace, r.pod) in pods]
+        return Activity(rollups=list(found)[-limit:])
+    return Activity(list(store.activity.events(start, None, types, namespace, pod, node, cluster, limit=limit, pods=pods)))  # fmt: skip
+
+
+def _labelled_pods(store: Store, match: Match, namespace: str | None, cluster: str | None) -> set[tuple[str, str]]:  # fmt: skip
+    """(namespace, name) of the pods whose labels matched in any of their stored revisions."""
+    sel = Selector(cluster=cluster, namespace=namespace, kinds=[("", "Pod")])
+    return {(r.key.namespace, r.key.name) for r in store.queries.history(sel) if match(r.doc)}

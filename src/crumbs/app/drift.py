@@ -10,6 +10,7 @@ from crumbs import contract
 from crumbs.app.query import parse_time_option, store_clock
 from crumbs.model import StoredRevision
 from crumbs.report.shapes import actor_ref, object_ref
+from crumbs.selectors import label_selector
 from crumbs.store import Selector, Store
 from crumbs.timeutil import format_time
 from crumbs.trail.drift import Drift, drift, unowned
@@ -72,9 +73,14 @@ def _drift_json(d: Drift, now: int) -> contract.DriftEntry:
     }
 
 
-def drift_of(store: Store, namespace: str | None = None, at: str | None = None, cluster: str | None = None) -> DriftReport:  # fmt: skip
+def drift_of(store: Store, namespace: str | None = None, at: str | None = None, cluster: str | None = None,
+             labels: str | None = None) -> DriftReport:  # fmt: skip
+    """``labels`` (kubectl's ``-l``): only objects whose labels match it at that time."""
     clock = store_clock(store)
     when = parse_time_option(at, "--at", clock) if at else clock
     objects = store.queries.state_at(when, Selector(cluster=cluster, namespace=namespace))
+    if labels:
+        match = label_selector(labels)
+        objects = [r for r in objects if match(r.doc)]
     drifted = [d for d in (drift(r) for r in objects) if d is not None]
     return DriftReport(when, drifted, list(unowned(objects)))

@@ -12,12 +12,14 @@ import typer
 from crumbs.activity import TYPES, NodeEvent
 from crumbs.app.activity import activity as app_activity
 from crumbs.cli.common import (
+    ALL_NAMESPACES_OPTION,
     CLUSTER_OPTION,
     NAMESPACE_OPTION,
     OUTPUT_OPTION,
     Output,
     db_path,
     emit_json,
+    one_scope,
     open_store,
 )
 from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping
@@ -197,6 +199,13 @@ def _trace(ctx: typer.Context, stop: threading.Event, o: TraceOptions) -> int:
 def activity(
     ctx: typer.Context,
     namespace: str = NAMESPACE_OPTION,
+    all_namespaces: bool = ALL_NAMESPACES_OPTION,
+    selector: str = typer.Option(
+        None,
+        "--selector",
+        "-l",
+        help="Only pods with these labels (app=web, env in (prod,qa)) in any of their stored revisions.",
+    ),  # fmt: skip
     pod: str = typer.Option(None, "--pod", help="Only this pod."),
     node: str = typer.Option(None, "--node", help="Only this node."),
     types: list[str] = typer.Option(
@@ -211,9 +220,11 @@ def activity(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """What ran and talked on the nodes: execs, exits, connects, accepts, DNS, by pod."""
+    one_scope(namespace, all_namespaces)
     with open_store(ctx) as store:
         found = app_activity(store, namespace=namespace, pod=pod, node=node, types=types or (),
-                             since=since, rollups=rollups, limit=limit, cluster=cluster)  # fmt: skip
+                             since=since, rollups=rollups, limit=limit, cluster=cluster,
+                             labels=selector)  # fmt: skip
     if output is Output.json:
         emit_json(found.json())
         return EXIT_OK

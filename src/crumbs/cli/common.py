@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import typer
 
+from crumbs.errors import UsageError
 from crumbs.store import Store
 
 
@@ -33,6 +34,23 @@ OUTPUT_OPTION = typer.Option(
 NAMESPACE_OPTION = typer.Option(
     None, "--namespace", "-n", help="Namespace (default: the only one that has the object)."
 )
+
+
+ONLY_NAMESPACE_OPTION = typer.Option(
+    None, "--namespace", "-n", help="Only this namespace (default: all)."
+)
+ALL_NAMESPACES_OPTION = typer.Option(
+    False, "--all-namespaces", "-A", help="Every namespace (the default without -n)."
+)
+SELECTOR_OPTION = typer.Option(
+    None, "--selector", "-l", help="Label selector: app=web, env in (prod,qa), !canary."
+)
+
+
+def one_scope(namespace: str | None, all_namespaces: bool) -> None:
+    """kubectl's rule: -n and -A together are a usage error."""
+    if all_namespaces and namespace:
+        raise UsageError("-A and -n: choose one (-A lists every namespace)")
 
 
 class OnOff(StrEnum):

@@ -6,10 +6,13 @@ import typer
 
 from crumbs.app import drift as app
 from crumbs.cli.common import (
+    ALL_NAMESPACES_OPTION,
     CLUSTER_OPTION,
+    ONLY_NAMESPACE_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
+    one_scope,
     open_store,
 )
 from crumbs.errors import EXIT_OK
@@ -20,16 +23,19 @@ from crumbs.trail.values import fmt
 
 def drift_command(
     ctx: typer.Context,
-    namespace: str = typer.Option(
-        None, "--namespace", "-n", help="Only this namespace (default: all)."
+    namespace: str = ONLY_NAMESPACE_OPTION,
+    all_namespaces: bool = ALL_NAMESPACES_OPTION,
+    selector: str = typer.Option(
+        None, "--selector", "-l", help="Only objects with these labels then (app=web, !canary)."
     ),
     at: str = typer.Option(None, "--at", help="As of this time (default: the store's newest)."),
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Fields of Helm-, Argo CD- or Flux-owned objects last written by hand, with their age; and unowned objects."""
+    one_scope(namespace, all_namespaces)
     with open_store(ctx) as store:
-        found = app.drift_of(store, namespace, at, cluster)
+        found = app.drift_of(store, namespace, at, cluster, selector)
     if output is Output.json:
         emit_json(found.json())
         return EXIT_OK

@@ -9,7 +9,16 @@ import typer
 import yaml
 
 from crumbs.app import objects as app
-from crumbs.cli.common import CLUSTER_OPTION, emit_json, open_store, paused_gc
+from crumbs.cli.common import (
+    ALL_NAMESPACES_OPTION,
+    CLUSTER_OPTION,
+    ONLY_NAMESPACE_OPTION,
+    SELECTOR_OPTION,
+    emit_json,
+    one_scope,
+    open_store,
+    paused_gc,
+)
 from crumbs.errors import EXIT_OK, UsageError
 from crumbs.model import Origin, StoredRevision
 from crumbs.report import jsonpath, kubectl
@@ -42,15 +51,9 @@ def get(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="KIND, KIND NAME or KIND/NAME."),
     name: str = typer.Argument(None, help="Object name."),
-    namespace: str = typer.Option(
-        None, "--namespace", "-n", help="Only this namespace (default: all)."
-    ),
-    all_namespaces: bool = typer.Option(
-        False, "--all-namespaces", "-A", help="Every namespace (the default without -n)."
-    ),
-    selector: str = typer.Option(
-        None, "--selector", "-l", help="Label selector: app=web, env in (prod,qa), !canary."
-    ),
+    namespace: str = ONLY_NAMESPACE_OPTION,
+    all_namespaces: bool = ALL_NAMESPACES_OPTION,
+    selector: str = SELECTOR_OPTION,
     field_selector: str = typer.Option(
         None, "--field-selector", help="Fields: status.phase=Running, spec.nodeName!=node-1."
     ),
@@ -70,8 +73,7 @@ def get(
     """Objects as they were at a time: kubectl's table for each kind, or the objects themselves
     (-o json|yaml), as `kubectl get` printed them then."""
     output, template = _output(output_text)
-    if all_namespaces and namespace:
-        raise UsageError("-A and -n: choose one (-A lists every namespace)")
+    one_scope(namespace, all_namespaces)
     with open_store(ctx) as store, paused_gc():  # 60k objects decoded: no collector walks
         found = app.get(store, target, name, namespace, at, cluster, selector, field_selector)
     when, revs, unseen = found.at, found.revisions, found.unseen

@@ -6,10 +6,13 @@ import typer
 
 from crumbs.app import releases as app
 from crumbs.cli.common import (
+    ALL_NAMESPACES_OPTION,
     CLUSTER_OPTION,
+    ONLY_NAMESPACE_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
+    one_scope,
     open_store,
 )
 from crumbs.errors import EXIT_OK
@@ -19,14 +22,14 @@ from crumbs.report.text import clean, console, short_time
 def releases(
     ctx: typer.Context,
     name: str = typer.Argument(None, help="A release: show its revisions and what each changed."),
-    namespace: str = typer.Option(
-        None, "--namespace", "-n", help="Only this namespace (default: all)."
-    ),
+    namespace: str = ONLY_NAMESPACE_OPTION,
+    all_namespaces: bool = ALL_NAMESPACES_OPTION,
     at: str = typer.Option(None, "--at", help="As of this time (default: the store's newest)."),
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Helm releases (latest revision each), or one release's history with its values diffs."""
+    one_scope(namespace, all_namespaces)
     with open_store(ctx) as store:
         found = app.releases(store, name, namespace, at, cluster)
     if output is Output.json:

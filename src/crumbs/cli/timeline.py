@@ -6,13 +6,15 @@ import typer
 
 from crumbs.app import timeline as app
 from crumbs.cli.common import (
+    ALL_NAMESPACES_OPTION,
     CLUSTER_OPTION,
     OUTPUT_OPTION,
     Output,
     emit_json,
+    one_scope,
     open_store,
 )
-from crumbs.errors import EXIT_OK, UsageError
+from crumbs.errors import EXIT_OK
 from crumbs.report import timeline as report
 from crumbs.report.text import console
 
@@ -31,9 +33,7 @@ def timeline(
     start: str = FROM_OPTION,
     end: str = TO_OPTION,
     namespace: str = NAMESPACE_ONLY,
-    all_namespaces: bool = typer.Option(
-        False, "--all-namespaces", "-A", help="Every namespace (the default without -n)."
-    ),
+    all_namespaces: bool = ALL_NAMESPACES_OPTION,
     selector: str = typer.Option(
         None,
         "--selector",
@@ -64,8 +64,7 @@ def timeline(
     output: Output = OUTPUT_OPTION,
 ) -> int:
     """Changes (with a one-line summary each) and Events, oldest first."""
-    if all_namespaces and namespace:
-        raise UsageError("-A and -n: choose one (-A lists every namespace)")
+    one_scope(namespace, all_namespaces)
     with open_store(ctx) as store:
         found = app.timeline(store, since=since, start=start, end=end, namespace=namespace, kinds=kind or (),
                              cluster=cluster, noise=noise, events=not no_events, channels=channel or (), activity=activity,

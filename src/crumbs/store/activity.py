@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -212,8 +212,10 @@ class ActivityQueries:
         node: str | None = None,
         cluster: str | None = None,
         limit: int | None = None,
+        pods: Collection[tuple[str, str]] | None = None,
     ) -> list[NodeEvent]:
-        """Node events in [start, end], oldest first (only the newest ``limit`` when given)."""
+        """Node events in [start, end], oldest first (only the newest ``limit`` when given);
+        ``pods``: only those of these (namespace, pod) pairs."""
         wanted = set(types)
 
         def keep(e: NodeEvent) -> bool:
@@ -224,6 +226,7 @@ class ActivityQueries:
                 and (namespace is None or e.namespace == namespace)
                 and (pod is None or e.pod == pod)
                 and (node is None or e.node == node)
+                and (pods is None or (e.namespace, e.pod) in pods)
             )
 
         if limit is None:
