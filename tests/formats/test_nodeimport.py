@@ -168,8 +168,12 @@ def test_activity_takes_kubectl_label_selectors_on_the_pods(cli, tmp_path: Path)
     assert cli("ingest", str(EXPORTS), str(pods)).code == 0
     every = cli("activity", "-A", "-o", "json").json()["events"]
     web = cli("activity", "-l", "app=web,tier in (front,back)", "-o", "json").json()["events"]
-    assert web and {(e["pod"]["namespace"], e["pod"]["name"]) for e in web} == {("shop", "web-7d9f8c-abcde")}
-    assert len(web) == sum(1 for e in every if (e.get("pod") or {}).get("name") == "web-7d9f8c-abcde")
+    assert web and {(e["pod"]["namespace"], e["pod"]["name"]) for e in web} == {
+        ("shop", "web-7d9f8c-abcde")
+    }
+    assert len(web) == sum(
+        1 for e in every if (e.get("pod") or {}).get("name") == "web-7d9f8c-abcde"
+    )
     assert len(web) < len(every)
     assert cli("activity", "-l", "app=nothing", "-o", "json").json()["events"] == []
     rolled = cli("activity", "--rollups", "-l", "app=web", "-o", "json").json()["rollups"]
