@@ -3,6 +3,7 @@ no traceback, no "Exception ignored", no exit 1 (issue 21, item 5)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,23 @@ def test_colours_on_a_terminal_only_and_never_with_no_color(demo_cli, store_path
     )
     piped = subprocess.run([CRUMBS, *argv], capture_output=True, timeout=60)
     assert b"billing" in piped.stdout and b"\x1b[" not in piped.stdout + piped.stderr
+
+
+def test_rows_fit_the_terminal_and_pipes_get_whole_lines(demo_cli, store_path: str) -> None:
+    """Issue 21 item 5: on a terminal a listing's rows are cut at its width with an ellipsis
+    (prose wraps); in a pipe every line is whole, however long."""
+    argv = ["--db", store_path, "timeline", "--noise"]
+    piped = subprocess.run([CRUMBS, *argv], capture_output=True, text=True, timeout=60).stdout
+    long = [line for line in piped.splitlines() if len(line) > 60]
+    assert long, "the demo's timeline has rows longer than 60 columns"
+    for columns in ("60", "100"):
+        seen = _on_terminal(argv, {"TERM": "xterm-256color", "COLUMNS": columns, "NO_COLOR": "1"}).decode()
+        rows = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", r) for r in seen.replace("\r", "").splitlines()]
+        rows = [r for r in rows if r]
+        assert len(rows) == len(piped.splitlines())  # one terminal line per row: cut, not wrapped
+        assert max(len(r) for r in rows) <= int(columns)
+        cut = [r for r in rows if r.endswith("…")]
+        assert len(cut) == sum(1 for line in piped.splitlines() if len(line) > int(columns))
+        # what is kept of a cut row is the start of the whole line
+        whole = {line[: int(columns) - 1] for line in piped.splitlines()}
+        assert all(r[:-1] in whole for r in cut)

@@ -232,10 +232,9 @@ def activity(
         out = console()
         for r in found.rollups:
             where = f"{r.namespace}/{r.pod}" if r.namespace else r.pod
-            out.print(
+            out.row(
                 f"{format_time(r.minute, precise=False)}  {clean(r.type):<7} {clean(where):<40} "
-                f"{clean(r.subject):<40} {clean(r.result):<12} {r.count:>7,}",
-                highlight=False,
+                f"{clean(r.subject):<40} {clean(r.result):<12} {r.count:>7,}"
             )
         return EXIT_OK
     events = found.events
@@ -246,9 +245,8 @@ def activity(
             style="dim",
         )
     for e in events:
-        out.print(
-            f"{format_time(e.at, precise=False)}  {clean(e.node):<12} {clean(e.type):<7} {clean(e.where):<36} {clean(_what(e))}",
-            highlight=False,
+        out.row(
+            f"{format_time(e.at, precise=False)}  {clean(e.node):<12} {clean(e.type):<7} {clean(e.where):<36} {clean(_what(e))}"
         )
     return EXIT_OK
 

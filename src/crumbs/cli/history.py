@@ -37,7 +37,7 @@ def history(
     out.print(f"[dim]{'REV':>4}  {'ID':>8}  {'AT (UTC)':<19}  {'TYPE':<8}  SUMMARY[/]")
     for c in found.changes:
         r = c.revision
-        out.print(
+        out.row(
             f"{r.ordinal:>4}  {r.id:>8}  {short_time(r.at):<19}  {r.type.name:<8}  {clean(c.summary)}"
         )
     return EXIT_OK

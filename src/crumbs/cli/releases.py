@@ -42,7 +42,7 @@ def releases(
         )
         for r in found.latest:
             chart = f"{r.chart}-{r.chart_version}"
-            out.print(
+            out.row(
                 f"{clean(r.namespace):<16} {clean(r.name):<24} {r.revision:>4}  {clean(r.status):<16} {clean(chart):<28} {clean(r.app_version):<12} {short_time(r.at)}"
             )
         if not found.latest:

@@ -75,7 +75,7 @@ def timeline(
     entries = found.entries
     out = console()
     for line in report.as_lines(entries):
-        out.print(line)
+        out.row(line)
     if not entries:
         out.print("nothing in this window", style="dim")
     return EXIT_OK
@@ -100,7 +100,7 @@ def events(
         return EXIT_OK
     out = console()
     for line in report.as_lines(found.entries):
-        out.print(line)
+        out.row(line)
     if not found.entries:
         out.print("no Events in this window", style="dim")
     return EXIT_OK

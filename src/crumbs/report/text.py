@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import time
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -133,7 +134,23 @@ def event_line(ev: StoredEvent) -> str:
     )
 
 
-class _Console(Console):
+class Printer(Console):
+    """Rich's console as Crumbs prints: on a terminal, prose is wrapped at its width and a
+    listing's rows (:meth:`row`) are cut to it with an ellipsis, as a table stays readable when
+    the window is narrow; in a pipe or a file nothing is wrapped or cut (``grep`` and ``awk``
+    get whole lines)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.soft_wrap = not self.is_terminal
+
+    def row(self, markup: str) -> None:
+        """One row of a listing: whole in a pipe, at most the terminal's width on a terminal."""
+        if self.is_terminal:
+            self.print(markup, no_wrap=True, overflow="ellipsis", crop=True, soft_wrap=False)
+        else:
+            self.print(markup)
+
     def on_broken_pipe(self) -> None:
         """Output closed early (``| head``): stop writing and end quietly with 0, as kubectl does
         (rich's default ends with 1). What was not written goes nowhere."""
@@ -143,5 +160,5 @@ class _Console(Console):
         raise BrokenPipeError
 
 
-def console(stderr: bool = False) -> Console:
-    return _Console(stderr=stderr, highlight=False, soft_wrap=True)
+def console(stderr: bool = False) -> Printer:
+    return Printer(stderr=stderr, highlight=False)
