@@ -18,7 +18,7 @@ BPF_SRC := src/crumbs/agent/probes/crumbs.bpf.c
 BPF_OBJ := src/crumbs/agent/probes/crumbs.bpf.o
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-.PHONY: demo test venv lint bench clean fmt debian apt bpf bpf-if-possible
+.PHONY: demo test venv lint bench clean fmt debian apt bpf bpf-if-possible krew
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,3 +76,8 @@ clean:
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts
 	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+# The krew plugin: an archive per platform (Crumbs' wheel and its dependencies' wheels for
+# Python 3.11 and 3.12) and the manifest with their sha256 (dist/krew/; see README, Install).
+krew: $(STAMP)
+	$(BIN)/python scripts/krew.py
