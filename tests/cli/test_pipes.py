@@ -68,8 +68,12 @@ def test_rows_fit_the_terminal_and_pipes_get_whole_lines(demo_cli, store_path: s
     long = [line for line in piped.splitlines() if len(line) > 60]
     assert long, "the demo's timeline has rows longer than 60 columns"
     for columns in ("60", "100"):
-        seen = _on_terminal(argv, {"TERM": "xterm-256color", "COLUMNS": columns, "NO_COLOR": "1"}).decode()
-        rows = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", r) for r in seen.replace("\r", "").splitlines()]
+        seen = _on_terminal(
+            argv, {"TERM": "xterm-256color", "COLUMNS": columns, "NO_COLOR": "1"}
+        ).decode()
+        rows = [
+            re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", r) for r in seen.replace("\r", "").splitlines()
+        ]
         rows = [r for r in rows if r]
         assert len(rows) == len(piped.splitlines())  # one terminal line per row: cut, not wrapped
         assert max(len(r) for r in rows) <= int(columns)
