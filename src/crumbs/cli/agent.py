@@ -21,6 +21,7 @@ from crumbs.cli.common import (
     emit_json,
     one_scope,
     open_store,
+    selector_option,
 )
 from crumbs.cli.shipping import SPOOL_OPTION, TO_OPTION, shipper_for, shipping
 from crumbs.cli.stopping import stop_event
@@ -200,12 +201,9 @@ def activity(
     ctx: typer.Context,
     namespace: str = NAMESPACE_OPTION,
     all_namespaces: bool = ALL_NAMESPACES_OPTION,
-    selector: str = typer.Option(
-        None,
-        "--selector",
-        "-l",
-        help="Only pods with these labels (app=web, env in (prod,qa)) in any of their stored revisions.",
-    ),  # fmt: skip
+    selector: str = selector_option(
+        "Only pods with these labels (app=web, env in (prod,qa)) in any of their stored revisions."
+    ),
     pod: str = typer.Option(None, "--pod", help="Only this pod."),
     node: str = typer.Option(None, "--node", help="Only this node."),
     types: list[str] = typer.Option(

@@ -42,9 +42,14 @@ ONLY_NAMESPACE_OPTION = typer.Option(
 ALL_NAMESPACES_OPTION = typer.Option(
     False, "--all-namespaces", "-A", help="Every namespace (the default without -n)."
 )
-SELECTOR_OPTION = typer.Option(
-    None, "--selector", "-l", help="Label selector: app=web, env in (prod,qa), !canary."
-)
+
+
+def selector_option(help: str = "Label selector: app=web, env in (prod,qa), !canary.") -> Any:
+    """kubectl's ``-l/--selector``, with what it selects in this command."""
+    return typer.Option(None, "--selector", "-l", help=help)
+
+
+SELECTOR_OPTION = selector_option()
 
 
 def one_scope(namespace: str | None, all_namespaces: bool) -> None:

@@ -14,6 +14,7 @@ from crumbs.cli.common import (
     emit_json,
     one_scope,
     open_store,
+    selector_option,
 )
 from crumbs.errors import EXIT_OK
 from crumbs.report.text import clean, console, short_time
@@ -25,9 +26,7 @@ def drift_command(
     ctx: typer.Context,
     namespace: str = ONLY_NAMESPACE_OPTION,
     all_namespaces: bool = ALL_NAMESPACES_OPTION,
-    selector: str = typer.Option(
-        None, "--selector", "-l", help="Only objects with these labels then (app=web, !canary)."
-    ),
+    selector: str = selector_option("Only objects with these labels then (app=web, !canary)."),
     at: str = typer.Option(None, "--at", help="As of this time (default: the store's newest)."),
     cluster: str = CLUSTER_OPTION,
     output: Output = OUTPUT_OPTION,

@@ -13,6 +13,7 @@ from crumbs.cli.common import (
     emit_json,
     one_scope,
     open_store,
+    selector_option,
 )
 from crumbs.errors import EXIT_OK
 from crumbs.report import timeline as report
@@ -34,11 +35,8 @@ def timeline(
     end: str = TO_OPTION,
     namespace: str = NAMESPACE_ONLY,
     all_namespaces: bool = ALL_NAMESPACES_OPTION,
-    selector: str = typer.Option(
-        None,
-        "--selector",
-        "-l",
-        help="Only objects with these labels (app=web, env in (prod,qa)): their changes, and the Events, logs and node events of those that match.",
+    selector: str = selector_option(
+        "Only objects with these labels (app=web, env in (prod,qa)): their changes, and the Events, logs and node events of those that match."
     ),
     kind: list[str] = KIND_OPTION,
     cluster: str = CLUSTER_OPTION,
