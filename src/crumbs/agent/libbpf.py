@@ -35,6 +35,7 @@ def _library() -> ctypes.CDLL:
             ("bpf_object__find_map_by_name", vp, [vp, cp]),
             ("bpf_map__fd", ci, [vp]),
             ("bpf_map__max_entries", ctypes.c_uint32, [vp]),
+            ("bpf_map__set_max_entries", ci, [vp, ctypes.c_uint32]),
             ("bpf_map_lookup_elem", ci, [ci, vp, vp]),
             ("libbpf_set_print", vp, [vp]),
             ("libbpf_num_possible_cpus", ci, []),
@@ -67,7 +68,9 @@ def _error(what: str, code: int | None = None) -> AgentError:
 class BpfObject:
     """A loaded, attached object; :meth:`close` detaches and frees everything."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sizes: dict[str, int] | None = None) -> None:
+        """``sizes``: maps whose size to set before loading (a ring buffer's in bytes: a power
+        of 2, a multiple of the page size)."""
         self.lib = lib = _library()
         if not os.environ.get("LIBBPF_DEBUG"):
             lib.libbpf_set_print(None)  # its warnings would reach our stderr line by line
@@ -76,6 +79,10 @@ class BpfObject:
             raise _error(f"open {path}")
         self._links: list[int] = []
         try:
+            for name, size in (sizes or {}).items():
+                rc = lib.bpf_map__set_max_entries(self._map(name), size)
+                if rc:
+                    raise _error(f"size {name} to {size:,} bytes", rc)
             rc = lib.bpf_object__load(self._obj)
             if rc:
                 raise _error(f"load {path.name} (the verifier or BTF refused it)", rc)

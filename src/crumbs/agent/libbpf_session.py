@@ -70,8 +70,10 @@ def check_environment(explicit: str | None = None) -> Path:
 class LibbpfSession:
     """Iterate :meth:`events` for batches of decoded events."""
 
-    def __init__(self, path: Path, queue_size: int = 64) -> None:
+    def __init__(self, path: Path, queue_size: int = 64, ring_mb: int | None = None) -> None:
+        """``ring_mb``: each ring buffer's size in MiB (a power of 2; default: the object's)."""
         self.path = path
+        self.ring_mb = ring_mb
         self.decoder = BinaryDecoder()
         self.columns = ColumnDecoder(self.decoder.offset)
         self.records = 0
@@ -85,11 +87,17 @@ class LibbpfSession:
         self._lost_at_stop = 0
 
     @property
+    def ring_sizes(self) -> dict[str, int]:
+        """Each mapped ring buffer's size in bytes."""
+        return {name: ring.size for name, ring in self._rings.items()}
+
+    @property
     def malformed(self) -> int:
         return self.decoder.malformed + self.columns.malformed
 
     def start(self) -> None:
-        self._obj = BpfObject(self.path)
+        sizes = {name: self.ring_mb << 20 for name in RINGS} if self.ring_mb else None
+        self._obj = BpfObject(self.path, sizes)
         try:
             for name in RINGS:
                 self._rings[name] = RingBuffer(self._obj.map_fd(name), self._obj.map_size(name))

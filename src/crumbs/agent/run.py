@@ -102,8 +102,8 @@ class _Libbpf:
 
     name = "libbpf"
 
-    def __init__(self, path: Path, pipeline: Pipeline) -> None:
-        self.session = LibbpfSession(path)
+    def __init__(self, path: Path, pipeline: Pipeline, ring_mb: int | None = None) -> None:
+        self.session = LibbpfSession(path, ring_mb=ring_mb)
         self.feed = pipeline.feed_events
 
     def start(self) -> None:
@@ -163,13 +163,16 @@ def run_agent(
     loader: str = "auto",
     bpf_object: str | None = None,
     on_progress: Callable[[AgentStats], None] | None = None,
+    ring_mb: int | None = None,
 ) -> AgentStats:
     kind, found = choose_loader(loader, bpftrace, bpf_object)
     attributor = Attributor(node, CgroupIndex(cgroup2_mount()), PodDirectory(ttl))
     nat = NatJoin()
     pipeline = Pipeline(Decoder(), attributor, sinks, pods, pods_every, nat=nat)
     source: _Bpftrace | _Libbpf = (
-        _Libbpf(Path(found), pipeline) if kind == "libbpf" else _Bpftrace(str(found), pipeline)
+        _Libbpf(Path(found), pipeline, ring_mb)
+        if kind == "libbpf"
+        else _Bpftrace(str(found), pipeline)
     )
     stats = AgentStats(loader=kind)
     notes: list[str] = []
