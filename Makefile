@@ -18,7 +18,7 @@ BPF_SRC := src/crumbs/agent/probes/crumbs.bpf.c
 BPF_OBJ := src/crumbs/agent/probes/crumbs.bpf.o
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-.PHONY: demo test venv lint bench clean fmt debian apt bpf bpf-if-possible krew
+.PHONY: demo test venv lint bench clean fmt debian apt bpf bpf-if-possible krew screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,7 @@ fmt: $(STAMP)
 # Python 3.11 and 3.12) and the manifest with their sha256 (dist/krew/; see README, Install).
 krew: $(STAMP)
 	$(BIN)/python scripts/krew.py
+
+# The README's screenshots of the web UI, taken by the browser tests (Debian's chromium).
+screenshots: $(STAMP) debian
+	CRUMBS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/serve/test_browser.py
