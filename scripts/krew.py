@@ -94,12 +94,8 @@ def _download(wheel: Path, platform: str, python: str, pins: Path, built: Path, 
         pin = next((line for line in pins.read_text().splitlines()
                     if line.lower().split("==")[0].replace("_", "-") == name.lower().replace("_", "-")), name)  # fmt: skip
         _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(built), pin)
-        made = [
-            w
-            for w in built.glob("*.whl")
-            if w.name.endswith("-py3-none-any.whl") or "-none-any" in w.name
-        ]
-        if not any(w.name.lower().startswith(name.lower().replace("-", "_")) for w in made):
+        pure = [w.name.lower() for w in built.glob("*-none-any.whl")]
+        if not any(w.startswith(name.lower().replace("-", "_")) for w in pure):
             sys.exit(f"krew: {name} has no wheel for {platform} and does not build into a pure one")
     sys.exit(
         f"krew: pip download for {platform}, Python {python}: too many source-only dependencies"

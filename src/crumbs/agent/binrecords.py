@@ -77,7 +77,13 @@ _AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
 _ntohs = socket.ntohs
 
 
-def _text(raw: bytes) -> str:
+def dialed_text(addr: int, port: int) -> str:
+    """``ip:port`` of what connect(2) was given, both as the kernel keeps them (network order)."""
+    return f"{_inet_ntop(_AF_INET, addr.to_bytes(4, 'little'))}:{_ntohs(port)}"
+
+
+def c_text(raw: bytes) -> str:
+    """A NUL-padded C string field."""
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
@@ -93,7 +99,7 @@ class BinaryDecoder:
 
     def _name(self, raw: bytes) -> str:
         name = self._names.get(raw)
-        return remember(self._names, raw, _text(raw), _CACHED) if name is None else name
+        return remember(self._names, raw, c_text(raw), _CACHED) if name is None else name
 
     def _ip(self, family: int, raw: bytes) -> str:
         key = raw if family == 10 else raw[:4]
@@ -104,7 +110,7 @@ class BinaryDecoder:
 
     def _dialed(self, addr: int, port: int) -> str:
         """``ip:port`` of what connect(2) was given (both as the kernel keeps them)."""
-        text = f"{self._ip(2, addr.to_bytes(4, 'little'))}:{_ntohs(port)}"
+        text = dialed_text(addr, port)
         return remember(self._dials, (addr, port), text, _CACHED)
 
     def decode(self, span: bytes, records: list[tuple[int, int]]) -> list[NodeEvent]:
@@ -156,8 +162,8 @@ class BinaryDecoder:
             )
             return NodeEvent(at=ns + self.offset, type="exec", pid=pid, ppid=ppid,
                              uid=uid if uid != 0xFFFFFFFF else -1, cgroup=cgroup,
-                             comm=self._name(comm), parent=self._name(parent), binary=_text(binary),
-                             args=redact_args([a for a in map(_text, argv[: min(count, ARGS)]) if a]))  # fmt: skip
+                             comm=self._name(comm), parent=self._name(parent), binary=c_text(binary),
+                             args=redact_args([a for a in map(c_text, argv[: min(count, ARGS)]) if a]))  # fmt: skip
         if kind == EXIT:
             _, pid, ns, cgroup, comm, status, _ = _EXIT.unpack_from(span, pos)
             return exit_event(ns + self.offset, pid, status, cgroup, self._name(comm))

@@ -24,7 +24,15 @@ import numpy as np
 import numpy.typing as npt
 
 from crumbs.activity import NodeEvent
-from crumbs.agent.binrecords import ACCEPT, ANSWER, CONNECT, QUERY, positional_constructor
+from crumbs.agent.binrecords import (
+    ACCEPT,
+    ANSWER,
+    CONNECT,
+    QUERY,
+    c_text,
+    dialed_text,
+    positional_constructor,
+)
 from crumbs.agent.decode import connect_outcome, dns_message
 from crumbs.agent.ringbuf import DISCARD
 
@@ -142,20 +150,20 @@ def _groups(*columns: Array) -> tuple[Array, Array]:
     return first, inverse
 
 
+def _per_row(values: list[Any], inverse: Array) -> list[Any]:
+    """Each row's value, from one value per group and the rows' group numbers."""
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return list(table[inverse].tolist())
+
+
 def _spread(convert: Callable[..., Any], *columns: Array) -> list[Any]:
     """``convert(*values)`` of each row, computed once per distinct combination of values."""
     if len(columns[0]) == 0:
         return []
     first, inverse = _groups(*columns)
-    table = np.empty(len(first), dtype=object)
-    table[:] = [
-        convert(*values) for values in zip(*(c[first].tolist() for c in columns), strict=True)
-    ]
-    return list(table[inverse].tolist())
-
-
-def _text(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+    values = zip(*(c[first].tolist() for c in columns), strict=True)
+    return _per_row([convert(*v) for v in values], inverse)
 
 
 def _address(family: int, raw: bytes) -> str:
@@ -173,7 +181,7 @@ def _addresses(rows: Array, field: str) -> list[str]:
 
 
 def _dialed(addr: int, port: int) -> str:
-    return f"{_ipv4(addr)}:{socket.ntohs(port)}" if port else ""
+    return dialed_text(addr, port) if port else ""
 
 
 def _live(span: bytes, count: int, dtype: np.dtype[Any]) -> Array:
@@ -197,7 +205,7 @@ class ColumnDecoder:
         self.malformed += len(rows) - len(conn) - len(acc)
         at = (conn["ns"] + np.uint64(self.offset)).tolist()
         connects = Part(_CONNECT, [at, conn["pid"].tolist(), conn["cgroup"].tolist(),
-                                   _spread(_text, conn["comm"]), _addresses(conn, "saddr"),
+                                   _spread(c_text, conn["comm"]), _addresses(conn, "saddr"),
                                    conn["sport"].tolist(), _addresses(conn, "daddr"),
                                    conn["dport"].tolist(),
                                    _spread(connect_outcome, conn["state"], conn["err"]),
@@ -215,6 +223,8 @@ class ColumnDecoder:
         known = (kind == QUERY) | (kind == ANSWER)
         self.malformed += int((~known).sum())
         rows = rows[known]
+        if not len(rows):
+            return Columns([])
         length = np.minimum(rows["len"], DNS_PAYLOAD)
         # the message as a key: its bytes up to its length (the rest is whatever the ring held
         # before), the transaction id zeroed (no event keeps it), its length and direction
@@ -222,8 +232,6 @@ class ColumnDecoder:
         payload[np.arange(DNS_PAYLOAD)[None, :] >= length[:, None]] = 0
         payload[:, :2] = 0
         answer = rows["kind"] == ANSWER
-        if not len(rows):
-            return Columns([])
         first, inverse = _groups(answer, length, payload.view(f"V{DNS_PAYLOAD}").reshape(-1))
         messages = [_message(a, n, raw) for a, n, raw in
                     zip(answer[first].tolist(), length[first].tolist(), payload[first].tolist(), strict=True)]  # fmt: skip
@@ -232,13 +240,11 @@ class ColumnDecoder:
         rows, inverse = rows[keep], inverse[keep]
 
         def field(i: int) -> list[Any]:
-            table = np.empty(len(messages), dtype=object)
-            table[:] = [m[i] if m is not None else None for m in messages]
-            return list(table[inverse].tolist())
+            return _per_row([m[i] if m is not None else None for m in messages], inverse)
 
         return Columns([Part(_DNS, [(rows["ns"] + np.uint64(self.offset)).tolist(),
                                     rows["pid"].tolist(), rows["cgroup"].tolist(),
-                                    _spread(_text, rows["comm"]), _spread(_ipv4, rows["server"]),
+                                    _spread(c_text, rows["comm"]), _spread(_ipv4, rows["server"]),
                                     field(1), field(2), field(3), field(4)])])  # fmt: skip
 
 

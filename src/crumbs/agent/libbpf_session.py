@@ -83,7 +83,6 @@ class LibbpfSession:
         self._thread: threading.Thread | None = None
         self._obj: BpfObject | None = None
         self._rings: dict[str, RingBuffer] = {}
-
         self._lost_at_stop = 0
 
     @property

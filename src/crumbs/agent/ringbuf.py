@@ -91,15 +91,22 @@ class RingBuffer:
         """Bytes committed or being written, not yet taken."""
         return int(self._prod[0]) - int(self._cons[0])
 
+    def _copy(self, limit: int, unit: int = 1) -> tuple[int, bytes]:
+        """(the consumer position, a copy of what the producer has reserved past it: up to
+        ``limit`` bytes, whole ``unit``s); the records in it are checked by the caller."""
+        cons = self._cons[0]
+        avail = min(self._prod[0] - cons, limit, self.size) // unit * unit
+        if avail <= 0:
+            return cons, b""
+        start = cons & self.mask
+        return cons, bytes(self._data[start : start + avail])
+
     def take(self, limit: int = 4 << 20) -> tuple[bytes, list[tuple[int, int]]]:
         """(the bytes, [(offset, length)] of each complete record in them), up to about
         ``limit`` bytes; stops at a record still being written."""
-        cons, prod = self._cons[0], self._prod[0]
-        avail = min(prod - cons, limit, self.size)
-        if avail <= 0:
+        cons, span = self._copy(limit)
+        if not span:
             return b"", []
-        start = cons & self.mask
-        span = bytes(self._data[start : start + avail])
         records, used = scan(span)
         if used:
             self._cons[0] = cons + used
@@ -109,12 +116,9 @@ class RingBuffer:
         """(the bytes, how many records) of a ring whose records are all ``length`` bytes:
         whole slots only (header and padding included), up to about ``limit`` bytes."""
         slot = (length + HEADER + 7) & ~7
-        cons, prod = self._cons[0], self._prod[0]
-        avail = min(prod - cons, limit, self.size) // slot * slot
-        if avail <= 0:
+        cons, span = self._copy(limit, slot)
+        if not span:
             return b"", 0
-        start = cons & self.mask
-        span = bytes(self._data[start : start + avail])
         count = complete_slots(span, slot, length)
         if count:
             self._cons[0] = cons + count * slot
